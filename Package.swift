@@ -1,0 +1,89 @@
+// swift-tools-version: 6.2
+//
+// Outpost: an edge NATS server.
+//
+// Dependencies point down, towards pure code (see README "Modules"):
+//   EdgeServer -> Monitoring -> Broker -> (NATSWire, Subjects)
+//   EdgeConfig, NATSWire and Subjects know nothing about sockets, files, clocks or loggers.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Outpost",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "outpost", targets: ["outpost"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Client protocol: ops, the incremental parser, the encoder. Pure (NIOCore buffers only).
+        .target(
+            name: "NATSWire",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        // Subject validation, tokenizing and the subscription index with its match cache.
+        .target(name: "Subjects", swiftSettings: swiftSettings),
+        // nats-server configuration files and command-line flags -> ServerConfiguration.
+        .target(name: "EdgeConfig", swiftSettings: swiftSettings),
+        // Accounts, client connections, routing, limits.
+        .target(
+            name: "Broker",
+            dependencies: [
+                "NATSWire", "Subjects",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // HTTP monitoring endpoints (/varz, /connz, ...).
+        .target(
+            name: "Monitoring",
+            dependencies: [
+                "Broker",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The server process: configuration loading, listeners, signals, logging set-up, bench.
+        .target(
+            name: "EdgeServer",
+            dependencies: [
+                "Broker", "EdgeConfig", "Monitoring", "NATSWire", "Subjects",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "outpost", dependencies: ["EdgeServer"], swiftSettings: swiftSettings),
+
+        // Test-only helpers: raw protocol client, server process runner.
+        .target(name: "EdgeTestSupport", swiftSettings: swiftSettings),
+
+        .testTarget(name: "NATSWireTests", dependencies: ["NATSWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "SubjectsTests", dependencies: ["Subjects"], swiftSettings: swiftSettings),
+        .testTarget(name: "EdgeConfigTests", dependencies: ["EdgeConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BrokerTests",
+            dependencies: ["Broker", .product(name: "NIOEmbedded", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["EdgeTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,267 @@
+import Logging
+import NIOCore
+import Synchronization
+
+/// The server core: accounts, the connections, statistics, and what every connection needs to
+/// know about the server (INFO, authentication).
+///
+/// Thread-safe: connections on every event loop call into it. Mutable state sits behind one lock
+/// (`registry`), counters are atomics. Lock order: a connection's inbox lock and an account's
+/// index lock are never held while taking `registry`.
+package final class Broker: Sendable {
+    package let configuration: BrokerConfiguration
+    package let logger: Logger
+    package let globalAccount: Account
+    package let statistics = BrokerStatistics()
+    package let startTime: WallClock.Instant
+
+    private struct Registry {
+        var connections: [UInt64: ClientConnection] = [:]
+        var deliveryLoops: [ObjectIdentifier: DeliveryLoop] = [:]
+        var isLameDuck = false
+        var isShuttingDown = false
+    }
+
+    private let registry = Mutex(Registry())
+    private let nextConnectionID = Atomic<UInt64>(1)
+    /// Hooks run when local interest changes (the leafnode link subscribes to these).
+    private let interestObservers = Mutex<[@Sendable (InterestChange) -> Void]>([])
+
+    package init(configuration: BrokerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.globalAccount = Account(name: "$G", subjectCacheEnabled: configuration.subjectCacheEnabled)
+        self.startTime = WallClock.now
+    }
+
+    // MARK: - Connections
+
+    /// A new client id, in connection order (INFO `client_id`, /connz `cid`).
+    package func makeConnectionID() -> UInt64 {
+        nextConnectionID.add(1, ordering: .relaxed).oldValue
+    }
+
+    /// The delivery batcher of `eventLoop` (one per loop, made on first use).
+    package func deliveryLoop(for eventLoop: any EventLoop) -> DeliveryLoop {
+        let key = ObjectIdentifier(eventLoop)
+        return registry.withLock { registry in
+            if let existing = registry.deliveryLoops[key] { return existing }
+            let loop = DeliveryLoop(eventLoop: eventLoop, seed: UInt64(truncatingIfNeeded: WallClock.now.nanosecondsSince1970) ^ UInt64(registry.deliveryLoops.count + 1) &* 0x9E37_79B9_7F4A_7C15)
+            registry.deliveryLoops[key] = loop
+            return loop
+        }
+    }
+
+    /// Adds a connection; `false` when `max_connections` is reached or the server is stopping.
+    func register(_ connection: ClientConnection) -> Bool {
+        statistics.totalConnections.add(1, ordering: .relaxed)
+        return registry.withLock { registry in
+            if registry.isShuttingDown { return false }
+            if registry.connections.count >= configuration.maxConnections { return false }
+            registry.connections[connection.id] = connection
+            return true
+        }
+    }
+
+    func unregister(_ connection: ClientConnection, reason: ClientConnection.CloseReason) {
+        let removed = registry.withLock { $0.connections.removeValue(forKey: connection.id) != nil }
+        guard removed else { return }
+        statistics.closedInMessages.add(connection.inMessages.load(ordering: .relaxed), ordering: .relaxed)
+        statistics.closedInBytes.add(connection.inBytes.load(ordering: .relaxed), ordering: .relaxed)
+        statistics.closedOutMessages.add(connection.outMessages.load(ordering: .relaxed), ordering: .relaxed)
+        statistics.closedOutBytes.add(connection.outBytes.load(ordering: .relaxed), ordering: .relaxed)
+    }
+
+    /// The connections open now.
+    package var connections: [ClientConnection] {
+        registry.withLock { Array($0.connections.values) }
+    }
+
+    package var connectionCount: Int {
+        registry.withLock { $0.connections.count }
+    }
+
+    package var isLameDuck: Bool { registry.withLock { $0.isLameDuck } }
+
+    // MARK: - Authentication
+
+    /// Whether a connection must send CONNECT before anything else (auth is required).
+    var requiresConnectFirst: Bool { configuration.authentication.isRequired }
+
+    /// The account a CONNECT may use, or `nil` for "Authorization Violation".
+    /// Passwords and tokens are compared in constant time.
+    func authenticate(_ options: ConnectOptions) -> Account? {
+        let authentication = configuration.authentication
+        guard authentication.isRequired else { return globalAccount }
+        if let token = authentication.token {
+            if let offered = options.authToken, constantTimeEquals(offered, token) { return globalAccount }
+            // nats-server also accepts the token in the user field? No: only auth_token.
+            return nil
+        }
+        if options.user == nil && options.password == nil && options.authToken == nil && options.nkey == nil {
+            return accountForNoAuthUser()
+        }
+        guard let user = options.user, let password = options.password else { return nil }
+        for candidate in authentication.users where candidate.user == user {
+            return constantTimeEquals(password, candidate.password) ? globalAccount : nil
+        }
+        return nil
+    }
+
+    /// The account of `no_auth_user`, if one is configured and exists.
+    func accountForNoAuthUser() -> Account? {
+        let authentication = configuration.authentication
+        guard let noAuthUser = authentication.noAuthUser,
+            authentication.users.contains(where: { $0.user == noAuthUser })
+        else { return nil }
+        return globalAccount
+    }
+
+    // MARK: - INFO
+
+    /// The INFO JSON for one connection, fields in nats-server's order.
+    func infoJSON(for connection: ClientConnection, lameDuck: Bool = false) -> String {
+        var json = JSONWriter()
+        json.add("server_id", configuration.serverID)
+        json.add("server_name", configuration.serverName)
+        json.add("version", BrokerConfiguration.protocolFeatureLevel)
+        json.add("proto", BrokerConfiguration.protocolVersion)
+        json.add("go", "outpost \(configuration.outpostVersion)")
+        json.add("host", configuration.host)
+        json.add("port", configuration.port)
+        json.add("headers", configuration.headersSupported)
+        let authentication = configuration.authentication
+        if authentication.isRequired && accountForNoAuthUser() == nil {
+            json.add("auth_required", true)
+        }
+        json.add("max_payload", configuration.maxPayload)
+        if configuration.jetStreamEnabled { json.add("jetstream", true) }
+        json.add("client_id", Int(connection.id))
+        json.add("client_ip", connection.remoteHost)
+        if lameDuck { json.add("ldm", true) }
+        return json.finished()
+    }
+
+    // MARK: - Interest
+
+    /// A subscription came or went in `account` (for the leafnode link and monitoring).
+    package struct InterestChange: Sendable {
+        package var account: Account
+        package var subscription: Subscription
+        package var isAdded: Bool
+    }
+
+    package func observeInterest(_ observer: @escaping @Sendable (InterestChange) -> Void) {
+        interestObservers.withLock { $0.append(observer) }
+    }
+
+    func subscriptionAdded(_ subscription: Subscription, account: Account) {
+        notifyInterest(InterestChange(account: account, subscription: subscription, isAdded: true))
+    }
+
+    func subscriptionRemoved(_ subscription: Subscription, account: Account) {
+        notifyInterest(InterestChange(account: account, subscription: subscription, isAdded: false))
+    }
+
+    private func notifyInterest(_ change: InterestChange) {
+        let observers = interestObservers.withLock { $0 }
+        for observer in observers { observer(change) }
+    }
+
+    // MARK: - Internal subscriptions
+
+    /// Subscribes a server-side handler in `account`.
+    package func subscribeInternal(_ subscription: Subscription, account: Account? = nil) throws {
+        let account = account ?? globalAccount
+        try account.insert(subscription)
+        subscriptionAdded(subscription, account: account)
+    }
+
+    package func unsubscribeInternal(_ subscription: Subscription, account: Account? = nil) {
+        let account = account ?? globalAccount
+        subscription.isClosed.store(true, ordering: .relaxed)
+        if account.remove(subscription) { subscriptionRemoved(subscription, account: account) }
+    }
+
+    // MARK: - Shutdown and lame duck
+
+    /// Stops accepting, closes every connection (after writing what is pending) and returns
+    /// when all are closed.
+    package func shutDown() async {
+        let connections = registry.withLock { registry in
+            registry.isShuttingDown = true
+            return Array(registry.connections.values)
+        }
+        await closeAll(connections, reason: .serverShutdown)
+    }
+
+    private func closeAll(_ connections: [ClientConnection], reason: ClientConnection.CloseReason) async {
+        var futures: [EventLoopFuture<Void>] = []
+        for connection in connections {
+            futures.append(connection.eventLoop.submit { connection.close(reason: reason) })
+        }
+        for future in futures { try? await future.get() }
+    }
+
+    /// Lame duck mode (SIGUSR2): refuse new clients, tell connected ones (INFO `ldm: true`) so
+    /// they move elsewhere, then close them spread over `lame_duck_duration`, after a grace period.
+    package func enterLameDuckMode() async {
+        let connections = registry.withLock { registry in
+            registry.isLameDuck = true
+            registry.isShuttingDown = true
+            return Array(registry.connections.values)
+        }
+        logger.notice("Entering lame duck mode, stop accepting new clients")
+        for connection in connections {
+            connection.onLoop {
+                connection.sendLameDuckInfo()
+            }
+        }
+        let grace = configuration.lameDuckGracePeriod
+        let duration = configuration.lameDuckDuration
+        guard !connections.isEmpty else { return }
+        logger.notice("Waiting \(grace) before closing \(connections.count) client(s)")
+        try? await Task.sleep(for: grace)
+        // Spread the closes over the rest of the duration, as the reference does.
+        let remaining = duration > grace ? duration - grace : .zero
+        let pause = remaining / max(connections.count, 1)
+        for connection in connections {
+            connection.onLoop { connection.close(reason: .lameDuck) }
+            if pause > .zero { try? await Task.sleep(for: min(pause, .seconds(1))) }
+        }
+    }
+}
+
+/// Server-wide counters (closed connections' totals; live ones are summed on demand).
+package final class BrokerStatistics: Sendable {
+    package let totalConnections = Atomic<Int>(0)
+    package let slowConsumers = Atomic<Int>(0)
+    package let closedInMessages = Atomic<Int>(0)
+    package let closedInBytes = Atomic<Int>(0)
+    package let closedOutMessages = Atomic<Int>(0)
+    package let closedOutBytes = Atomic<Int>(0)
+
+    init() {}
+}
+
+/// Compares secrets without an early exit, so timing does not reveal how much matched.
+func constantTimeEquals(_ offered: String, _ expected: String) -> Bool {
+    let a = Array(offered.utf8)
+    let b = Array(expected.utf8)
+    var difference = UInt8(a.count == b.count ? 0 : 1)
+    let count = max(a.count, b.count)
+    for index in 0..<count {
+        let x = index < a.count ? a[index] : 0
+        let y = index < b.count ? b[index] : 0
+        difference |= x ^ y
+    }
+    return difference == 0
+}
+
+extension ClientConnection {
+    func sendLameDuckInfo() {
+        guard state != .closed else { return }
+        outbound.writeInfo(json: broker.infoJSON(for: self, lameDuck: true))
+        markForFlush()
+    }
+}

@@ -1,0 +1,79 @@
+import NIOCore
+import Logging
+import NATSWire
+
+/// The NIO glue of a client connection: feeds reads to the parser and each operation to the
+/// ``ClientConnection``. Nothing else happens here.
+package final class ClientChannelHandler: ChannelInboundHandler {
+    package typealias InboundIn = ByteBuffer
+    package typealias OutboundOut = ByteBuffer
+
+    private let broker: Broker
+    private let logger: Logger
+    private var parser: ClientProtocolParser
+    private var connection: ClientConnection?
+
+    package init(broker: Broker, logger: Logger) {
+        self.broker = broker
+        self.logger = logger
+        self.parser = ClientProtocolParser(
+            limits: .init(maxControlLine: broker.configuration.maxControlLine, maxPayload: broker.configuration.maxPayload)
+        )
+    }
+
+    package func channelActive(context: ChannelHandlerContext) {
+        let remote = context.channel.remoteAddress
+        let connection = ClientConnection(
+            id: broker.makeConnectionID(),
+            broker: broker,
+            eventLoop: context.eventLoop,
+            deliveryLoop: broker.deliveryLoop(for: context.eventLoop),
+            remoteHost: remote?.ipAddress ?? "unknown",
+            remotePort: remote?.port ?? 0,
+            logger: logger
+        )
+        self.connection = connection
+        connection.start(context: context)
+        context.fireChannelActive()
+    }
+
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let connection, connection.state != .closed else { return }
+        parser.append(unwrapInboundIn(data))
+        connection.isTracing = logger.logLevel <= .trace
+        connection.lastActivity = .now()
+        do {
+            while let op = try parser.next() {
+                if !connection.handle(op) { return }
+            }
+        } catch {
+            connection.protocolError(error)
+        }
+    }
+
+    package func channelWritabilityChanged(context: ChannelHandlerContext) {
+        connection?.writabilityChanged(isWritable: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    package func channelInactive(context: ChannelHandlerContext) {
+        connection?.close(reason: .clientClosed)
+        connection = nil
+        context.fireChannelInactive()
+    }
+
+    package func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let connection {
+            logger.debug("\(connection.logPrefix) - read error: \(error)")
+            connection.close(reason: .readError)
+        }
+        context.close(promise: nil)
+    }
+
+    package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            connection?.close(reason: .clientClosed)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+}

@@ -1,0 +1,241 @@
+import NIOCore
+import NATSWire
+import Subjects
+
+/// Handling of each client operation (nats-server `server/client.go`: processConnect,
+/// processSub, processUnsub, processPing, processPong).
+extension ClientConnection {
+    /// Handles one parsed operation. Returns `false` once the connection is closed.
+    @inline(__always)
+    func handle(_ op: ClientOp) -> Bool {
+        if state == .awaitingConnect, broker.requiresConnectFirst {
+            if case .connect = op {
+                // fine
+            } else if !bindNoAuthUserWithoutConnect() {
+                authorizationViolation()
+                return false
+            }
+        }
+        switch op {
+        case .publish(let publish):
+            processPublish(publish)
+        case .subscribe(let subscribe):
+            processSubscribe(subscribe)
+        case .unsubscribe(let unsubscribe):
+            processUnsubscribe(unsubscribe)
+        case .ping:
+            processPing()
+        case .pong:
+            if isTracing { trace("<<- [PONG]") }
+            processPong()
+        case .connect(let json):
+            processConnect(json)
+        case .info:
+            break  // clients have no business sending INFO; the reference ignores it
+        case .ok:
+            break
+        case .error(let text):
+            logger.error("\(logPrefix) - Client Error \(String(buffer: text))")
+        }
+        return state != .closed
+    }
+
+    /// A protocol error from the parser: tell the client what the reference tells it, then close.
+    func protocolError(_ error: ProtocolError) {
+        let reason: CloseReason
+        switch error.code {
+        case .maxControlLineExceeded: reason = .maxControlLineExceeded
+        case .maxPayloadExceeded: reason = .maxPayloadExceeded
+        case .unknownOperation: reason = .parseError
+        default: reason = .protocolViolation
+        }
+        if error.code == .maxPayloadExceeded {
+            logger.error("\(logPrefix) - \(error.detail)")
+        } else {
+            logger.error("\(logPrefix) - Client parser ERROR: \(error.detail)")
+        }
+        if let text = error.wireText { sendError(text) }
+        close(reason: reason)
+    }
+
+    // MARK: CONNECT
+
+    func processConnect(_ json: ByteBuffer) {
+        if isTracing { trace("<<- [CONNECT \(String(buffer: json))]") }
+        authTimeoutTask?.cancel()
+        authTimeoutTask = nil
+        let decoded: ConnectOptions
+        do {
+            decoded = try ConnectOptions.decode(json.readableBytesView)
+        } catch {
+            logger.error("\(logPrefix) - Client parser ERROR: invalid CONNECT JSON: \(String(buffer: json).prefix(64))")
+            sendError("Unknown Protocol Operation")
+            close(reason: .parseError)
+            return
+        }
+        options = decoded
+        echo = decoded.echo
+        headersEnabled = broker.configuration.headersSupported && decoded.headers
+
+        guard let boundAccount = broker.authenticate(decoded) else {
+            authorizationViolation()
+            return
+        }
+        account = boundAccount
+        resultCache = nil
+
+        if decoded.protocolVersion < 0 || decoded.protocolVersion > 1 {
+            sendError("Unsupported Client Protocol")
+            close(reason: .badClientProtocol)
+            return
+        }
+        if decoded.noResponders && !headersEnabled {
+            sendError("No Responders Requires Headers Support")
+            close(reason: .noRespondersRequiresHeaders)
+            return
+        }
+        let wasConnected = state == .connected
+        state = .connected
+        if decoded.verbose { sendOK() }
+        if !wasConnected { startPingTimer(first: true) }
+    }
+
+    /// `no_auth_user` lets a client skip CONNECT (telnet demos): bind it as that user.
+    private func bindNoAuthUserWithoutConnect() -> Bool {
+        guard let account = broker.accountForNoAuthUser() else { return false }
+        self.account = account
+        authTimeoutTask?.cancel()
+        authTimeoutTask = nil
+        state = .connected
+        startPingTimer(first: true)
+        return true
+    }
+
+    func authorizationViolation() {
+        logger.error("\(logPrefix) - Authorization Error")  // never log the credentials
+        sendError("Authorization Violation")
+        close(reason: .authenticationViolation)
+    }
+
+    // MARK: PING / PONG
+
+    func processPing() {
+        if isTracing { trace("<<- [PING]") }
+        if isTracing { trace("->> [PONG]") }
+        outbound.writePong()
+        markForFlush()
+        lastPingReceived = .now()
+    }
+
+    func processPong() {
+        pingsOutstanding = 0
+        if let sentAt = pingSentAt {
+            roundTripTime = NIODeadline.now() - sentAt
+            pingSentAt = nil
+        }
+    }
+
+    // MARK: SUB / UNSUB
+
+    func processSubscribe(_ op: SubscribeOp) {
+        if isTracing {
+            let queue = op.queue.map { " " + String(buffer: $0) } ?? ""
+            trace("<<- [SUB \(String(buffer: op.subject))\(queue) \(String(buffer: op.sid))]")
+        }
+        let sid = String(buffer: op.sid)
+        if subscriptions[sid] != nil {
+            // nats-server keeps the existing subscription for a repeated sid.
+            if options.verbose { sendOK() }
+            return
+        }
+        let subject = String(buffer: op.subject)
+        let isValidSubject = op.subject.withUnsafeReadableBytes { SubjectValidation.isValidSubject($0) }
+        let isValidQueue = op.queue.map { $0.withUnsafeReadableBytes { SubjectValidation.isValidQueueName($0) } } ?? true
+        guard isValidSubject && isValidQueue else {
+            sendError("Invalid Subject")
+            return
+        }
+        let maxSubscriptions = broker.configuration.maxSubscriptions
+        if maxSubscriptions > 0 && subscriptions.count >= maxSubscriptions {
+            logger.error("\(logPrefix) - Maximum Subscriptions Exceeded (max=\(maxSubscriptions))")
+            sendError("Maximum Subscriptions Exceeded")
+            return
+        }
+        let subscription = Subscription(
+            connection: self,
+            subject: subject,
+            queue: op.queue.map { String(buffer: $0) },
+            sid: Array(op.sid.readableBytesView)
+        )
+        do {
+            try account.insert(subscription)
+        } catch {
+            sendError("Invalid Subject")
+            return
+        }
+        subscriptions[sid] = subscription
+        broker.subscriptionAdded(subscription, account: account)
+        if options.verbose { sendOK() }
+    }
+
+    func processUnsubscribe(_ op: UnsubscribeOp) {
+        if isTracing {
+            let maximum = op.maxMessages.map { " \($0)" } ?? ""
+            trace("<<- [UNSUB \(String(buffer: op.sid))\(maximum)]")
+        }
+        let sid = String(buffer: op.sid)
+        if let subscription = subscriptions[sid] {
+            if let maximum = op.maxMessages, maximum > 0, maximum > subscription.delivered {
+                subscription.maxMessages = maximum
+            } else {
+                unsubscribe(subscription)
+            }
+        }
+        if options.verbose { sendOK() }
+    }
+
+    func unsubscribe(_ subscription: Subscription) {
+        guard subscriptions.removeValue(forKey: subscription.sidString) != nil else { return }
+        subscription.isClosed.store(true, ordering: .relaxed)
+        account.remove(subscription)
+        broker.subscriptionRemoved(subscription, account: account)
+    }
+
+    // MARK: Ping timer
+
+    /// nats-server pings a client first after about 2 s (plus up to 20% jitter), then every
+    /// `ping_interval`, skipping a ping when the client was active within the interval; with
+    /// `ping_max` pings unanswered the connection is stale.
+    func startPingTimer(first: Bool) {
+        pingTask?.cancel()
+        var interval = TimeAmount(broker.configuration.pingInterval)
+        if first && interval > .seconds(2) { interval = .seconds(2) }
+        let jitter = Int64(deliveryLoop.nextRandom() % UInt64(max(1, interval.nanoseconds / 5)))
+        interval = interval + .nanoseconds(jitter)
+        pingTask = eventLoop.scheduleTask(in: interval) { [self] in
+            pingTimerFired()
+        }
+    }
+
+    private func pingTimerFired() {
+        pingTask = nil
+        guard state != .closed else { return }
+        let now = NIODeadline.now()
+        let interval = TimeAmount(broker.configuration.pingInterval)
+        let recentlyActive = now - lastActivity < interval || now - lastPingReceived < interval
+        if !recentlyActive || roundTripTime == .zero {
+            if pingsOutstanding + 1 > broker.configuration.pingMaxOutstanding {
+                logger.debug("\(logPrefix) - Stale Client Connection - Closing")
+                sendError("Stale Connection")
+                close(reason: .staleConnection)
+                return
+            }
+            if isTracing { trace("->> [PING]") }
+            outbound.writePing()
+            pingsOutstanding += 1
+            pingSentAt = now
+            markForFlush()
+        }
+        startPingTimer(first: false)
+    }
+}

@@ -1,0 +1,246 @@
+import NIOCore
+import NATSWire
+import Subjects
+
+/// Publishing: find the subscribers of a subject and write the message to each of them
+/// (nats-server `processInboundClientMsg`, `processMsgResults`, `deliverMsg`).
+extension ClientConnection {
+    @inline(__always)
+    func processPublish(_ op: PublishOp) {
+        if isTracing { tracePublish(op) }
+        inMessages.store(inMessages.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+        inBytes.store(inBytes.load(ordering: .relaxed) &+ op.payload.readableBytes, ordering: .relaxed)
+
+        if op.headerLength != nil && !headersEnabled {
+            // nats-server: ErrMsgHeadersNotSupported ends the connection.
+            logger.error("\(logPrefix) - Client parser ERROR: message headers not supported")
+            sendError("Message headers not supported")
+            close(reason: .protocolViolation)
+            return
+        }
+        if options.pedantic {
+            let isLiteral = op.subject.withUnsafeReadableBytes { SubjectValidation.isValidLiteralSubject($0) }
+            // The reference reports it and still routes the message.
+            if !isLiteral { sendError("Invalid Publish Subject") }
+        }
+        if options.verbose { sendOK() }
+
+        let didDeliver = route(subject: op.subject, reply: op.reply, headerLength: op.headerLength, payload: op.payload)
+        if !didDeliver, let reply = op.reply, options.noResponders {
+            sendNoResponders(reply: reply)
+        }
+    }
+
+    /// Delivers to every matching subscription of our account. Returns whether anyone got it.
+    @inline(__always)
+    func route(subject: ByteBuffer, reply: ByteBuffer?, headerLength: Int?, payload: ByteBuffer) -> Bool {
+        let match = subject.withUnsafeReadableBytes { lookUp($0) }
+        if match.isEmpty { return false }
+        var didDeliver = false
+        for subscription in match.plain {
+            if deliver(to: subscription, subject: subject, reply: reply, headerLength: headerLength, payload: payload) {
+                didDeliver = true
+            }
+        }
+        for group in match.queueGroups {
+            let members = group.members
+            let count = members.count
+            let start = count > 1 ? Int(deliveryLoop.nextRandom() % UInt64(count)) : 0
+            for offset in 0..<count {
+                let member = members[(start + offset) % count]
+                if deliver(to: member, subject: subject, reply: reply, headerLength: headerLength, payload: payload) {
+                    didDeliver = true
+                    break
+                }
+            }
+        }
+        return didDeliver
+    }
+
+    /// The subscribers of `subject`, from our own cache while the account's index is unchanged.
+    @inline(__always)
+    func lookUp(_ subject: UnsafeRawBufferPointer) -> SubjectMatch<Subscription> {
+        let generation = account.generation
+        if resultCache == nil || generation != resultCacheGeneration {
+            if resultCache == nil {
+                resultCache = SubjectMatchCache(capacityLimit: 256, sweepTarget: 128)
+            } else {
+                resultCache!.removeAll()
+            }
+            resultCacheGeneration = generation
+        } else if let cached = resultCache!.value(for: subject) {
+            return cached
+        }
+        let match = account.match(subject)
+        resultCache!.set(match, for: subject)
+        return match
+    }
+
+    /// One delivery from this (publishing) connection to one subscription.
+    @inline(__always)
+    private func deliver(to subscription: Subscription, subject: ByteBuffer, reply: ByteBuffer?, headerLength: Int?, payload: ByteBuffer) -> Bool {
+        guard let target = subscription.connection else {
+            guard let handler = subscription.internalHandler else { return false }
+            handler(InternalMessage.copying(subject: subject, reply: reply, headerLength: headerLength, payload: payload, account: account, sender: self))
+            return true
+        }
+        if target === self && !echo { return false }
+        if target.deliveryLoop === deliveryLoop {
+            return target.write(subscription, subject: subject, reply: reply, headerLength: headerLength, payload: payload)
+        }
+        if subscription.isClosed.load(ordering: .relaxed) { return false }
+        target.enqueueFromOtherLoop(
+            PendingDelivery(subscription: subscription, subject: subject, reply: reply, headerLength: headerLength, payload: payload)
+        )
+        return true
+    }
+
+    /// Writes one message for `subscription` into our outbound buffer. On our loop only.
+    @inline(__always)
+    func write(_ subscription: Subscription, subject: ByteBuffer, reply: ByteBuffer?, headerLength: Int?, payload: ByteBuffer) -> Bool {
+        if state == .closed || subscription.isClosed.load(ordering: .relaxed) { return false }
+        subscription.delivered &+= 1
+        let maximum = subscription.maxMessages
+        if maximum > 0 {
+            if subscription.delivered > maximum {
+                unsubscribe(subscription)
+                return false
+            }
+        }
+        var bodyLength = payload.readableBytes
+        subject.withUnsafeReadableBytes { subjectBytes in
+            payload.withUnsafeReadableBytes { payloadBytes in
+                subscription.sid.withUnsafeBytes { sidBytes in
+                    if let reply {
+                        reply.withUnsafeReadableBytes { replyBytes in
+                            bodyLength = encode(subjectBytes, sidBytes, replyBytes, headerLength, payloadBytes)
+                        }
+                    } else {
+                        bodyLength = encode(subjectBytes, sidBytes, nil, headerLength, payloadBytes)
+                    }
+                }
+            }
+        }
+        outMessages.store(outMessages.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+        outBytes.store(outBytes.load(ordering: .relaxed) &+ bodyLength, ordering: .relaxed)
+        if maximum > 0 && subscription.delivered == maximum {
+            logger.debug("\(logPrefix) - Auto-unsubscribe limit of \(maximum) reached for sid '\(subscription.sidString)'")
+            unsubscribe(subscription)
+        }
+        if outbound.readableBytes > maxPending {
+            slowConsumer(reason: .slowConsumerPendingBytes, pendingBytes: outbound.readableBytes)
+            return false
+        }
+        markForFlush()
+        return true
+    }
+
+    /// `MSG` or `HMSG`, or `MSG` without the headers for a client that did not ask for them
+    /// (as the reference does). Returns the body length counted in `out_bytes`.
+    @inline(__always)
+    private func encode(
+        _ subject: UnsafeRawBufferPointer,
+        _ sid: UnsafeRawBufferPointer,
+        _ reply: UnsafeRawBufferPointer?,
+        _ headerLength: Int?,
+        _ payload: UnsafeRawBufferPointer
+    ) -> Int {
+        if let headerLength {
+            if headersEnabled {
+                outbound.writeHeaderMessage(subject: subject, sid: sid, reply: reply, headerLength: headerLength, payload: payload)
+                if isTracing { trace("->> [HMSG \(String(decoding: subject, as: UTF8.self)) \(String(decoding: sid, as: UTF8.self)) \(headerLength) \(payload.count)]") }
+                return payload.count
+            }
+            let body = UnsafeRawBufferPointer(rebasing: payload[headerLength...])
+            outbound.writeMessage(subject: subject, sid: sid, reply: reply, payload: body)
+            if isTracing { trace("->> [MSG \(String(decoding: subject, as: UTF8.self)) \(String(decoding: sid, as: UTF8.self)) \(body.count)]") }
+            return body.count
+        }
+        outbound.writeMessage(subject: subject, sid: sid, reply: reply, payload: payload)
+        if isTracing { trace("->> [MSG \(String(decoding: subject, as: UTF8.self)) \(String(decoding: sid, as: UTF8.self)) \(payload.count)]") }
+        return payload.count
+    }
+
+    /// Queues a delivery from another event loop; the first one schedules a drain on ours.
+    func enqueueFromOtherLoop(_ delivery: PendingDelivery) {
+        let wasEmpty = inbox.withLock { queue in
+            let wasEmpty = queue.isEmpty
+            queue.append(delivery)
+            return wasEmpty
+        }
+        if wasEmpty {
+            eventLoop.execute { self.drainInbox() }
+        }
+    }
+
+    /// Applies the deliveries queued by other loops, in the order they were queued.
+    func drainInbox() {
+        let deliveries = inbox.withLock { queue in
+            let taken = queue
+            queue.removeAll(keepingCapacity: true)
+            return taken
+        }
+        for delivery in deliveries {
+            guard state != .closed else { return }
+            _ = write(delivery.subscription, subject: delivery.subject, reply: delivery.reply, headerLength: delivery.headerLength, payload: delivery.payload)
+        }
+    }
+
+    /// nats-server: a request nobody received gets `NATS/1.0 503` back on the reply subject,
+    /// through the requester's own subscription that matches it.
+    private func sendNoResponders(reply: ByteBuffer) {
+        let replySubject = String(buffer: reply)
+        let match = account.match(replySubject)
+        guard let subscription = match.plain.first(where: { $0.connection === self }) else { return }
+        let header: StaticString = "NATS/1.0 503\r\n\r\n"
+        reply.withUnsafeReadableBytes { replyBytes in
+            subscription.sid.withUnsafeBytes { sidBytes in
+                header.withUTF8Buffer { headerBytes in
+                    outbound.writeHeaderMessage(
+                        subject: replyBytes,
+                        sid: sidBytes,
+                        reply: nil,
+                        headerLength: headerBytes.count,
+                        payload: UnsafeRawBufferPointer(headerBytes)
+                    )
+                }
+            }
+        }
+        markForFlush()
+    }
+
+    private func tracePublish(_ op: PublishOp) {
+        let reply = op.reply.map { " " + String(buffer: $0) } ?? ""
+        if let headerLength = op.headerLength {
+            trace("<<- [HPUB \(String(buffer: op.subject))\(reply) \(headerLength) \(op.payload.readableBytes)]")
+        } else {
+            trace("<<- [PUB \(String(buffer: op.subject))\(reply) \(op.payload.readableBytes)]")
+        }
+        let limit = broker.configuration.maxTracedMessageLength
+        var body = op.payload
+        if limit > 0 && body.readableBytes > limit { body = body.getSlice(at: body.readerIndex, length: limit)! }
+        trace("<<- MSG_PAYLOAD: [\"\(String(buffer: body))\"]")
+    }
+}
+
+extension InternalMessage {
+    static func copying(subject: ByteBuffer, reply: ByteBuffer?, headerLength: Int?, payload: ByteBuffer, account: Account, sender: ClientConnection?) -> InternalMessage {
+        var headers: [UInt8]?
+        var body: [UInt8]
+        if let headerLength {
+            let bytes = Array(payload.readableBytesView)
+            headers = Array(bytes[..<headerLength])
+            body = Array(bytes[headerLength...])
+        } else {
+            body = Array(payload.readableBytesView)
+        }
+        return InternalMessage(
+            subject: String(buffer: subject),
+            reply: reply.map { String(buffer: $0) },
+            headers: headers,
+            payload: body,
+            account: account,
+            sender: sender
+        )
+    }
+}

@@ -1,0 +1,87 @@
+import NIOCore
+
+/// What /connz shows about one connection, read on the connection's own event loop.
+package struct ConnectionSnapshot: Sendable {
+    package var id: UInt64
+    package var host: String
+    package var port: Int
+    package var start: WallClock.Instant
+    package var lastActivity: WallClock.Instant
+    package var roundTripNanoseconds: Int64
+    package var pendingBytes: Int
+    package var inMessages: Int
+    package var outMessages: Int
+    package var inBytes: Int
+    package var outBytes: Int
+    package var subscriptionCount: Int
+    package var subscriptions: [String]
+    package var name: String?
+    package var language: String?
+    package var version: String?
+    package var account: String
+}
+
+extension ClientConnection {
+    /// A snapshot for /connz. On the loop only.
+    func snapshot() -> ConnectionSnapshot {
+        let idleNanoseconds = (NIODeadline.now() - lastActivity).nanoseconds
+        let now = WallClock.now
+        let buffered = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        return ConnectionSnapshot(
+            id: id,
+            host: remoteHost,
+            port: remotePort,
+            start: startTime,
+            lastActivity: WallClock.Instant(nanosecondsSince1970: now.nanosecondsSince1970 - idleNanoseconds),
+            roundTripNanoseconds: roundTripTime.nanoseconds,
+            pendingBytes: outbound.readableBytes + buffered,
+            inMessages: inMessages.load(ordering: .relaxed),
+            outMessages: outMessages.load(ordering: .relaxed),
+            inBytes: inBytes.load(ordering: .relaxed),
+            outBytes: outBytes.load(ordering: .relaxed),
+            subscriptionCount: subscriptions.count,
+            subscriptions: subscriptions.values.map(\.subject),
+            name: options.name,
+            language: options.language,
+            version: options.version,
+            account: account.name
+        )
+    }
+}
+
+extension Broker {
+    /// Snapshots of every open connection, each taken on its own event loop.
+    package func connectionSnapshots() async -> [ConnectionSnapshot] {
+        var snapshots: [ConnectionSnapshot] = []
+        for connection in connections {
+            if let snapshot = try? await connection.eventLoop.submit({ connection.snapshot() }).get() {
+                snapshots.append(snapshot)
+            }
+        }
+        return snapshots
+    }
+
+    /// Message and byte totals over open and closed connections, for /varz.
+    package struct Totals: Sendable {
+        package var inMessages = 0
+        package var inBytes = 0
+        package var outMessages = 0
+        package var outBytes = 0
+    }
+
+    package var totals: Totals {
+        var totals = Totals(
+            inMessages: statistics.closedInMessages.load(ordering: .relaxed),
+            inBytes: statistics.closedInBytes.load(ordering: .relaxed),
+            outMessages: statistics.closedOutMessages.load(ordering: .relaxed),
+            outBytes: statistics.closedOutBytes.load(ordering: .relaxed)
+        )
+        for connection in connections {
+            totals.inMessages += connection.inMessages.load(ordering: .relaxed)
+            totals.inBytes += connection.inBytes.load(ordering: .relaxed)
+            totals.outMessages += connection.outMessages.load(ordering: .relaxed)
+            totals.outBytes += connection.outBytes.load(ordering: .relaxed)
+        }
+        return totals
+    }
+}

@@ -1,0 +1,147 @@
+import Broker
+import Logging
+import Monitoring
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ServiceLifecycle
+import UnixSignals
+import Synchronization
+
+/// The running server: the client listener, the monitoring listener, signals, shutdown.
+///
+/// A `Service` for swift-service-lifecycle: `run()` binds, logs the lines harnesses wait for
+/// ("Listening for client connections on ...", "Server is ready"), and returns after a graceful
+/// shutdown (SIGTERM/SIGINT: stop accepting, flush, close) or after lame duck mode (SIGUSR2).
+package final class OutpostServer: Service {
+    package struct Settings: Sendable {
+        package var broker: BrokerConfiguration
+        /// Monitoring port (0: none; -1: random, as nats-server's `-m -1`... not supported there either).
+        package var httpPort: Int = 0
+        package var httpHost: String = "0.0.0.0"
+        package var eventLoopCount: Int
+        package var pidFile: String?
+        package var portsFileDirectory: String?
+
+        package init(broker: BrokerConfiguration, eventLoopCount: Int) {
+            self.broker = broker
+            self.eventLoopCount = eventLoopCount
+        }
+    }
+
+    package let settings: Settings
+    package let logger: Logger
+    package let group: MultiThreadedEventLoopGroup
+    private let boundPorts = Mutex<(client: Int?, http: Int?)>((nil, nil))
+
+    package init(settings: Settings, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, settings.eventLoopCount))
+    }
+
+    /// The client port actually bound (useful with `-p -1`).
+    package var clientPort: Int? { boundPorts.withLock { $0.client } }
+
+    package func run() async throws {
+        var configuration = settings.broker
+        let clientChannel = try await bindClientListener(configuration: configuration)
+        let clientPort = clientChannel.localAddress?.port ?? configuration.port
+        configuration.port = clientPort
+        var httpChannel: (any Channel)?
+
+        // The broker learns the real port before any client can connect through it: the
+        // listener does not accept until `clientChannel` is activated below.
+        let broker = Broker(configuration: configuration, logger: logger)
+        brokerBox.withLock { $0 = broker }
+        boundPorts.withLock { $0.client = clientPort }
+
+        if settings.httpPort != 0 {
+            let endpoints = MonitoringEndpoints(broker: broker, eventLoopCount: settings.eventLoopCount)
+            let channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 64)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try channel.pipeline.syncOperations.addHandler(MonitoringHTTPHandler(endpoints: endpoints))
+                    }
+                }
+                .bind(host: settings.httpHost, port: max(0, settings.httpPort))
+                .get()
+            httpChannel = channel
+            let port = channel.localAddress?.port ?? settings.httpPort
+            boundPorts.withLock { $0.http = port }
+            logger.info("Starting http monitor on \(settings.httpHost):\(port)")
+        }
+
+        try await startAccepting(clientChannel, broker: broker)
+        logger.info("Listening for client connections on \(configuration.host):\(clientPort)")
+        logger.info("Server is ready")
+
+        // Wait for SIGTERM/SIGINT (graceful shutdown) or SIGUSR2 (lame duck).
+        let lameDuck = await waitForStopSignal()
+        try? await clientChannel.close()
+        if lameDuck {
+            await broker.enterLameDuckMode()
+        }
+        await broker.shutDown()
+        try? await httpChannel?.close()
+        logger.info("Server Exiting..")
+        try? await group.shutdownGracefully()
+    }
+
+    private let brokerBox = Mutex<Broker?>(nil)
+
+    /// The broker, once `run()` has created it.
+    package var broker: Broker? { brokerBox.withLock { $0 } }
+
+    private func bindClientListener(configuration: BrokerConfiguration) async throws -> any Channel {
+        let maxPending = configuration.maxPending
+        // Bound first with auto-read off, so nothing is accepted before the broker exists.
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.autoRead, value: false)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 4)
+            .childChannelOption(
+                .recvAllocator,
+                value: AdaptiveRecvByteBufferAllocator(minimum: 512, initial: 4096, maximum: 256 * 1024)
+            )
+            .childChannelOption(
+                .writeBufferWaterMark,
+                value: .init(low: min(maxPending / 2, 1024 * 1024), high: maxPending)
+            )
+            .childChannelInitializer { [weak self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard let self, let broker = self.broker else { throw ChannelError.ioOnClosedChannel }
+                    try channel.pipeline.syncOperations.addHandler(ClientChannelHandler(broker: broker, logger: self.logger))
+                }
+            }
+            .bind(host: configuration.host, port: configuration.port == -1 ? 0 : configuration.port)
+            .get()
+    }
+
+    private func startAccepting(_ channel: any Channel, broker: Broker) async throws {
+        try await channel.setOption(.autoRead, value: true).get()
+        channel.read()
+    }
+
+    /// Returns `true` for lame duck mode, `false` for a plain graceful shutdown.
+    private func waitForStopSignal() async -> Bool {
+        await withTaskGroup(of: Bool.self) { tasks in
+            tasks.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sigusr2) { return true }
+                return false
+            }
+            tasks.addTask {
+                try? await gracefulShutdown()
+                return false
+            }
+            let first = await tasks.next() ?? false
+            tasks.cancelAll()
+            return first
+        }
+    }
+}

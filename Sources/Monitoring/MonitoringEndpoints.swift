@@ -1,0 +1,174 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Broker
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Builds the monitoring documents (nats-server `server/monitor.go`). Each endpoint is a plain
+/// function of its options, so tests can call it without HTTP.
+package final class MonitoringEndpoints: Sendable {
+    package let broker: Broker
+    package let eventLoopCount: Int
+    private let requestCounts = Mutex<[String: Int]>([:])
+
+    package init(broker: Broker, eventLoopCount: Int) {
+        self.broker = broker
+        self.eventLoopCount = eventLoopCount
+    }
+
+    func countRequest(_ path: String) {
+        requestCounts.withLock { $0[path, default: 0] += 1 }
+    }
+
+    package func varz() -> Varz {
+        let configuration = broker.configuration
+        let now = WallClock.now
+        let totals = broker.totals
+        let uptimeSeconds = (now.nanosecondsSince1970 - broker.startTime.nanosecondsSince1970) / 1_000_000_000
+        return Varz(
+            serverID: configuration.serverID,
+            serverName: configuration.serverName,
+            version: BrokerConfiguration.protocolFeatureLevel,
+            outpostVersion: configuration.outpostVersion,
+            proto: BrokerConfiguration.protocolVersion,
+            go: "outpost \(configuration.outpostVersion)",
+            host: configuration.host,
+            port: configuration.port,
+            authRequired: configuration.authentication.isRequired ? true : nil,
+            maxConnections: configuration.maxConnections,
+            pingInterval: TimeNanoseconds.of(configuration.pingInterval),
+            pingMax: configuration.pingMaxOutstanding,
+            httpHost: configuration.httpHost,
+            httpPort: configuration.httpPort,
+            httpBasePath: "",
+            httpsPort: 0,
+            authTimeout: Double(TimeNanoseconds.of(configuration.authentication.timeout)) / 1e9,
+            maxControlLine: configuration.maxControlLine,
+            maxPayload: configuration.maxPayload,
+            maxPending: configuration.maxPending,
+            cluster: EmptyObject(),
+            gateway: EmptyObject(),
+            leaf: EmptyObject(),
+            mqtt: EmptyObject(),
+            websocket: EmptyObject(),
+            jetstream: EmptyObject(),
+            tlsTimeout: 2,
+            writeDeadline: TimeNanoseconds.of(configuration.writeDeadline),
+            start: GoFormat.timestamp(broker.startTime),
+            now: GoFormat.timestamp(now),
+            uptime: GoFormat.uptime(seconds: uptimeSeconds),
+            mem: ProcessUsage.residentBytes(),
+            cores: EventLoopCount.onlineCPUs,
+            gomaxprocs: eventLoopCount,
+            cpu: 0,
+            connections: broker.connectionCount,
+            totalConnections: broker.statistics.totalConnections.load(ordering: .relaxed),
+            routes: 0,
+            remotes: 0,
+            leafnodes: 0,
+            inMsgs: totals.inMessages,
+            outMsgs: totals.outMessages,
+            inBytes: totals.inBytes,
+            outBytes: totals.outBytes,
+            slowConsumers: broker.statistics.slowConsumers.load(ordering: .relaxed),
+            subscriptions: broker.globalAccount.subscriptionCount,
+            httpReqStats: requestCounts.withLock { $0 },
+            configLoadTime: GoFormat.timestamp(broker.startTime)
+        )
+    }
+
+    /// `/connz` options (query parameters), as nats-server's `ConnzOptions`.
+    package struct ConnzOptions: Sendable {
+        package var offset = 0
+        /// nats-server's default page size.
+        package var limit = 1024
+        package var subscriptions = false
+        package var sort = "cid"
+        package var connectionID: UInt64?
+
+        package init() {}
+
+        package init(query: [String: String]) {
+            offset = max(0, Int(query["offset"] ?? "") ?? 0)
+            limit = max(1, Int(query["limit"] ?? "") ?? 1024)
+            let subs = query["subs"] ?? ""
+            subscriptions = subs == "1" || subs == "true" || subs == "detail"
+            sort = query["sort"] ?? "cid"
+            connectionID = query["cid"].flatMap { UInt64($0) }
+        }
+    }
+
+    package func connz(_ options: ConnzOptions) async -> Connz {
+        var snapshots = await broker.connectionSnapshots()
+        if let id = options.connectionID { snapshots = snapshots.filter { $0.id == id } }
+        switch options.sort {
+        case "bytes_to": snapshots.sort { $0.outBytes > $1.outBytes }
+        case "bytes_from": snapshots.sort { $0.inBytes > $1.inBytes }
+        case "msgs_to": snapshots.sort { $0.outMessages > $1.outMessages }
+        case "msgs_from": snapshots.sort { $0.inMessages > $1.inMessages }
+        case "pending": snapshots.sort { $0.pendingBytes > $1.pendingBytes }
+        case "subs": snapshots.sort { $0.subscriptionCount > $1.subscriptionCount }
+        case "start": snapshots.sort { $0.start < $1.start }
+        case "last": snapshots.sort { $0.lastActivity > $1.lastActivity }
+        default: snapshots.sort { $0.id < $1.id }
+        }
+        let total = snapshots.count
+        let page = snapshots.dropFirst(options.offset).prefix(options.limit)
+        let now = WallClock.now
+        let connections = page.map { snapshot in
+            ConnectionInfo(
+                cid: snapshot.id,
+                ip: snapshot.host,
+                port: snapshot.port,
+                start: GoFormat.timestamp(snapshot.start),
+                lastActivity: GoFormat.timestamp(snapshot.lastActivity),
+                rtt: GoFormat.duration(nanoseconds: snapshot.roundTripNanoseconds),
+                uptime: GoFormat.uptime(seconds: (now.nanosecondsSince1970 - snapshot.start.nanosecondsSince1970) / 1_000_000_000),
+                idle: GoFormat.uptime(seconds: (now.nanosecondsSince1970 - snapshot.lastActivity.nanosecondsSince1970) / 1_000_000_000),
+                pendingBytes: snapshot.pendingBytes,
+                inMsgs: snapshot.inMessages,
+                outMsgs: snapshot.outMessages,
+                inBytes: snapshot.inBytes,
+                outBytes: snapshot.outBytes,
+                subscriptions: snapshot.subscriptionCount,
+                name: snapshot.name.flatMap { $0.isEmpty ? nil : $0 },
+                lang: snapshot.language.flatMap { $0.isEmpty ? nil : $0 },
+                version: snapshot.version.flatMap { $0.isEmpty ? nil : $0 },
+                subscriptionsList: options.subscriptions && !snapshot.subscriptions.isEmpty ? snapshot.subscriptions : nil
+            )
+        }
+        return Connz(
+            serverID: broker.configuration.serverID,
+            now: GoFormat.timestamp(now),
+            numConnections: connections.count,
+            total: total,
+            offset: options.offset,
+            limit: options.limit,
+            connections: Array(connections)
+        )
+    }
+
+    /// `/healthz`: `{"status":"ok"}` while the server runs.
+    package func healthz() -> [String: String] {
+        ["status": "ok"]
+    }
+}
+
+enum TimeNanoseconds {
+    static func of(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
+
+enum EventLoopCount {
+    static let onlineCPUs: Int = {
+        let online = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        return online > 0 ? online : 1
+    }()
+}

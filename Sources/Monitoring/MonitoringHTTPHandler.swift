@@ -1,0 +1,97 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import NIOCore
+import NIOHTTP1
+
+/// A tiny HTTP/1.1 handler serving the monitoring endpoints as JSON.
+package final class MonitoringHTTPHandler: ChannelInboundHandler {
+    package typealias InboundIn = HTTPServerRequestPart
+    package typealias OutboundOut = HTTPServerResponsePart
+
+    private let endpoints: MonitoringEndpoints
+    private var request: HTTPRequestHead?
+
+    package init(endpoints: MonitoringEndpoints) {
+        self.endpoints = endpoints
+    }
+
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            request = head
+        case .body:
+            break
+        case .end:
+            guard let head = request else { return }
+            request = nil
+            respond(context: context, head: head)
+        }
+    }
+
+    private func respond(context: ChannelHandlerContext, head: HTTPRequestHead) {
+        let (path, query) = Self.split(head.uri)
+        let keepAlive = head.isKeepAlive
+        let endpoints = self.endpoints
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        endpoints.countRequest(path)
+        let future: EventLoopFuture<(HTTPResponseStatus, Data)> = context.eventLoop.makeFutureWithTask {
+            switch path {
+            case "/varz":
+                return (.ok, try Self.encode(endpoints.varz()))
+            case "/connz":
+                return (.ok, try Self.encode(await endpoints.connz(.init(query: query))))
+            case "/healthz":
+                return (.ok, try Self.encode(endpoints.healthz()))
+            case "/":
+                let links = ["varz", "connz", "healthz"].map { "<a href=\"./\($0)\">\($0)</a>" }.joined(separator: "<br/>\n")
+                return (.ok, Data("<html><body>\n\(links)\n</body></html>\n".utf8))
+            default:
+                return (.notFound, Data("404 page not found\n".utf8))
+            }
+        }
+        future.whenComplete { result in
+            let (handler, context) = loopBound.value
+            let (status, body): (HTTPResponseStatus, Data)
+            switch result {
+            case .success(let value): (status, body) = value
+            case .failure(let error): (status, body) = (.internalServerError, Data("\(error)\n".utf8))
+            }
+            handler.write(context: context, status: status, body: body, isHTML: path == "/", keepAlive: keepAlive)
+        }
+    }
+
+    private func write(context: ChannelHandlerContext, status: HTTPResponseStatus, body: Data, isHTML: Bool, keepAlive: Bool) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: isHTML ? "text/html; charset=utf-8" : "application/json")
+        headers.add(name: "Content-Length", value: String(body.count))
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            done.whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+
+    private static func encode<Value: Encodable>(_ value: Value) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+        return try encoder.encode(value)
+    }
+
+    /// `/connz?subs=1&limit=5` → ("/connz", ["subs": "1", "limit": "5"]).
+    static func split(_ uri: String) -> (String, [String: String]) {
+        guard let mark = uri.firstIndex(of: "?") else { return (uri, [:]) }
+        var query: [String: String] = [:]
+        for pair in uri[uri.index(after: mark)...].split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            query[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        var path = String(uri[..<mark])
+        if path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        return (path, query)
+    }
+}

@@ -1,0 +1,147 @@
+import Broker
+
+/// `/varz`: general server information, field names and order as nats-server's `Varz`.
+package struct Varz: Encodable, Sendable {
+    package var serverID: String
+    package var serverName: String
+    package var version: String
+    package var outpostVersion: String
+    package var proto: Int
+    package var go: String
+    package var host: String
+    package var port: Int
+    package var authRequired: Bool?
+    package var maxConnections: Int
+    package var pingInterval: Int64
+    package var pingMax: Int
+    package var httpHost: String
+    package var httpPort: Int
+    package var httpBasePath: String
+    package var httpsPort: Int
+    package var authTimeout: Double
+    package var maxControlLine: Int
+    package var maxPayload: Int
+    package var maxPending: Int
+    package var cluster: EmptyObject
+    package var gateway: EmptyObject
+    package var leaf: EmptyObject
+    package var mqtt: EmptyObject
+    package var websocket: EmptyObject
+    package var jetstream: EmptyObject
+    package var tlsTimeout: Double
+    package var writeDeadline: Int64
+    package var start: String
+    package var now: String
+    package var uptime: String
+    package var mem: Int
+    package var cores: Int
+    package var gomaxprocs: Int
+    package var cpu: Double
+    package var connections: Int
+    package var totalConnections: Int
+    package var routes: Int
+    package var remotes: Int
+    package var leafnodes: Int
+    package var inMsgs: Int
+    package var outMsgs: Int
+    package var inBytes: Int
+    package var outBytes: Int
+    package var slowConsumers: Int
+    package var subscriptions: Int
+    package var httpReqStats: [String: Int]
+    package var configLoadTime: String
+
+    enum CodingKeys: String, CodingKey {
+        case serverID = "server_id"
+        case serverName = "server_name"
+        case version
+        case outpostVersion = "outpost_version"
+        case proto, go, host, port
+        case authRequired = "auth_required"
+        case maxConnections = "max_connections"
+        case pingInterval = "ping_interval"
+        case pingMax = "ping_max"
+        case httpHost = "http_host"
+        case httpPort = "http_port"
+        case httpBasePath = "http_base_path"
+        case httpsPort = "https_port"
+        case authTimeout = "auth_timeout"
+        case maxControlLine = "max_control_line"
+        case maxPayload = "max_payload"
+        case maxPending = "max_pending"
+        case cluster, gateway, leaf, mqtt, websocket, jetstream
+        case tlsTimeout = "tls_timeout"
+        case writeDeadline = "write_deadline"
+        case start, now, uptime, mem, cores, gomaxprocs, cpu, connections
+        case totalConnections = "total_connections"
+        case routes, remotes, leafnodes
+        case inMsgs = "in_msgs"
+        case outMsgs = "out_msgs"
+        case inBytes = "in_bytes"
+        case outBytes = "out_bytes"
+        case slowConsumers = "slow_consumers"
+        case subscriptions
+        case httpReqStats = "http_req_stats"
+        case configLoadTime = "config_load_time"
+    }
+}
+
+/// `{}` in the JSON, for sections a feature fills in later.
+package struct EmptyObject: Encodable, Sendable {
+    package init() {}
+}
+
+/// `/connz`, field names as nats-server's `Connz`.
+package struct Connz: Encodable, Sendable {
+    package var serverID: String
+    package var now: String
+    package var numConnections: Int
+    package var total: Int
+    package var offset: Int
+    package var limit: Int
+    package var connections: [ConnectionInfo]
+
+    enum CodingKeys: String, CodingKey {
+        case serverID = "server_id"
+        case now
+        case numConnections = "num_connections"
+        case total, offset, limit, connections
+    }
+}
+
+/// One entry of `/connz`.
+package struct ConnectionInfo: Encodable, Sendable {
+    package var cid: UInt64
+    package var kind = "Client"
+    package var type = "nats"
+    package var ip: String
+    package var port: Int
+    package var start: String
+    package var lastActivity: String
+    package var rtt: String
+    package var uptime: String
+    package var idle: String
+    package var pendingBytes: Int
+    package var inMsgs: Int
+    package var outMsgs: Int
+    package var inBytes: Int
+    package var outBytes: Int
+    package var subscriptions: Int
+    package var name: String?
+    package var lang: String?
+    package var version: String?
+    package var subscriptionsList: [String]?
+
+    enum CodingKeys: String, CodingKey {
+        case cid, kind, type, ip, port, start
+        case lastActivity = "last_activity"
+        case rtt, uptime, idle
+        case pendingBytes = "pending_bytes"
+        case inMsgs = "in_msgs"
+        case outMsgs = "out_msgs"
+        case inBytes = "in_bytes"
+        case outBytes = "out_bytes"
+        case subscriptions, name, lang, version
+        case subscriptionsList = "subscriptions_list"
+    }
+}

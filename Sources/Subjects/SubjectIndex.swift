@@ -1,0 +1,244 @@
+/// Subscriptions indexed by subject, for finding every subscriber of a published subject.
+///
+/// A trie with one level per token; each level has literal children plus dedicated `*` and `>`
+/// children (nats-server `server/sublist.go`). Results of `match` are cached per literal
+/// subject; a subscription that comes or goes updates the cached results it affects, so the cache
+/// never changes an answer. `generation` grows on every change, so holders of their own copies of
+/// results (a connection's small per-connection cache) know when to drop them.
+///
+/// Not thread-safe: exactly one owner (the account's lock) uses it at a time.
+package final class SubjectIndex<Value: AnyObject> {
+    private final class Node {
+        var next: Level?
+        var plain: [Value] = []
+        var queues: [(name: String, members: [Value])] = []
+
+        var isEmpty: Bool { plain.isEmpty && queues.isEmpty && (next?.isEmpty ?? true) }
+    }
+
+    private final class Level {
+        var literals: [String: Node] = [:]
+        var partialWildcard: Node?
+        var fullWildcard: Node?
+
+        var isEmpty: Bool { literals.isEmpty && partialWildcard == nil && fullWildcard == nil }
+    }
+
+    private let root = Level()
+    private var cache: SubjectMatchCache<SubjectMatch<Value>>?
+
+    /// Grows by one on every insert and remove.
+    package private(set) var generation: UInt64 = 0
+    /// Number of subscriptions held.
+    package private(set) var count = 0
+    /// Matches answered from the cache and in all (for /subsz).
+    package private(set) var cacheHits: UInt64 = 0
+    package private(set) var matchCount: UInt64 = 0
+
+    /// - Parameter cacheEnabled: `false` mirrors nats-server's `disable_sublist_cache`.
+    package init(cacheEnabled: Bool = true, cacheLimit: Int = 1024, cacheSweepTarget: Int = 512) {
+        if cacheEnabled {
+            cache = SubjectMatchCache(capacityLimit: cacheLimit, sweepTarget: cacheSweepTarget)
+        }
+    }
+
+    package var cacheCount: Int { cache?.count ?? 0 }
+
+    /// Adds `value` under `subject` (which may contain wildcards), in queue group `queue` if given.
+    /// - Throws: ``SubjectIndexError/invalidSubject`` when the subject breaks the subject rules.
+    package func insert(_ value: Value, subject: String, queue: String? = nil) throws(SubjectIndexError) {
+        guard SubjectValidation.isValidSubject(subject) else { throw .invalidSubject }
+        var level = root
+        var node: Node! = nil
+        let tokens = subject.split(separator: ".", omittingEmptySubsequences: false)
+        for (index, token) in tokens.enumerated() {
+            if token == "*" {
+                if level.partialWildcard == nil { level.partialWildcard = Node() }
+                node = level.partialWildcard
+            } else if token == ">" {
+                if level.fullWildcard == nil { level.fullWildcard = Node() }
+                node = level.fullWildcard
+            } else {
+                let key = String(token)
+                if let existing = level.literals[key] {
+                    node = existing
+                } else {
+                    node = Node()
+                    level.literals[key] = node
+                }
+            }
+            if index < tokens.count - 1 {
+                if node.next == nil { node.next = Level() }
+                level = node.next!
+            }
+        }
+        if let queue {
+            if let groupIndex = node.queues.firstIndex(where: { $0.name == queue }) {
+                node.queues[groupIndex].members.append(value)
+            } else {
+                node.queues.append((name: queue, members: [value]))
+            }
+        } else {
+            node.plain.append(value)
+        }
+        count += 1
+        generation &+= 1
+        if cache != nil {
+            var pattern = subject
+            pattern.withUTF8 { patternBytes in
+                cache!.updateAll { cachedSubject, result in
+                    if SubjectPattern.matches(pattern: UnsafeRawBufferPointer(patternBytes), subject: cachedSubject) {
+                        result.add(value, queue: queue)
+                    }
+                    return true
+                }
+            }
+        }
+    }
+
+    /// Removes `value` (by identity) from `subject`/`queue`. Returns `false` if it was not there.
+    @discardableResult
+    package func remove(_ value: Value, subject: String, queue: String? = nil) -> Bool {
+        let tokens = subject.split(separator: ".", omittingEmptySubsequences: false)
+        var path: [(level: Level, token: Substring, node: Node)] = []
+        var level = root
+        for (index, token) in tokens.enumerated() {
+            let node: Node?
+            if token == "*" {
+                node = level.partialWildcard
+            } else if token == ">" {
+                node = level.fullWildcard
+            } else {
+                node = level.literals[String(token)]
+            }
+            guard let node else { return false }
+            path.append((level, token, node))
+            if index < tokens.count - 1 {
+                guard let next = node.next else { return false }
+                level = next
+            }
+        }
+        guard let last = path.last?.node else { return false }
+        var removed = false
+        if let queue {
+            if let groupIndex = last.queues.firstIndex(where: { $0.name == queue }),
+                let memberIndex = last.queues[groupIndex].members.firstIndex(where: { $0 === value })
+            {
+                last.queues[groupIndex].members.remove(at: memberIndex)
+                if last.queues[groupIndex].members.isEmpty { last.queues.remove(at: groupIndex) }
+                removed = true
+            }
+        } else if let index = last.plain.firstIndex(where: { $0 === value }) {
+            last.plain.remove(at: index)
+            removed = true
+        }
+        guard removed else { return false }
+        // Prune nodes left empty, deepest first, so the trie does not keep dead branches.
+        for entry in path.reversed() {
+            guard entry.node.isEmpty else { break }
+            if let next = entry.node.next, next.isEmpty { entry.node.next = nil }
+            if entry.token == "*" {
+                entry.level.partialWildcard = nil
+            } else if entry.token == ">" {
+                entry.level.fullWildcard = nil
+            } else {
+                entry.level.literals[String(entry.token)] = nil
+            }
+        }
+        count -= 1
+        generation &+= 1
+        if cache != nil {
+            var pattern = subject
+            pattern.withUTF8 { patternBytes in
+                cache!.updateAll { cachedSubject, result in
+                    if SubjectPattern.matches(pattern: UnsafeRawBufferPointer(patternBytes), subject: cachedSubject) {
+                        result.remove(value, queue: queue)
+                    }
+                    return true
+                }
+            }
+        }
+        return true
+    }
+
+    /// Every subscriber whose subject matches the literal `subject`.
+    package func match(_ subject: UnsafeRawBufferPointer) -> SubjectMatch<Value> {
+        matchCount &+= 1
+        if let cached = cache?.value(for: subject) {
+            cacheHits &+= 1
+            return cached
+        }
+        var tokens: [String] = []
+        var start = 0
+        for index in 0...subject.count where index == subject.count || subject[index] == SubjectValidation.tokenSeparator {
+            tokens.append(String(decoding: UnsafeRawBufferPointer(rebasing: subject[start..<index]), as: UTF8.self))
+            start = index + 1
+        }
+        var result = SubjectMatch<Value>()
+        collect(level: root, tokens: tokens, index: 0, into: &result)
+        cache?.set(result, for: subject)
+        return result
+    }
+
+    package func match(_ subject: String) -> SubjectMatch<Value> {
+        var subject = subject
+        return subject.withUTF8 { match(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `true` when at least one subscription matches the literal `subject`.
+    package func hasInterest(_ subject: String) -> Bool {
+        !match(subject).isEmpty
+    }
+
+    private func collect(level: Level, tokens: [String], index: Int, into result: inout SubjectMatch<Value>) {
+        // `>` at this level takes this token and all that follow.
+        if let fullWildcard = level.fullWildcard { add(fullWildcard, to: &result) }
+        let isLast = index == tokens.count - 1
+        if let partialWildcard = level.partialWildcard {
+            if isLast {
+                add(partialWildcard, to: &result)
+            } else if let next = partialWildcard.next {
+                collect(level: next, tokens: tokens, index: index + 1, into: &result)
+            }
+        }
+        if let literal = level.literals[tokens[index]] {
+            if isLast {
+                add(literal, to: &result)
+            } else if let next = literal.next {
+                collect(level: next, tokens: tokens, index: index + 1, into: &result)
+            }
+        }
+    }
+
+    private func add(_ node: Node, to result: inout SubjectMatch<Value>) {
+        result.plain.append(contentsOf: node.plain)
+        for group in node.queues {
+            if let index = result.queueGroups.firstIndex(where: { $0.name == group.name }) {
+                result.queueGroups[index].members.append(contentsOf: group.members)
+            } else {
+                result.queueGroups.append(QueueGroup(name: group.name, members: group.members))
+            }
+        }
+    }
+
+    /// Calls `body` for every subscription held, with its subject and queue.
+    package func forEach(_ body: (Value, String, String?) -> Void) {
+        func walk(_ level: Level, prefix: String) {
+            func visit(_ node: Node, token: String) {
+                let subject = prefix.isEmpty ? token : prefix + "." + token
+                for value in node.plain { body(value, subject, nil) }
+                for group in node.queues { for member in group.members { body(member, subject, group.name) } }
+                if let next = node.next { walk(next, prefix: subject) }
+            }
+            for (token, node) in level.literals { visit(node, token: token) }
+            if let node = level.partialWildcard { visit(node, token: "*") }
+            if let node = level.fullWildcard { visit(node, token: ">") }
+        }
+        walk(root, prefix: "")
+    }
+}
+
+/// Why ``SubjectIndex`` refused a subscription.
+package enum SubjectIndexError: Error, Equatable {
+    case invalidSubject
+}

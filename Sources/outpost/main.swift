@@ -1,0 +1,3 @@
+import EdgeServer
+
+await OutpostCommand.main()
