@@ -82,7 +82,7 @@ extension ClientConnection {
             return
         }
         account = boundAccount
-        resultCache = nil
+        resultCache.removeAll()
 
         if decoded.protocolVersion < 0 || decoded.protocolVersion > 1 {
             sendError("Unsupported Client Protocol")

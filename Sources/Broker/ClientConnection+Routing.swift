@@ -9,7 +9,7 @@ extension ClientConnection {
     func processPublish(_ op: PublishOp) {
         if isTracing { tracePublish(op) }
         inMessages.store(inMessages.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
-        inBytes.store(inBytes.load(ordering: .relaxed) &+ op.payload.readableBytes, ordering: .relaxed)
+        inBytes.store(inBytes.load(ordering: .relaxed) &+ op.payloadCount, ordering: .relaxed)
 
         if op.headerLength != nil && !headersEnabled {
             // nats-server: ErrMsgHeadersNotSupported ends the connection.
@@ -25,20 +25,44 @@ extension ClientConnection {
         }
         if options.verbose { sendOK() }
 
-        let didDeliver = route(subject: op.subject, reply: op.reply, headerLength: op.headerLength, payload: op.payload)
-        if !didDeliver, let reply = op.reply, options.noResponders {
-            sendNoResponders(reply: reply)
+        let didDeliver = op.withUnsafeParts { subject, reply, payload in
+            route(op, subject: subject, reply: reply, payload: payload)
+        }
+        if !didDeliver, op.hasReply, options.noResponders {
+            sendNoResponders(reply: op.reply!)
         }
     }
 
     /// Delivers to every matching subscription of our account. Returns whether anyone got it.
+    /// `op` is only kept (by reference) for deliveries to connections on other event loops.
     @inline(__always)
-    func route(subject: ByteBuffer, reply: ByteBuffer?, headerLength: Int?, payload: ByteBuffer) -> Bool {
-        let match = subject.withUnsafeReadableBytes { lookUp($0) }
+    func route(_ op: PublishOp, subject: UnsafeRawBufferPointer, reply: UnsafeRawBufferPointer?, payload: UnsafeRawBufferPointer) -> Bool {
+        let generation = account.generation
+        if generation != resultCacheGeneration {
+            resultCache.removeAll()
+            resultCacheGeneration = generation
+        } else if let delivered = resultCache.withValue(for: subject, { match in
+            deliver(match, op, subject: subject, reply: reply, payload: payload)
+        }) {
+            return delivered
+        }
+        let match = account.match(subject)
+        resultCache.set(match, for: subject)
+        return deliver(match, op, subject: subject, reply: reply, payload: payload)
+    }
+
+    @inline(__always)
+    private func deliver(
+        _ match: borrowing SubjectMatch<Subscription>,
+        _ op: PublishOp,
+        subject: UnsafeRawBufferPointer,
+        reply: UnsafeRawBufferPointer?,
+        payload: UnsafeRawBufferPointer
+    ) -> Bool {
         if match.isEmpty { return false }
         var didDeliver = false
         for subscription in match.plain {
-            if deliver(to: subscription, subject: subject, reply: reply, headerLength: headerLength, payload: payload) {
+            if deliver(to: subscription, op, subject: subject, reply: reply, payload: payload) {
                 didDeliver = true
             }
         }
@@ -48,7 +72,7 @@ extension ClientConnection {
             let start = count > 1 ? Int(deliveryLoop.nextRandom() % UInt64(count)) : 0
             for offset in 0..<count {
                 let member = members[(start + offset) % count]
-                if deliver(to: member, subject: subject, reply: reply, headerLength: headerLength, payload: payload) {
+                if deliver(to: member, op, subject: subject, reply: reply, payload: payload) {
                     didDeliver = true
                     break
                 }
@@ -57,69 +81,47 @@ extension ClientConnection {
         return didDeliver
     }
 
-    /// The subscribers of `subject`, from our own cache while the account's index is unchanged.
-    @inline(__always)
-    func lookUp(_ subject: UnsafeRawBufferPointer) -> SubjectMatch<Subscription> {
-        let generation = account.generation
-        if resultCache == nil || generation != resultCacheGeneration {
-            if resultCache == nil {
-                resultCache = SubjectMatchCache(capacityLimit: 256, sweepTarget: 128)
-            } else {
-                resultCache!.removeAll()
-            }
-            resultCacheGeneration = generation
-        } else if let cached = resultCache!.value(for: subject) {
-            return cached
-        }
-        let match = account.match(subject)
-        resultCache!.set(match, for: subject)
-        return match
-    }
-
     /// One delivery from this (publishing) connection to one subscription.
     @inline(__always)
-    private func deliver(to subscription: Subscription, subject: ByteBuffer, reply: ByteBuffer?, headerLength: Int?, payload: ByteBuffer) -> Bool {
+    private func deliver(
+        to subscription: Subscription,
+        _ op: PublishOp,
+        subject: UnsafeRawBufferPointer,
+        reply: UnsafeRawBufferPointer?,
+        payload: UnsafeRawBufferPointer
+    ) -> Bool {
         guard let target = subscription.connection else {
             guard let handler = subscription.internalHandler else { return false }
-            handler(InternalMessage.copying(subject: subject, reply: reply, headerLength: headerLength, payload: payload, account: account, sender: self))
+            handler(InternalMessage.copying(subject: subject, reply: reply, headerLength: op.headerLength, payload: payload, account: account, sender: self))
             return true
         }
         if target === self && !echo { return false }
         if target.deliveryLoop === deliveryLoop {
-            return target.write(subscription, subject: subject, reply: reply, headerLength: headerLength, payload: payload)
+            return target.write(subscription, subject: subject, reply: reply, headerLength: op.headerLength, payload: payload)
         }
         if subscription.isClosed.load(ordering: .relaxed) { return false }
-        target.enqueueFromOtherLoop(
-            PendingDelivery(subscription: subscription, subject: subject, reply: reply, headerLength: headerLength, payload: payload)
-        )
+        target.enqueueFromOtherLoop(PendingDelivery(subscription: subscription, op: op))
         return true
     }
 
     /// Writes one message for `subscription` into our outbound buffer. On our loop only.
     @inline(__always)
-    func write(_ subscription: Subscription, subject: ByteBuffer, reply: ByteBuffer?, headerLength: Int?, payload: ByteBuffer) -> Bool {
+    func write(
+        _ subscription: Subscription,
+        subject: UnsafeRawBufferPointer,
+        reply: UnsafeRawBufferPointer?,
+        headerLength: Int?,
+        payload: UnsafeRawBufferPointer
+    ) -> Bool {
         if state == .closed || subscription.isClosed.load(ordering: .relaxed) { return false }
         subscription.delivered &+= 1
         let maximum = subscription.maxMessages
-        if maximum > 0 {
-            if subscription.delivered > maximum {
-                unsubscribe(subscription)
-                return false
-            }
+        if maximum > 0 && subscription.delivered > maximum {
+            unsubscribe(subscription)
+            return false
         }
-        var bodyLength = payload.readableBytes
-        subject.withUnsafeReadableBytes { subjectBytes in
-            payload.withUnsafeReadableBytes { payloadBytes in
-                subscription.sid.withUnsafeBytes { sidBytes in
-                    if let reply {
-                        reply.withUnsafeReadableBytes { replyBytes in
-                            bodyLength = encode(subjectBytes, sidBytes, replyBytes, headerLength, payloadBytes)
-                        }
-                    } else {
-                        bodyLength = encode(subjectBytes, sidBytes, nil, headerLength, payloadBytes)
-                    }
-                }
-            }
+        let bodyLength = subscription.sid.withUnsafeBytes { sid in
+            encode(subject, sid, reply, headerLength, payload)
         }
         outMessages.store(outMessages.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
         outBytes.store(outBytes.load(ordering: .relaxed) &+ bodyLength, ordering: .relaxed)
@@ -182,7 +184,10 @@ extension ClientConnection {
         }
         for delivery in deliveries {
             guard state != .closed else { return }
-            _ = write(delivery.subscription, subject: delivery.subject, reply: delivery.reply, headerLength: delivery.headerLength, payload: delivery.payload)
+            let op = delivery.op
+            _ = op.withUnsafeParts { subject, reply, payload in
+                write(delivery.subscription, subject: subject, reply: reply, headerLength: op.headerLength, payload: payload)
+            }
         }
     }
 
@@ -212,9 +217,9 @@ extension ClientConnection {
     private func tracePublish(_ op: PublishOp) {
         let reply = op.reply.map { " " + String(buffer: $0) } ?? ""
         if let headerLength = op.headerLength {
-            trace("<<- [HPUB \(String(buffer: op.subject))\(reply) \(headerLength) \(op.payload.readableBytes)]")
+            trace("<<- [HPUB \(String(buffer: op.subject))\(reply) \(headerLength) \(op.payloadCount)]")
         } else {
-            trace("<<- [PUB \(String(buffer: op.subject))\(reply) \(op.payload.readableBytes)]")
+            trace("<<- [PUB \(String(buffer: op.subject))\(reply) \(op.payloadCount)]")
         }
         let limit = broker.configuration.maxTracedMessageLength
         var body = op.payload
@@ -224,19 +229,18 @@ extension ClientConnection {
 }
 
 extension InternalMessage {
-    static func copying(subject: ByteBuffer, reply: ByteBuffer?, headerLength: Int?, payload: ByteBuffer, account: Account, sender: ClientConnection?) -> InternalMessage {
+    static func copying(subject: UnsafeRawBufferPointer, reply: UnsafeRawBufferPointer?, headerLength: Int?, payload: UnsafeRawBufferPointer, account: Account, sender: ClientConnection?) -> InternalMessage {
         var headers: [UInt8]?
         var body: [UInt8]
         if let headerLength {
-            let bytes = Array(payload.readableBytesView)
-            headers = Array(bytes[..<headerLength])
-            body = Array(bytes[headerLength...])
+            headers = Array(payload[..<headerLength])
+            body = Array(payload[headerLength...])
         } else {
-            body = Array(payload.readableBytesView)
+            body = Array(payload)
         }
         return InternalMessage(
-            subject: String(buffer: subject),
-            reply: reply.map { String(buffer: $0) },
+            subject: String(decoding: subject, as: UTF8.self),
+            reply: reply.map { String(decoding: $0, as: UTF8.self) },
             headers: headers,
             payload: body,
             account: account,

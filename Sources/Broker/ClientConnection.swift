@@ -83,7 +83,7 @@ package final class ClientConnection: @unchecked Sendable {
     var closeReason: CloseReason?
     /// This connection's own small cache of match results; dropped when the account's
     /// subject index changes (nats-server `c.in.results` with `genid`).
-    var resultCache: SubjectMatchCache<SubjectMatch<Subscription>>?
+    let resultCache = SubjectMatchCache<SubjectMatch<Subscription>>(capacityLimit: 256, sweepTarget: 128)
     var resultCacheGeneration: UInt64 = 0
     /// Trace (`-V`) snapshot, taken once per read batch.
     var isTracing = false
@@ -164,7 +164,7 @@ package final class ClientConnection: @unchecked Sendable {
             broker.subscriptionRemoved(subscription, account: account)
         }
         subscriptions.removeAll()
-        resultCache = nil
+        resultCache.removeAll()
         inbox.withLock { $0.removeAll() }
         broker.unregister(self, reason: reason)
         logger.debug("\(logPrefix) - Client connection closed: \(reason.rawValue)")
@@ -283,14 +283,11 @@ package final class ClientConnection: @unchecked Sendable {
     }
 }
 
-/// A delivery queued by a publisher on another event loop. The slices keep the publisher's
-/// receive buffer alive until this connection's loop has written the message.
+/// A delivery queued by a publisher on another event loop. The operation's slice keeps the
+/// publisher's receive buffer alive until this connection's loop has written the message.
 struct PendingDelivery: @unchecked Sendable {
     var subscription: Subscription
-    var subject: ByteBuffer
-    var reply: ByteBuffer?
-    var headerLength: Int?
-    var payload: ByteBuffer
+    var op: PublishOp
 }
 
 /// Wall-clock time in nanoseconds since 1970, for /connz and /varz timestamps.

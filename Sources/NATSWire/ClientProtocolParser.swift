@@ -20,24 +20,24 @@ import Darwin
 /// spaces or tabs; lines end in `\n` with an optional `\r`; a payload is followed by exactly
 /// `\r\n`; limits are checked on the control line before any payload is buffered, and on an
 /// unterminated line as soon as it is longer than the limit.
-package struct ClientProtocolParser {
+public struct ClientProtocolParser {
     /// Hard limits, with nats-server's defaults (`server/const.go`).
-    package struct Limits: Sendable {
+    public struct Limits: Sendable {
         /// `max_control_line`: longest argument part of a control line (default 4 KiB).
-        package var maxControlLine: Int
+        public var maxControlLine: Int
         /// `max_payload`: largest message payload, headers included (default 1 MiB).
-        package var maxPayload: Int
+        public var maxPayload: Int
 
-        package static let defaultMaxControlLine = 4096
-        package static let defaultMaxPayload = 1024 * 1024
+        public static let defaultMaxControlLine = 4096
+        public static let defaultMaxPayload = 1024 * 1024
 
-        package init(maxControlLine: Int = defaultMaxControlLine, maxPayload: Int = defaultMaxPayload) {
+        public init(maxControlLine: Int = defaultMaxControlLine, maxPayload: Int = defaultMaxPayload) {
             self.maxControlLine = maxControlLine
             self.maxPayload = maxPayload
         }
     }
 
-    package var limits: Limits
+    public var limits: Limits
 
     /// Unparsed bytes of the latest read, parsed in place.
     private var buffer = ByteBuffer()
@@ -48,17 +48,17 @@ package struct ClientProtocolParser {
     /// Reads that arrived while `carry` was incomplete.
     private var pending: ByteBuffer?
 
-    package init(limits: Limits = Limits()) {
+    public init(limits: Limits = Limits()) {
         self.limits = limits
     }
 
     /// Bytes received but not yet returned as operations.
-    package var bufferedBytes: Int {
+    public var bufferedBytes: Int {
         buffer.readableBytes + (carry?.readableBytes ?? 0) + (pending?.readableBytes ?? 0)
     }
 
     /// Adds the bytes of one read.
-    package mutating func append(_ bytes: ByteBuffer) {
+    public mutating func append(_ bytes: ByteBuffer) {
         if carry != nil {
             if pending == nil { pending = bytes } else { pending!.writeImmutableBuffer(bytes) }
         } else if buffer.readableBytes == 0 {
@@ -70,7 +70,7 @@ package struct ClientProtocolParser {
 
     /// The next complete operation, or `nil` when more bytes are needed.
     /// - Throws: ``ProtocolError``; the connection must then be closed.
-    package mutating func next() throws(ProtocolError) -> ClientOp? {
+    public mutating func next() throws(ProtocolError) -> ClientOp? {
         if carry != nil {
             guard try completeCarry() else { return nil }
             var whole = carry!
@@ -78,13 +78,13 @@ package struct ClientProtocolParser {
             carryMissing = nil
             buffer = pending ?? ByteBuffer()
             pending = nil
-            guard case .complete(let op) = try parse(&whole) else {
+            guard case .complete(let op) = try Self.parse(&whole, limits: limits) else {
                 preconditionFailure("a completed carry must hold one whole operation")
             }
             return op
         }
         if buffer.readableBytes == 0 { return nil }
-        switch try parse(&buffer) {
+        switch try Self.parse(&buffer, limits: limits) {
         case .complete(let op):
             return op
         case .incomplete(let missing):
@@ -113,7 +113,7 @@ package struct ClientProtocolParser {
             pending = source.readableBytes > 0 ? source : nil
             // Parse what the carry now holds, to check limits and learn the payload size.
             var probe = carry!
-            switch try parse(&probe) {
+            switch try Self.parse(&probe, limits: limits) {
             case .complete:
                 return true
             case .incomplete(let missing):
@@ -145,18 +145,20 @@ package struct ClientProtocolParser {
         case pub, hpub, sub, unsub, connect, info, ping, pong, ok, err
     }
 
-    /// What the raw-byte scan found; turned into slices outside the unsafe-pointer closure.
-    private enum Scan {
-        case line(verb: Verb, arguments: Arguments, lineEnd: Int, payloadLength: Int, headerLength: Int?)
-        case incomplete(missing: Int?)
-        case failure(ProtocolError)
-    }
-
-    /// Up to four argument ranges (offsets from the reader index), without allocating.
-    private struct Arguments {
-        var count = 0
-        var starts: (Int, Int, Int, Int) = (0, 0, 0, 0)
-        var ends: (Int, Int, Int, Int) = (0, 0, 0, 0)
+    /// What `scan` learned about the operation at the start of the buffer. Filled in place by
+    /// `scan` (a returned struct this size cost more than the scan itself: store forwarding).
+    private struct ControlLine {
+        var verb = Verb.ping
+        /// Offset just past the line's `\n`.
+        var lineEnd = 0
+        var payloadLength = 0
+        /// HPUB header size, or UNSUB maximum; -1 when absent.
+        var number = -1
+        /// Bytes still needed when incomplete; -1 while the control line is open.
+        var missing = -1
+        var argumentCount = 0
+        var starts: (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
+        var ends: (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
         /// The whole argument text, for CONNECT, INFO and -ERR.
         var textStart = 0
         var textEnd = 0
@@ -164,25 +166,44 @@ package struct ClientProtocolParser {
         @inline(__always)
         func start(_ index: Int) -> Int {
             switch index {
-            case 0: return starts.0
-            case 1: return starts.1
-            case 2: return starts.2
-            default: return starts.3
+            case 0: return Int(starts.0)
+            case 1: return Int(starts.1)
+            case 2: return Int(starts.2)
+            default: return Int(starts.3)
             }
         }
 
         @inline(__always)
         func end(_ index: Int) -> Int {
             switch index {
-            case 0: return ends.0
-            case 1: return ends.1
-            case 2: return ends.2
-            default: return ends.3
+            case 0: return Int(ends.0)
+            case 1: return Int(ends.1)
+            case 2: return Int(ends.2)
+            default: return Int(ends.3)
             }
         }
 
         @inline(__always)
         func length(_ index: Int) -> Int { end(index) - start(index) }
+
+        /// Records one more argument; `false` when there are already four.
+        @inline(__always)
+        mutating func addArgument(_ start: Int, _ end: Int) -> Bool {
+            switch argumentCount {
+            case 0: starts.0 = Int32(start); ends.0 = Int32(end)
+            case 1: starts.1 = Int32(start); ends.1 = Int32(end)
+            case 2: starts.2 = Int32(start); ends.2 = Int32(end)
+            case 3: starts.3 = Int32(start); ends.3 = Int32(end)
+            default: return false
+            }
+            argumentCount += 1
+            return true
+        }
+    }
+
+    /// Outcome of `scan`.
+    private enum ScanStatus {
+        case line, incomplete, failure
     }
 
     private static let verbNames: [(name: [UInt8], verb: Verb, takesArguments: Bool)] = [
@@ -198,60 +219,70 @@ package struct ClientProtocolParser {
         (Array("-err".utf8), .err, true),
     ]
 
-    private func parse(_ buffer: inout ByteBuffer) throws(ProtocolError) -> ParseResult {
-        let limits = self.limits
-        let scan = buffer.withUnsafeReadableBytes { bytes in Self.scan(bytes, limits: limits) }
-        switch scan {
-        case .failure(let error):
-            throw error
-        case .incomplete(let missing):
-            return .incomplete(missing: missing)
-        case .line(let verb, let arguments, let lineEnd, let payloadLength, let headerLength):
-            let base = buffer.readerIndex
-            func slice(_ index: Int) -> ByteBuffer {
-                buffer.getSlice(at: base + arguments.start(index), length: arguments.length(index))!
-            }
-            let op: ClientOp
-            switch verb {
-            case .pub, .hpub:
-                let hasReply = arguments.count == (verb == .pub ? 3 : 4)
-                let payload = buffer.getSlice(at: base + lineEnd, length: payloadLength)!
-                op = .publish(
-                    PublishOp(
-                        subject: slice(0),
-                        reply: hasReply ? slice(1) : nil,
-                        headerLength: headerLength,
-                        payload: payload
-                    )
-                )
-                buffer.moveReaderIndex(forwardBy: lineEnd + payloadLength + 2)
-                return .complete(op)
-            case .sub:
-                op = .subscribe(
-                    SubscribeOp(
-                        subject: slice(0),
-                        queue: arguments.count == 3 ? slice(1) : nil,
-                        sid: slice(arguments.count - 1)
-                    )
-                )
-            case .unsub:
-                op = .unsubscribe(UnsubscribeOp(sid: slice(0), maxMessages: headerLength))
-            case .connect, .info, .err:
-                let text = buffer.getSlice(
-                    at: base + arguments.textStart,
-                    length: arguments.textEnd - arguments.textStart
-                )!
-                op = verb == .connect ? .connect(text) : verb == .info ? .info(text) : .error(text)
-            case .ping:
-                op = .ping
-            case .pong:
-                op = .pong
-            case .ok:
-                op = .ok
-            }
-            buffer.moveReaderIndex(forwardBy: lineEnd)
-            return .complete(op)
+    private static func parse(_ buffer: inout ByteBuffer, limits: Limits) throws(ProtocolError) -> ParseResult {
+        var line = ControlLine()
+        var failure: ProtocolError?
+        let status = buffer.withUnsafeReadableBytes { bytes in
+            Self.scan(bytes, limits: limits, into: &line, failure: &failure)
         }
+        switch status {
+        case .failure:
+            throw failure!
+        case .incomplete:
+            return .incomplete(missing: line.missing >= 0 ? line.missing : nil)
+        case .line:
+            break
+        }
+        let base = buffer.readerIndex
+        switch line.verb {
+        case .pub, .hpub:
+            // One slice for the whole operation; the parts are offsets into it.
+            let total = line.lineEnd + line.payloadLength + 2
+            let frame = buffer.getSlice(at: base, length: total)!
+            let hasReply = line.argumentCount == (line.verb == .pub ? 3 : 4)
+            let op = ClientOp.publish(
+                PublishOp(
+                    frame: frame,
+                    subjectRange: (Int32(line.start(0)), Int32(line.length(0))),
+                    replyRange: hasReply ? (Int32(line.start(1)), Int32(line.length(1))) : nil,
+                    payloadRange: (Int32(line.lineEnd), Int32(line.payloadLength)),
+                    headerLength: line.verb == .hpub ? line.number : nil
+                )
+            )
+            buffer.moveReaderIndex(forwardBy: total)
+            return .complete(op)
+        default:
+            break
+        }
+        func slice(_ index: Int) -> ByteBuffer {
+            buffer.getSlice(at: base + line.start(index), length: line.length(index))!
+        }
+        let op: ClientOp
+        switch line.verb {
+        case .pub, .hpub:
+            preconditionFailure("handled above")
+        case .sub:
+            op = .subscribe(
+                SubscribeOp(
+                    subject: slice(0),
+                    queue: line.argumentCount == 3 ? slice(1) : nil,
+                    sid: slice(line.argumentCount - 1)
+                )
+            )
+        case .unsub:
+            op = .unsubscribe(UnsubscribeOp(sid: slice(0), maxMessages: line.number >= 0 ? line.number : nil))
+        case .connect, .info, .err:
+            let text = buffer.getSlice(at: base + line.textStart, length: line.textEnd - line.textStart)!
+            op = line.verb == .connect ? .connect(text) : line.verb == .info ? .info(text) : .error(text)
+        case .ping:
+            op = .ping
+        case .pong:
+            op = .pong
+        case .ok:
+            op = .ok
+        }
+        buffer.moveReaderIndex(forwardBy: line.lineEnd)
+        return .complete(op)
     }
 
     @inline(__always)
@@ -263,77 +294,125 @@ package struct ClientProtocolParser {
     }
 
     /// Finds the verb, the control line and its arguments, and checks limits.
-    private static func scan(_ bytes: UnsafeRawBufferPointer, limits: Limits) -> Scan {
+    private static func scan(
+        _ bytes: UnsafeRawBufferPointer,
+        limits: Limits,
+        into line: inout ControlLine,
+        failure: inout ProtocolError?
+    ) -> ScanStatus {
         let count = bytes.count
         // 1. The verb: match case-insensitively; a prefix that fits no verb is an error at once.
-        let (verb, verbLength, takesArguments): (Verb, Int, Bool)
-        switch fastVerb(bytes) {
-        case .some(let found):
-            (verb, verbLength, takesArguments) = found
-        case .none:
+        let verbLength: Int
+        let takesArguments: Bool
+        if let found = fastVerb(bytes) {
+            (line.verb, verbLength, takesArguments) = found
+        } else {
             switch slowVerb(bytes) {
-            case .matched(let found): (verb, verbLength, takesArguments) = found
-            case .needMore: return .incomplete(missing: nil)
+            case .matched(let found):
+                (line.verb, verbLength, takesArguments) = found
+            case .needMore:
+                return .incomplete
             case .unknown:
-                return .failure(.unknownOperation("unknown protocol operation: \(snippet(bytes, from: 0))"))
+                failure = .unknownOperation("unknown protocol operation: \(snippet(bytes, from: 0))")
+                return .failure
             }
         }
+        let verb = line.verb
 
         // 2. A verb with arguments is followed by at least one space or tab.
         var index = verbLength
         if takesArguments {
-            if index >= count { return .incomplete(missing: nil) }
+            if index >= count { return .incomplete }
             guard isSpace(bytes[index]) else {
-                return .failure(.unknownOperation("unknown protocol operation: \(snippet(bytes, from: 0))"))
+                failure = .unknownOperation("unknown protocol operation: \(snippet(bytes, from: 0))")
+                return .failure
             }
             while index < count && isSpace(bytes[index]) { index += 1 }
         }
         let argumentsStart = index
+        var argumentsEnd: Int
 
-        // 3. The end of the line.
-        guard let base = bytes.baseAddress,
-            let found = memchr(base + argumentsStart, 0x0A, count - argumentsStart)
-        else {
-            // Verbs without arguments get the same bound: an endless line must not grow the
-            // carry buffer without limit (nats-server discards those bytes instead).
-            if count - argumentsStart > limits.maxControlLine {
-                return .failure(.maxControlLineExceeded(length: count - argumentsStart, limit: limits.maxControlLine))
+        if verb == .pub || verb == .hpub {
+            // 3+4 in one pass for the hot verbs: split on spaces/tabs until the newline.
+            var position = argumentsStart
+            let limit = min(count, argumentsStart + limits.maxControlLine + 2)
+            var newline = -1
+            while position < limit {
+                let byte = bytes[position]
+                if byte == 0x0A {
+                    newline = position
+                    break
+                }
+                // Only spaces and tabs separate; a `\r` counts only right before the `\n`.
+                if byte == 0x20 || byte == 0x09 || (byte == 0x0D && position + 1 < count && bytes[position + 1] == 0x0A) {
+                    position += 1
+                    continue
+                }
+                let start = position
+                position += 1
+                while position < limit {
+                    let next = bytes[position]
+                    if next == 0x20 || next == 0x09 || next == 0x0A { break }
+                    if next == 0x0D && position + 1 < count && bytes[position + 1] == 0x0A { break }
+                    position += 1
+                }
+                if !line.addArgument(start, position) {
+                    failure = .badArguments("\(verbText(verb)) parse error: too many arguments: \(snippet(bytes, from: argumentsStart))")
+                    return .failure
+                }
             }
-            return .incomplete(missing: nil)
-        }
-        let newline = UnsafeRawPointer(found) - UnsafeRawPointer(base)
-        let lineEnd = newline + 1
-        var argumentsEnd = newline
-        if argumentsEnd > argumentsStart && bytes[argumentsEnd - 1] == 0x0D { argumentsEnd -= 1 }
-        if !takesArguments {
-            return .line(verb: verb, arguments: Arguments(), lineEnd: lineEnd, payloadLength: 0, headerLength: nil)
-        }
-        if argumentsEnd - argumentsStart > limits.maxControlLine {
-            return .failure(.maxControlLineExceeded(length: argumentsEnd - argumentsStart, limit: limits.maxControlLine))
-        }
+            if newline < 0 {
+                if count - argumentsStart > limits.maxControlLine {
+                    failure = .maxControlLineExceeded(length: count - argumentsStart, limit: limits.maxControlLine)
+                    return .failure
+                }
+                return .incomplete
+            }
+            line.lineEnd = newline + 1
+            argumentsEnd = newline
+            if argumentsEnd > argumentsStart && bytes[argumentsEnd - 1] == 0x0D { argumentsEnd -= 1 }
+            if argumentsEnd - argumentsStart > limits.maxControlLine {
+                failure = .maxControlLineExceeded(length: argumentsEnd - argumentsStart, limit: limits.maxControlLine)
+                return .failure
+            }
+        } else {
+            // 3. The end of the line.
+            guard let base = bytes.baseAddress,
+                let found = memchr(base + argumentsStart, 0x0A, count - argumentsStart)
+            else {
+                // Verbs without arguments get the same bound: an endless line must not grow the
+                // carry buffer without limit (nats-server discards those bytes instead).
+                if count - argumentsStart > limits.maxControlLine {
+                    failure = .maxControlLineExceeded(length: count - argumentsStart, limit: limits.maxControlLine)
+                    return .failure
+                }
+                return .incomplete
+            }
+            let newline = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+            line.lineEnd = newline + 1
+            argumentsEnd = newline
+            if argumentsEnd > argumentsStart && bytes[argumentsEnd - 1] == 0x0D { argumentsEnd -= 1 }
+            if !takesArguments { return .line }
+            if argumentsEnd - argumentsStart > limits.maxControlLine {
+                failure = .maxControlLineExceeded(length: argumentsEnd - argumentsStart, limit: limits.maxControlLine)
+                return .failure
+            }
 
-        // 4. Split the arguments on spaces and tabs.
-        var arguments = Arguments()
-        arguments.textStart = argumentsStart
-        arguments.textEnd = argumentsEnd
-        if verb == .connect || verb == .info || verb == .err {
-            return .line(verb: verb, arguments: arguments, lineEnd: lineEnd, payloadLength: 0, headerLength: nil)
-        }
-        var position = argumentsStart
-        while position < argumentsEnd {
-            while position < argumentsEnd && isSpace(bytes[position]) { position += 1 }
-            if position == argumentsEnd { break }
-            let start = position
-            while position < argumentsEnd && !isSpace(bytes[position]) { position += 1 }
-            switch arguments.count {
-            case 0: arguments.starts.0 = start; arguments.ends.0 = position
-            case 1: arguments.starts.1 = start; arguments.ends.1 = position
-            case 2: arguments.starts.2 = start; arguments.ends.2 = position
-            case 3: arguments.starts.3 = start; arguments.ends.3 = position
-            default:
-                return .failure(.badArguments("\(verbText(verb)) parse error: too many arguments: \(snippet(bytes, from: argumentsStart, to: argumentsEnd))"))
+            // 4. Split the arguments on spaces and tabs.
+            line.textStart = argumentsStart
+            line.textEnd = argumentsEnd
+            if verb == .connect || verb == .info || verb == .err { return .line }
+            var position = argumentsStart
+            while position < argumentsEnd {
+                while position < argumentsEnd && isSpace(bytes[position]) { position += 1 }
+                if position == argumentsEnd { break }
+                let start = position
+                while position < argumentsEnd && !isSpace(bytes[position]) { position += 1 }
+                if !line.addArgument(start, position) {
+                    failure = .badArguments("\(verbText(verb)) parse error: too many arguments: \(snippet(bytes, from: argumentsStart, to: argumentsEnd))")
+                    return .failure
+                }
             }
-            arguments.count += 1
         }
 
         // 5. Per verb: argument count, sizes, limits, payload.
@@ -341,55 +420,65 @@ package struct ClientProtocolParser {
         case .pub, .hpub:
             let isHeader = verb == .hpub
             let minimum = isHeader ? 3 : 2
-            guard arguments.count == minimum || arguments.count == minimum + 1 else {
-                return .failure(.badArguments("\(verbText(verb)) parse error: \(snippet(bytes, from: argumentsStart, to: argumentsEnd))"))
+            guard line.argumentCount == minimum || line.argumentCount == minimum + 1 else {
+                failure = .badArguments("\(verbText(verb)) parse error: \(snippet(bytes, from: argumentsStart, to: argumentsEnd))")
+                return .failure
             }
-            let sizeIndex = arguments.count - 1
-            let size = parseSize(bytes, arguments.start(sizeIndex), arguments.end(sizeIndex))
-            var headerLength: Int?
+            let sizeIndex = line.argumentCount - 1
+            let size = parseSize(bytes, line.start(sizeIndex), line.end(sizeIndex))
             if isHeader {
-                let header = parseSize(bytes, arguments.start(sizeIndex - 1), arguments.end(sizeIndex - 1))
+                let header = parseSize(bytes, line.start(sizeIndex - 1), line.end(sizeIndex - 1))
                 if header < 0 {
-                    return .failure(.badArguments("HPUB bad or missing header size: \(snippet(bytes, from: argumentsStart, to: argumentsEnd))"))
+                    failure = .badArguments("HPUB bad or missing header size: \(snippet(bytes, from: argumentsStart, to: argumentsEnd))")
+                    return .failure
                 }
-                headerLength = header
+                line.number = header
             }
             if size < 0 {
-                return .failure(.badArguments("\(verbText(verb)) bad or missing size: \(snippet(bytes, from: argumentsStart, to: argumentsEnd))"))
+                failure = .badArguments("\(verbText(verb)) bad or missing size: \(snippet(bytes, from: argumentsStart, to: argumentsEnd))")
+                return .failure
             }
-            if let headerLength, headerLength > size {
-                return .failure(.badArguments("HPUB header size larger than total size: \(snippet(bytes, from: argumentsStart, to: argumentsEnd))"))
+            if isHeader && line.number > size {
+                failure = .badArguments("HPUB header size larger than total size: \(snippet(bytes, from: argumentsStart, to: argumentsEnd))")
+                return .failure
             }
             if size > limits.maxPayload {
-                return .failure(.maxPayloadExceeded(size: size, limit: limits.maxPayload))
+                failure = .maxPayloadExceeded(size: size, limit: limits.maxPayload)
+                return .failure
             }
-            let total = lineEnd + size + 2
-            if count < total { return .incomplete(missing: total - count) }
-            guard bytes[lineEnd + size] == 0x0D && bytes[lineEnd + size + 1] == 0x0A else {
-                return .failure(.unknownOperation("payload not followed by CRLF: \(snippet(bytes, from: lineEnd + size))"))
+            line.payloadLength = size
+            let total = line.lineEnd + size + 2
+            if count < total {
+                line.missing = total - count
+                return .incomplete
             }
-            return .line(verb: verb, arguments: arguments, lineEnd: lineEnd, payloadLength: size, headerLength: headerLength)
+            guard bytes[line.lineEnd + size] == 0x0D && bytes[line.lineEnd + size + 1] == 0x0A else {
+                failure = .unknownOperation("payload not followed by CRLF: \(snippet(bytes, from: line.lineEnd + size))")
+                return .failure
+            }
+            return .line
         case .sub:
-            guard arguments.count == 2 || arguments.count == 3 else {
-                return .failure(.badArguments("SUB parse error: \(snippet(bytes, from: argumentsStart, to: argumentsEnd))"))
+            guard line.argumentCount == 2 || line.argumentCount == 3 else {
+                failure = .badArguments("SUB parse error: \(snippet(bytes, from: argumentsStart, to: argumentsEnd))")
+                return .failure
             }
-            return .line(verb: verb, arguments: arguments, lineEnd: lineEnd, payloadLength: 0, headerLength: nil)
+            return .line
         case .unsub:
-            guard arguments.count == 1 || arguments.count == 2 else {
-                return .failure(.badArguments("UNSUB parse error: \(snippet(bytes, from: argumentsStart, to: argumentsEnd))"))
+            guard line.argumentCount == 1 || line.argumentCount == 2 else {
+                failure = .badArguments("UNSUB parse error: \(snippet(bytes, from: argumentsStart, to: argumentsEnd))")
+                return .failure
             }
-            var maximum: Int?
-            if arguments.count == 2 {
-                let parsed = parseSize(bytes, arguments.start(1), arguments.end(1))
+            if line.argumentCount == 2 {
+                let parsed = parseSize(bytes, line.start(1), line.end(1))
                 if parsed < 0 {
-                    return .failure(.badArguments("UNSUB bad maximum messages: \(snippet(bytes, from: argumentsStart, to: argumentsEnd))"))
+                    failure = .badArguments("UNSUB bad maximum messages: \(snippet(bytes, from: argumentsStart, to: argumentsEnd))")
+                    return .failure
                 }
-                maximum = parsed
+                line.number = parsed
             }
-            // The maximum travels in `headerLength` to keep `Scan` small.
-            return .line(verb: verb, arguments: arguments, lineEnd: lineEnd, payloadLength: 0, headerLength: maximum)
+            return .line
         default:
-            return .line(verb: verb, arguments: arguments, lineEnd: lineEnd, payloadLength: 0, headerLength: nil)
+            return .line
         }
     }
 

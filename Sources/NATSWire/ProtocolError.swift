@@ -3,8 +3,8 @@
 /// `wireText` is what nats-server puts in its `-ERR '...'` line for the same input (from
 /// `server/parser.go` and `server/client.go`); `nil` when the reference closes the connection
 /// without telling the client why. Every parser error closes the connection, as in the reference.
-package struct ProtocolError: Error, Equatable, CustomStringConvertible {
-    package struct Code: Hashable, Sendable, CustomStringConvertible {
+public struct ProtocolError: Error, Equatable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: Hashable, Sendable {
             case unknownOperation, maxControlLineExceeded, maxPayloadExceeded, badArguments
         }
@@ -12,38 +12,38 @@ package struct ProtocolError: Error, Equatable, CustomStringConvertible {
         private init(_ base: Base) { self.base = base }
 
         /// An operation name that does not exist, or bytes where an operation must start.
-        package static let unknownOperation = Code(.unknownOperation)
+        public static let unknownOperation = Code(.unknownOperation)
         /// A control line longer than `max_control_line`.
-        package static let maxControlLineExceeded = Code(.maxControlLineExceeded)
+        public static let maxControlLineExceeded = Code(.maxControlLineExceeded)
         /// A declared payload larger than `max_payload`.
-        package static let maxPayloadExceeded = Code(.maxPayloadExceeded)
+        public static let maxPayloadExceeded = Code(.maxPayloadExceeded)
         /// Wrong number or form of arguments (`PUB foo`, `PUB foo x`, `UNSUB 1 x`...).
-        package static let badArguments = Code(.badArguments)
+        public static let badArguments = Code(.badArguments)
 
-        package var description: String { "\(base)" }
+        public var description: String { "\(base)" }
     }
 
-    package let code: Code
+    public let code: Code
     /// The text nats-server sends in `-ERR '...'`, if it sends one.
-    package let wireText: String?
+    public let wireText: String?
     /// What went wrong, for the log (may quote the offending input).
-    package let detail: String
+    public let detail: String
 
-    package init(code: Code, wireText: String?, detail: String) {
+    public init(code: Code, wireText: String?, detail: String) {
         self.code = code
         self.wireText = wireText
         self.detail = detail
     }
 
-    package var description: String { detail }
+    public var description: String { detail }
 
     @inline(never)
-    package static func unknownOperation(_ detail: String) -> ProtocolError {
+    public static func unknownOperation(_ detail: String) -> ProtocolError {
         ProtocolError(code: .unknownOperation, wireText: "Unknown Protocol Operation", detail: detail)
     }
 
     @inline(never)
-    package static func maxControlLineExceeded(length: Int, limit: Int) -> ProtocolError {
+    public static func maxControlLineExceeded(length: Int, limit: Int) -> ProtocolError {
         ProtocolError(
             code: .maxControlLineExceeded,
             wireText: "Maximum Control Line Exceeded",
@@ -52,7 +52,7 @@ package struct ProtocolError: Error, Equatable, CustomStringConvertible {
     }
 
     @inline(never)
-    package static func maxPayloadExceeded(size: Int, limit: Int) -> ProtocolError {
+    public static func maxPayloadExceeded(size: Int, limit: Int) -> ProtocolError {
         ProtocolError(
             code: .maxPayloadExceeded,
             wireText: "Maximum Payload Violation",
@@ -61,7 +61,7 @@ package struct ProtocolError: Error, Equatable, CustomStringConvertible {
     }
 
     @inline(never)
-    package static func badArguments(_ detail: String) -> ProtocolError {
+    public static func badArguments(_ detail: String) -> ProtocolError {
         ProtocolError(code: .badArguments, wireText: nil, detail: detail)
     }
 }

@@ -7,7 +7,7 @@ import NIOCore
 extension ByteBuffer {
     /// `MSG <subject> <sid> [reply] <size>\r\n<payload>\r\n`
     @inlinable
-    package mutating func writeMessage(
+    public mutating func writeMessage(
         subject: UnsafeRawBufferPointer,
         sid: UnsafeRawBufferPointer,
         reply: UnsafeRawBufferPointer?,
@@ -44,7 +44,7 @@ extension ByteBuffer {
 
     /// `HMSG <subject> <sid> [reply] <headerSize> <totalSize>\r\n<headers><body>\r\n`
     @inlinable
-    package mutating func writeHeaderMessage(
+    public mutating func writeHeaderMessage(
         subject: UnsafeRawBufferPointer,
         sid: UnsafeRawBufferPointer,
         reply: UnsafeRawBufferPointer?,
@@ -87,22 +87,22 @@ extension ByteBuffer {
     }
 
     /// `INFO {json}\r\n`
-    package mutating func writeInfo(json: String) {
+    public mutating func writeInfo(json: String) {
         writeStaticString("INFO ")
         writeString(json)
         writeStaticString("\r\n")
     }
 
     /// `-ERR 'text'\r\n`
-    package mutating func writeError(_ text: String) {
+    public mutating func writeError(_ text: String) {
         writeStaticString("-ERR '")
         writeString(text)
         writeStaticString("'\r\n")
     }
 
-    package mutating func writePing() { writeStaticString("PING\r\n") }
-    package mutating func writePong() { writeStaticString("PONG\r\n") }
-    package mutating func writeOK() { writeStaticString("+OK\r\n") }
+    public mutating func writePing() { writeStaticString("PING\r\n") }
+    public mutating func writePong() { writeStaticString("PONG\r\n") }
+    public mutating func writeOK() { writeStaticString("+OK\r\n") }
 
     @inlinable @inline(__always)
     static func decimalDigitCount(_ value: Int) -> Int {

@@ -25,7 +25,7 @@ package final class SubjectIndex<Value: AnyObject> {
     }
 
     private let root = Level()
-    private var cache: SubjectMatchCache<SubjectMatch<Value>>?
+    private let cache: SubjectMatchCache<SubjectMatch<Value>>?
 
     /// Grows by one on every insert and remove.
     package private(set) var generation: UInt64 = 0
@@ -37,9 +37,7 @@ package final class SubjectIndex<Value: AnyObject> {
 
     /// - Parameter cacheEnabled: `false` mirrors nats-server's `disable_sublist_cache`.
     package init(cacheEnabled: Bool = true, cacheLimit: Int = 1024, cacheSweepTarget: Int = 512) {
-        if cacheEnabled {
-            cache = SubjectMatchCache(capacityLimit: cacheLimit, sweepTarget: cacheSweepTarget)
-        }
+        cache = cacheEnabled ? SubjectMatchCache(capacityLimit: cacheLimit, sweepTarget: cacheSweepTarget) : nil
     }
 
     package var cacheCount: Int { cache?.count ?? 0 }
@@ -83,10 +81,10 @@ package final class SubjectIndex<Value: AnyObject> {
         }
         count += 1
         generation &+= 1
-        if cache != nil {
+        if let cache {
             var pattern = subject
             pattern.withUTF8 { patternBytes in
-                cache!.updateAll { cachedSubject, result in
+                cache.updateAll { cachedSubject, result in
                     if SubjectPattern.matches(pattern: UnsafeRawBufferPointer(patternBytes), subject: cachedSubject) {
                         result.add(value, queue: queue)
                     }
@@ -147,10 +145,10 @@ package final class SubjectIndex<Value: AnyObject> {
         }
         count -= 1
         generation &+= 1
-        if cache != nil {
+        if let cache {
             var pattern = subject
             pattern.withUTF8 { patternBytes in
-                cache!.updateAll { cachedSubject, result in
+                cache.updateAll { cachedSubject, result in
                     if SubjectPattern.matches(pattern: UnsafeRawBufferPointer(patternBytes), subject: cachedSubject) {
                         result.remove(value, queue: queue)
                     }

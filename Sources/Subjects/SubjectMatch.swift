@@ -1,20 +1,26 @@
+/// Public (not `package`) with `@inlinable` members on purpose: Swift 6.3 neither inlines nor
+/// specialises `@inlinable package` declarations across modules, and on the publish path an
+/// unspecialised generic costs more than the routing itself (generic metadata look-ups).
+///
 /// The subscribers interested in one literal subject: plain subscribers each get a copy,
 /// each queue group gets one copy delivered to one of its members.
-package struct SubjectMatch<Value: AnyObject> {
-    package var plain: [Value]
-    package var queueGroups: [QueueGroup<Value>]
+public struct SubjectMatch<Value: AnyObject> {
+    public var plain: [Value]
+    public var queueGroups: [QueueGroup<Value>]
 
-    package init(plain: [Value] = [], queueGroups: [QueueGroup<Value>] = []) {
+    @inlinable
+    public init(plain: [Value] = [], queueGroups: [QueueGroup<Value>] = []) {
         self.plain = plain
         self.queueGroups = queueGroups
     }
 
     /// No plain subscriber and no queue group.
-    @inline(__always)
-    package var isEmpty: Bool { plain.isEmpty && queueGroups.isEmpty }
+    @inlinable @inline(__always)
+    public var isEmpty: Bool { plain.isEmpty && queueGroups.isEmpty }
 
     /// Adds one subscriber; queue members join the group of the same name if the result has it.
-    package mutating func add(_ value: Value, queue: String?) {
+    @inlinable
+    public mutating func add(_ value: Value, queue: String?) {
         guard let queue else {
             plain.append(value)
             return
@@ -27,7 +33,8 @@ package struct SubjectMatch<Value: AnyObject> {
     }
 
     /// Removes one subscriber (by identity); empty queue groups disappear.
-    package mutating func remove(_ value: Value, queue: String?) {
+    @inlinable
+    public mutating func remove(_ value: Value, queue: String?) {
         guard let queue else {
             if let index = plain.firstIndex(where: { $0 === value }) { plain.remove(at: index) }
             return
@@ -41,11 +48,12 @@ package struct SubjectMatch<Value: AnyObject> {
 }
 
 /// Members of one queue group within a ``SubjectMatch``.
-package struct QueueGroup<Value: AnyObject> {
-    package let name: String
-    package var members: [Value]
+public struct QueueGroup<Value: AnyObject> {
+    public let name: String
+    public var members: [Value]
 
-    package init(name: String, members: [Value]) {
+    @inlinable
+    public init(name: String, members: [Value]) {
         self.name = name
         self.members = members
     }

@@ -1,0 +1,22 @@
+/// Subject checks needed to validate permissions in a configuration file, as nats-server's
+/// `IsValidSubject` (`server/sublist.go`) does them.
+package enum SubjectSyntax {
+    /// Whether `subject` is a valid subject or wildcard pattern: non-empty tokens separated by
+    /// `.`, no white space inside a token, and `>` only as the last token.
+    package static func isValid(_ subject: String) -> Bool {
+        guard !subject.isEmpty else { return false }
+        var hasFullWildcard = false
+        for token in subject.split(separator: ".", omittingEmptySubsequences: false) {
+            if token.isEmpty || hasFullWildcard { return false }
+            if token.unicodeScalars.contains(where: { " \t\n\r\u{0C}".unicodeScalars.contains($0) }) { return false }
+            if token == ">" { hasFullWildcard = true }
+        }
+        return true
+    }
+
+    /// Whether `name` is valid as a JetStream domain or similar name: non-empty, without
+    /// white space, `.`, `*` or `>` (`isValidName` in `server/jetstream.go`).
+    package static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && !name.unicodeScalars.contains { " \t\r\n\u{0C}.*>".unicodeScalars.contains($0) }
+    }
+}
