@@ -88,6 +88,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["EdgeTestSupport"],
+            exclude: ["Python"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,47 +1,95 @@
 import Broker
+import EdgeConfig
 import Logging
 import ServiceLifecycle
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `outpost`: parse flags and configuration, then run the server until it is told to stop.
+/// `outpost`: nats-server's command line, then the server until it is told to stop.
+///
+/// Flags follow Go's `flag` package as nats-server uses it (`-p 4222`, `--port=4222`,
+/// `-sd=DIR`, `-DV`); they are applied after the configuration file, so flags win.
 public enum OutpostCommand {
     public static func main() async {
-        var arguments = Array(CommandLine.arguments.dropFirst())
-        var port = 4222
-        var host = "0.0.0.0"
-        var httpPort = 0
-        var level = Logger.Level.info
-        var loops = EventLoopSizing.cpusAvailable()
-        while !arguments.isEmpty {
-            let flag = arguments.removeFirst()
-            switch flag {
-            case "-p", "--port": port = Int(arguments.removeFirst()) ?? 4222
-            case "-a", "--addr": host = arguments.removeFirst()
-            case "-m", "--http_port": httpPort = Int(arguments.removeFirst()) ?? 0
-            case "-D": level = .debug
-            case "-V", "-DV": level = .trace
-            case "--event_loops": loops = Int(arguments.removeFirst()) ?? loops
-            default: break
-            }
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "bench" {
+            await BenchCommand.main(Array(arguments.dropFirst()))
+            return
         }
-        let sink = try! LogSink(path: nil, showTime: true)
+        let flags: CommandLineFlags
+        do {
+            flags = try CommandLineFlags.parse(arguments)
+        } catch {
+            SystemFiles.standardError("outpost: \(error.message)\n\(CommandLineFlags.usage)\n")
+            exit(1)
+        }
+        if flags.isHelpRequested {
+            SystemFiles.standardOutput(CommandLineFlags.usage + "\n")
+            exit(0)
+        }
+        if flags.isVersionRequested {
+            SystemFiles.standardOutput("outpost: v\(OutpostVersion.current) (nats-server protocol level \(BrokerConfiguration.protocolFeatureLevel))\n")
+            exit(0)
+        }
+
+        let loaded: LoadedConfiguration
+        do throws(ConfigErrorList) {
+            loaded = try ConfigurationLoader.load(
+                path: flags.configFile,
+                flags: flags,
+                readFile: { path throws(ConfigError) in
+                    do throws(SystemFiles.FileError) {
+                        return try SystemFiles.readText(path)
+                    } catch {
+                        throw ConfigError(.include, "cannot read \(path): \(error.reason)")
+                    }
+                },
+                environment: { SystemFiles.environment($0) }
+            )
+        } catch {
+            SystemFiles.standardError(error.errors.map { "outpost: \($0.description)\n" }.joined())
+            for warning in error.warnings { SystemFiles.standardError("outpost: warning: \(warning.description)\n") }
+            exit(1)
+        }
+        if flags.isConfigurationCheck {
+            for warning in loaded.warnings { SystemFiles.standardError("outpost: warning: \(warning.description)\n") }
+            SystemFiles.standardOutput("outpost: configuration file \(flags.configFile ?? "(none)") is valid\n")
+            exit(0)
+        }
+        let configuration = loaded.configuration
+
+        // Logging, as nats-server: -D debug, -V trace, -l file, -T timestamps.
+        let level: Logger.Level =
+            configuration.logging.isTraceEnabled ? .trace : configuration.logging.isDebugEnabled ? .debug : .info
+        let sink: LogSink
+        do {
+            sink = try LogSink(path: configuration.logging.file, showTime: configuration.logging.hasTimestamps)
+        } catch {
+            SystemFiles.standardError("outpost: \(error)\n")
+            exit(1)
+        }
         LoggingSystem.bootstrap { _ in NATSLogHandler(level: level, sink: sink) }
         var logger = Logger(label: "outpost")
         logger.logLevel = level
-        var configuration = BrokerConfiguration(serverName: "outpost", serverID: ServerIdentity.randomServerID(), outpostVersion: OutpostVersion.current)
-        configuration.host = host
-        configuration.port = port
-        configuration.httpPort = httpPort
-        configuration.httpHost = host
-        var settings = OutpostServer.Settings(broker: configuration, eventLoopCount: loops)
-        settings.httpPort = httpPort
-        settings.httpHost = host
+        for warning in loaded.warnings { logger.warning("\(warning.description)") }
+
+        let settings = ServerSettingsMapping.settings(from: configuration)
         logger.info("Starting outpost")
         logger.info("  Version:  \(OutpostVersion.current) (nats-server protocol level \(BrokerConfiguration.protocolFeatureLevel))")
-        logger.info("  Name:     \(configuration.serverName)")
-        logger.info("  ID:       \(configuration.serverID)")
+        logger.info("  Name:     \(settings.broker.serverName)")
+        logger.info("  ID:       \(settings.broker.serverID)")
+        if let file = configuration.configurationFile { logger.info("Using configuration file: \(file)") }
+
+        if let pidFile = configuration.pidFile {
+            do {
+                try SystemFiles.writeText(String(getpid()), to: pidFile)
+            } catch {
+                logger.critical("Could not write pid file: \(error)")
+                exit(1)
+            }
+        }
+
         let server = OutpostServer(settings: settings, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -50,8 +98,10 @@ public enum OutpostCommand {
             try await group.run()
         } catch {
             logger.critical("\(error)")
+            if let pidFile = configuration.pidFile { SystemFiles.remove(pidFile) }
             exit(1)
         }
+        if let pidFile = configuration.pidFile { SystemFiles.remove(pidFile) }
     }
 }
 

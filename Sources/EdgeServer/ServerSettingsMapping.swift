@@ -1,0 +1,57 @@
+import Broker
+import EdgeConfig
+
+/// Maps the parsed configuration (file plus flags) onto what each part of the server takes.
+/// Modules never import EdgeConfig; this is the one place where the two meet.
+package enum ServerSettingsMapping {
+    package static func settings(from configuration: ServerConfiguration) -> OutpostServer.Settings {
+        let serverID = ServerIdentity.randomServerID()
+        var broker = BrokerConfiguration(
+            serverName: configuration.serverName ?? serverID,
+            serverID: serverID,
+            outpostVersion: OutpostVersion.current
+        )
+        broker.host = configuration.host
+        broker.port = configuration.port
+        broker.maxPayload = configuration.maxPayloadBytes
+        broker.maxControlLine = configuration.maxControlLineBytes
+        broker.maxPending = Int(configuration.maxPendingBytes)
+        // EdgeConfig stores `max_connections: 0` as -1 ("nobody may connect", as 2.12 does).
+        broker.maxConnections = configuration.maxConnections < 0 ? 0 : configuration.maxConnections
+        broker.maxSubscriptions = configuration.maxSubscriptions
+        broker.writeDeadline = configuration.writeDeadline
+        broker.pingInterval = configuration.pingInterval
+        broker.pingMaxOutstanding = configuration.pingMaxOutstanding
+        broker.lameDuckDuration = configuration.lameDuckDuration
+        broker.lameDuckGracePeriod = configuration.lameDuckGracePeriod
+        broker.headersSupported = !configuration.isHeaderSupportDisabled
+        broker.subjectCacheEnabled = !configuration.isSubjectIndexCacheDisabled
+        broker.maxTracedMessageLength = configuration.logging.maxTracedMessageLength
+        broker.httpPort = configuration.monitoring.httpPort
+        broker.httpHost = configuration.monitoring.host ?? configuration.host
+
+        var authentication = AuthenticationConfiguration()
+        let authorization = configuration.authorization
+        authentication.token = authorization.token
+        if let username = authorization.username {
+            authentication.users.append(UserCredentials(user: username, password: authorization.password ?? ""))
+        }
+        for user in authorization.users {
+            guard let username = user.username else { continue }
+            authentication.users.append(UserCredentials(user: username, password: user.password ?? ""))
+        }
+        authentication.noAuthUser = configuration.noAuthUser
+        if let timeout = authorization.timeout { authentication.timeout = timeout }
+        broker.authentication = authentication
+
+        var settings = OutpostServer.Settings(
+            broker: broker,
+            eventLoopCount: configuration.eventLoopCount ?? EventLoopSizing.cpusAvailable()
+        )
+        settings.httpPort = configuration.monitoring.httpPort
+        settings.httpHost = configuration.monitoring.host ?? configuration.host
+        settings.pidFile = configuration.pidFile
+        settings.portsFileDirectory = configuration.portsFileDirectory
+        return settings
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// Runs one scenario of a Python script that uses the official nats-py client, against a server.
+///
+/// The interpreter is `OUTPOST_PYTHON`, else `.venv/bin/python` in the package (made by
+/// `Tools/test`), else `python3`. The script gets the scenario name and the server URL and
+/// exits non-zero, printing why, when an expectation fails.
+public enum PythonScenario {
+    public struct Result: Sendable {
+        public let status: Int32
+        public let output: String
+    }
+
+    public static var interpreter: String {
+        if let path = ProcessInfo.processInfo.environment["OUTPOST_PYTHON"] { return path }
+        let venv = TestPaths.packageRoot + "/.venv/bin/python"
+        if FileManager.default.isExecutableFile(atPath: venv) { return venv }
+        return "/usr/bin/python3"
+    }
+
+    /// Runs `script` (a path relative to the package root) with `arguments`, bounded by `timeout`.
+    public static func run(script: String, arguments: [String], timeout: TimeInterval = 60) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: interpreter)
+        process.arguments = [TestPaths.packageRoot + "/" + script] + arguments
+        // Output goes to a file: no pipe to drain while waiting, nothing lost at exit.
+        let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("scenario-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: outputFile)
+        defer {
+            try? handle.close()
+            try? FileManager.default.removeItem(at: outputFile)
+        }
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning {
+            process.terminate()
+        }
+        process.waitUntilExit()
+        let output = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
+        let timedOut = Date() >= deadline
+        return Result(status: timedOut ? -1 : process.terminationStatus, output: timedOut ? "timed out after \(timeout) s\n" + output : output)
+    }
+}

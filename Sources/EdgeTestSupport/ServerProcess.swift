@@ -1,0 +1,171 @@
+import Foundation
+
+/// Which server a test talks to: ours, or the reference nats-server. Integration tests run
+/// against both, so every assertion is known to describe the reference's behaviour.
+public enum ServerKind: String, CaseIterable, Sendable, CustomStringConvertible {
+    case outpost
+    case reference = "nats-server"
+
+    public var description: String { rawValue }
+
+    /// The binary: `OUTPOST_BINARY` or `.build/debug/outpost`; `NATS_SERVER_BINARY` or
+    /// `nats-server` from PATH.
+    public var executable: String {
+        let environment = ProcessInfo.processInfo.environment
+        switch self {
+        case .outpost:
+            if let path = environment["OUTPOST_BINARY"] { return path }
+            return TestPaths.packageRoot + "/.build/debug/outpost"
+        case .reference:
+            if let path = environment["NATS_SERVER_BINARY"] { return path }
+            for directory in (environment["PATH"] ?? "/usr/sbin:/usr/bin").split(separator: ":") {
+                let candidate = "\(directory)/nats-server"
+                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            }
+            return "/usr/sbin/nats-server"
+        }
+    }
+}
+
+/// Paths inside the package.
+public enum TestPaths {
+    /// The package root, found from this file's location.
+    public static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+}
+
+public struct ServerStartError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// A server process started for one test: on loopback, on a port the kernel picks (`-p -1`),
+/// stopped (SIGTERM, then SIGKILL) when the test is done.
+public final class ServerProcess: @unchecked Sendable {
+    public let kind: ServerKind
+    public let process = Process()
+    public private(set) var port = 0
+    public private(set) var monitorPort: Int?
+    private let logPipe = Pipe()
+    private let lock = NSLock()
+    private var logText = ""
+    public let temporaryDirectory: URL
+
+    /// Starts `kind` with `arguments` (appended after `-a 127.0.0.1 -p -1`) and waits until it
+    /// logs "Server is ready" (at most `timeout`).
+    /// - Parameter configuration: text of a configuration file to pass with `-c`.
+    public init(
+        _ kind: ServerKind,
+        arguments: [String] = [],
+        configuration: String? = nil,
+        monitor: Bool = false,
+        timeout: TimeInterval = 10
+    ) throws {
+        self.kind = kind
+        temporaryDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: temporaryDirectory, withIntermediateDirectories: true)
+        var allArguments = ["-a", "127.0.0.1", "-p", "-1"]
+        if monitor {
+            let port = try Self.freePort()
+            monitorPort = port
+            allArguments += ["-m", String(port)]
+        }
+        allArguments += arguments
+        if let configuration {
+            let file = temporaryDirectory.appendingPathComponent("server.conf")
+            try configuration.write(to: file, atomically: true, encoding: .utf8)
+            allArguments += ["-c", file.path]
+        }
+        process.executableURL = URL(fileURLWithPath: kind.executable)
+        process.arguments = allArguments
+        process.standardOutput = logPipe
+        process.standardError = logPipe
+        process.currentDirectoryURL = temporaryDirectory
+        logPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { return }
+            self.lock.lock()
+            self.logText += String(decoding: data, as: UTF8.self)
+            self.lock.unlock()
+        }
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let log = self.log
+            if let range = log.range(of: #"Listening for client connections on [^\s]+:(\d+)"#, options: .regularExpression) {
+                let match = String(log[range])
+                port = Int(match.split(separator: ":").last!) ?? 0
+            }
+            if port != 0 && log.contains("Server is ready") { return }
+            if !process.isRunning {
+                throw ServerStartError(description: "\(kind) exited (\(process.terminationStatus)) before it was ready:\n\(log)")
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        stop()
+        throw ServerStartError(description: "\(kind) was not ready within \(timeout) s:\n\(log)")
+    }
+
+    /// Everything the server logged so far.
+    public var log: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return logText
+    }
+
+    public var url: String { "nats://127.0.0.1:\(port)" }
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Sends `signal` to the server.
+    public func signal(_ signal: Int32) {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+    }
+
+    /// SIGTERM, then SIGKILL after `grace`; returns the exit status.
+    @discardableResult
+    public func stop(grace: TimeInterval = 5) -> Int32 {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            let deadline = Date().addingTimeInterval(grace)
+            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        process.waitUntilExit()
+        logPipe.fileHandleForReading.readabilityHandler = nil
+        try? FileManager.default.removeItem(at: temporaryDirectory)
+        return process.terminationStatus
+    }
+
+    /// Waits until the process has exited (at most `timeout`); `nil` if it has not.
+    public func waitForExit(timeout: TimeInterval) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { stop(grace: 1) }
+    }
+
+    /// A loopback port nobody listens on now (bind to port 0, read it, close).
+    public static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw ServerStartError(description: "socket() failed") }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw ServerStartError(description: "bind() failed") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
