@@ -30,29 +30,34 @@ extension ClientConnection {
             processPong()
         case .connect(let json):
             processConnect(json)
-        case .info:
-            break  // clients have no business sending INFO; the reference ignores it
+        case .info(let json):
+            // Clients have no business sending INFO; the reference ignores a well-formed one.
+            if !ConnectOptions.isJSONObject(json.readableBytesView) {
+                logger.error("\(logPrefix) - invalid INFO JSON from client")
+                close(reason: .protocolViolation)
+            }
         case .ok:
             break
         case .error(let text):
             logger.error("\(logPrefix) - Client Error \(String(buffer: text))")
+            close(reason: .parseError)
         }
         return state != .closed
     }
 
-    /// A protocol error from the parser: tell the client what the reference tells it, then close.
+    /// A protocol error from the parser: tell the client what the reference tells it (some
+    /// errors are not told at all), log it, close.
     func protocolError(_ error: ProtocolError) {
         let reason: CloseReason
         switch error.code {
         case .maxControlLineExceeded: reason = .maxControlLineExceeded
         case .maxPayloadExceeded: reason = .maxPayloadExceeded
-        case .unknownOperation: reason = .parseError
         default: reason = .protocolViolation
         }
-        if error.code == .maxPayloadExceeded {
-            logger.error("\(logPrefix) - \(error.detail)")
-        } else {
+        if error.code == .unknownOperation {
             logger.error("\(logPrefix) - Client parser ERROR: \(error.detail)")
+        } else {
+            logger.error("\(logPrefix) - \(error.detail)")
         }
         if let text = error.wireText { sendError(text) }
         close(reason: reason)
@@ -61,23 +66,27 @@ extension ClientConnection {
     // MARK: CONNECT
 
     func processConnect(_ json: ByteBuffer) {
-        if isTracing { trace("<<- [CONNECT \(String(buffer: json))]") }
+        if isTracing { trace("<<- [CONNECT \(Self.redactingSecrets(String(buffer: json)))]") }
         authTimeoutTask?.cancel()
         authTimeoutTask = nil
         let decoded: ConnectOptions
         do {
-            decoded = try ConnectOptions.decode(json.readableBytesView)
+            decoded = try options.updated(with: json.readableBytesView)
         } catch {
-            logger.error("\(logPrefix) - Client parser ERROR: invalid CONNECT JSON: \(String(buffer: json).prefix(64))")
-            sendError("Unknown Protocol Operation")
-            close(reason: .parseError)
+            // The reference closes without a word to the client.
+            logger.error("\(logPrefix) - invalid CONNECT JSON: \(error)")
+            close(reason: .protocolViolation)
             return
         }
         options = decoded
         echo = decoded.echo
         headersEnabled = broker.configuration.headersSupported && decoded.headers
+        if let description = decoded.logDescription {
+            logPrefix = "\(remoteHost):\(remotePort) - cid:\(id) - \"\(description)\""
+        }
 
-        guard let boundAccount = broker.authenticate(decoded) else {
+        // Choosing an account in CONNECT is refused (nats-server: "now considered an error").
+        guard decoded.account == nil, !decoded.newAccount, let boundAccount = broker.authenticate(decoded) else {
             authorizationViolation()
             return
         }
@@ -85,19 +94,50 @@ extension ClientConnection {
         resultCache.removeAll()
 
         if decoded.protocolVersion < 0 || decoded.protocolVersion > 1 {
-            sendError("Unsupported Client Protocol")
+            logger.error("\(logPrefix) - invalid client protocol")
+            sendError("invalid client protocol")
             close(reason: .badClientProtocol)
             return
         }
         if decoded.noResponders && !headersEnabled {
-            sendError("No Responders Requires Headers Support")
+            logger.error("\(logPrefix) - no responders requires headers support")
+            sendError("no responders requires headers support")
             close(reason: .noRespondersRequiresHeaders)
             return
         }
         let wasConnected = state == .connected
         state = .connected
         if decoded.verbose { sendOK() }
-        if !wasConnected { startPingTimer(first: true) }
+        if !wasConnected {
+            roundTripTime = NIODeadline.now() - connectionStarted
+            startPingTimer(first: true)
+        }
+    }
+
+    /// The CONNECT JSON for trace lines, with passwords and tokens hidden as the reference does.
+    static func redactingSecrets(_ json: String) -> String {
+        var bytes = Array(json.utf8)
+        for key in [Array("\"pass\":".utf8), Array("\"auth_token\":".utf8)] {
+            var index = 0
+            while index + key.count <= bytes.count {
+                guard bytes[index..<(index + key.count)].elementsEqual(key) else {
+                    index += 1
+                    continue
+                }
+                var start = index + key.count
+                while start < bytes.count && bytes[start] == UInt8(ascii: " ") { start += 1 }
+                guard start < bytes.count, bytes[start] == UInt8(ascii: "\"") else { break }
+                var end = start + 1
+                while end < bytes.count && bytes[end] != UInt8(ascii: "\"") {
+                    end += bytes[end] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                guard end < bytes.count else { break }
+                let replacement = Array("\"[REDACTED]\"".utf8)
+                bytes.replaceSubrange(start...end, with: replacement)
+                index = start + replacement.count
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `no_auth_user` lets a client skip CONNECT (telnet demos): bind it as that user.

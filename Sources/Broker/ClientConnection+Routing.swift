@@ -12,9 +12,8 @@ extension ClientConnection {
         inBytes.store(inBytes.load(ordering: .relaxed) &+ op.payloadCount, ordering: .relaxed)
 
         if op.headerLength != nil && !headersEnabled {
-            // nats-server: ErrMsgHeadersNotSupported ends the connection.
-            logger.error("\(logPrefix) - Client parser ERROR: message headers not supported")
-            sendError("Message headers not supported")
+            // nats-server: ErrMsgHeadersNotSupported ends the connection, silently.
+            logger.error("\(logPrefix) - message headers not supported")
             close(reason: .protocolViolation)
             return
         }

@@ -52,8 +52,11 @@ package final class ClientConnection: @unchecked Sendable {
     package let remotePort: Int
     /// Wall-clock start, for /connz.
     package let startTime: WallClock.Instant
-    /// `127.0.0.1:54321 - cid:5`, the prefix of every log line about this connection.
-    let logPrefix: String
+    /// Monotonic start, for the round-trip estimate at CONNECT.
+    let connectionStarted = NIODeadline.now()
+    /// `127.0.0.1:54321 - cid:5`, the prefix of every log line about this connection; after
+    /// CONNECT it also names the client (`- "v2.15.0:python:name"`), as nats-server does.
+    var logPrefix: String
     let logger: Logger
     let maxPending: Int
 
@@ -135,6 +138,8 @@ package final class ClientConnection: @unchecked Sendable {
             close(reason: .maxConnectionsExceeded)
             return
         }
+        // nats-server pings from the start, CONNECT or not: a silent socket goes stale.
+        startPingTimer(first: true)
         let authentication = broker.configuration.authentication
         if authentication.isRequired {
             authTimeoutTask = eventLoop.scheduleTask(in: TimeAmount(authentication.timeout)) { [self] in
@@ -262,7 +267,7 @@ package final class ClientConnection: @unchecked Sendable {
     }
 
     func sendError(_ text: String) {
-        if isTracing { trace("->> [-ERR '\(text)']") }
+        if isTracing { trace("->> [-ERR \(text)]") }
         outbound.writeError(text)
         markForFlush()
     }

@@ -5,9 +5,13 @@ import Foundation
 #endif
 
 /// The JSON object of a client's `CONNECT`, with nats-server's field names and defaults.
-package struct ConnectOptions: Decodable, Sendable, Equatable {
-    package var verbose = false
-    package var pedantic = false
+///
+/// The defaults are the reference's `defaultOpts` (verbose and pedantic on until CONNECT says
+/// otherwise), and a CONNECT only changes the fields it names: nats-server unmarshals it into the
+/// options the connection already has.
+package struct ConnectOptions: Sendable, Equatable {
+    package var verbose = true
+    package var pedantic = true
     package var tlsRequired = false
     package var authToken: String?
     package var user: String?
@@ -24,38 +28,88 @@ package struct ConnectOptions: Decodable, Sendable, Equatable {
     package var nkey: String?
     package var signature: String?
     package var jwt: String?
+    /// Set by old clients to pick an account; nats-server now refuses it.
+    package var account: String?
+    package var newAccount = false
 
     enum CodingKeys: String, CodingKey {
         case verbose, pedantic, name, lang, version, `protocol`, echo, headers, user, pass, nkey, sig, jwt
         case tlsRequired = "tls_required"
         case authToken = "auth_token"
         case noResponders = "no_responders"
+        case account
+        case newAccount = "new_account"
     }
 
     package init() {}
 
-    package init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        verbose = try container.decodeIfPresent(Bool.self, forKey: .verbose) ?? false
-        pedantic = try container.decodeIfPresent(Bool.self, forKey: .pedantic) ?? false
-        tlsRequired = try container.decodeIfPresent(Bool.self, forKey: .tlsRequired) ?? false
-        authToken = try container.decodeIfPresent(String.self, forKey: .authToken)
-        user = try container.decodeIfPresent(String.self, forKey: .user)
-        password = try container.decodeIfPresent(String.self, forKey: .pass)
-        name = try container.decodeIfPresent(String.self, forKey: .name)
-        language = try container.decodeIfPresent(String.self, forKey: .lang)
-        version = try container.decodeIfPresent(String.self, forKey: .version)
-        protocolVersion = try container.decodeIfPresent(Int.self, forKey: .protocol) ?? 0
-        echo = try container.decodeIfPresent(Bool.self, forKey: .echo) ?? true
-        headers = try container.decodeIfPresent(Bool.self, forKey: .headers) ?? false
-        noResponders = try container.decodeIfPresent(Bool.self, forKey: .noResponders) ?? false
-        nkey = try container.decodeIfPresent(String.self, forKey: .nkey)
-        signature = try container.decodeIfPresent(String.self, forKey: .sig)
-        jwt = try container.decodeIfPresent(String.self, forKey: .jwt)
+    /// These options with the fields present in `json` replaced.
+    package func updated(with json: some Collection<UInt8>) throws -> ConnectOptions {
+        let decoder = JSONDecoder()
+        decoder.userInfo[Self.baseKey] = Box(self)
+        return try decoder.decode(Decoded.self, from: Data(json)).options
     }
 
-    /// Decodes the argument of a `CONNECT` line.
+    private static let baseKey = CodingUserInfoKey(rawValue: "outpost.connect.base")!
+
+    private final class Box: @unchecked Sendable {
+        let options: ConnectOptions
+        init(_ options: ConnectOptions) { self.options = options }
+    }
+
+    private struct Decoded: Decodable {
+        let options: ConnectOptions
+
+        init(from decoder: any Decoder) throws {
+            var options = (decoder.userInfo[ConnectOptions.baseKey] as? Box)?.options ?? ConnectOptions()
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            func update<Value: Decodable>(_ value: inout Value, _ key: CodingKeys) throws {
+                if let decoded = try container.decodeIfPresent(Value.self, forKey: key) { value = decoded }
+            }
+            func update<Value: Decodable>(_ value: inout Value?, _ key: CodingKeys) throws {
+                if let decoded = try container.decodeIfPresent(Value.self, forKey: key) { value = decoded }
+            }
+            try update(&options.verbose, .verbose)
+            try update(&options.pedantic, .pedantic)
+            try update(&options.tlsRequired, .tlsRequired)
+            try update(&options.authToken, .authToken)
+            try update(&options.user, .user)
+            try update(&options.password, .pass)
+            try update(&options.name, .name)
+            try update(&options.language, .lang)
+            try update(&options.version, .version)
+            try update(&options.protocolVersion, .protocol)
+            try update(&options.echo, .echo)
+            try update(&options.headers, .headers)
+            try update(&options.noResponders, .noResponders)
+            try update(&options.nkey, .nkey)
+            try update(&options.signature, .sig)
+            try update(&options.jwt, .jwt)
+            try update(&options.account, .account)
+            try update(&options.newAccount, .newAccount)
+            self.options = options
+        }
+    }
+
+    /// `v1.2.3:python:name` as nats-server shows a client in its log lines (`ncs`).
+    package var logDescription: String? {
+        var text = ""
+        if let version, !version.isEmpty { text = "v" + version }
+        if let language, !language.isEmpty { text = text.isEmpty ? language : text + ":" + language }
+        if let name, !name.isEmpty { text = text.isEmpty ? name : text + ":" + name }
+        return text.isEmpty ? nil : text
+    }
+
+    /// `true` when `bytes` is a JSON object (what nats-server requires of INFO from a client).
+    package static func isJSONObject(_ bytes: some Collection<UInt8>) -> Bool {
+        (try? JSONDecoder().decode(EmptyJSONObject.self, from: Data(bytes))) != nil
+    }
+
+    /// Decodes the argument of a first `CONNECT` line, over the defaults.
     package static func decode(_ bytes: some Collection<UInt8>) throws -> ConnectOptions {
-        try JSONDecoder().decode(ConnectOptions.self, from: Data(bytes))
+        try ConnectOptions().updated(with: bytes)
     }
 }
+
+/// Decodes from any JSON object, ignoring its fields.
+private struct EmptyJSONObject: Decodable {}

@@ -41,6 +41,32 @@ public struct ServerStartError: Error, CustomStringConvertible {
     public let description: String
 }
 
+/// Servers shared by the cases of a table-driven test (starting one per case costs more than the
+/// cases themselves). Killed when the test process exits.
+public enum SharedServers {
+    nonisolated(unsafe) private static var servers: [ServerKind: ServerProcess] = [:]
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var registeredExitHandler = false
+
+    /// The shared plain server (default options) of `kind`, started on first use.
+    public static func server(_ kind: ServerKind) throws -> ServerProcess {
+        lock.lock()
+        defer { lock.unlock() }
+        if let server = servers[kind], server.process.isRunning { return server }
+        let server = try ServerProcess(kind)
+        servers[kind] = server
+        if !registeredExitHandler {
+            registeredExitHandler = true
+            atexit {
+                for server in SharedServers.servers.values where server.process.isRunning {
+                    kill(server.process.processIdentifier, SIGKILL)
+                }
+            }
+        }
+        return server
+    }
+}
+
 /// A server process started for one test: on loopback, on a port the kernel picks (`-p -1`),
 /// stopped (SIGTERM, then SIGKILL) when the test is done.
 public final class ServerProcess: @unchecked Sendable {

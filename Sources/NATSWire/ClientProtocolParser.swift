@@ -87,8 +87,8 @@ public struct ClientProtocolParser {
         switch try Self.parse(&buffer, limits: limits) {
         case .complete(let op):
             return op
-        case .incomplete(let missing):
-            carry = ByteBuffer(buffer.readableBytesView)
+        case .incomplete(let missing, let keep):
+            carry = ByteBuffer(buffer.readableBytesView.prefix(keep ?? buffer.readableBytes))
             carryMissing = missing
             buffer = ByteBuffer()
             return nil
@@ -116,8 +116,11 @@ public struct ClientProtocolParser {
             switch try Self.parse(&probe, limits: limits) {
             case .complete:
                 return true
-            case .incomplete(let missing):
+            case .incomplete(let missing, let keep):
                 carryMissing = missing
+                if let keep, keep < carry!.readableBytes {
+                    carry = carry!.getSlice(at: carry!.readerIndex, length: keep)
+                }
                 if missing == nil { return false }
             }
             guard pending != nil else { return false }
@@ -136,8 +139,9 @@ public struct ClientProtocolParser {
     private enum ParseResult {
         case complete(ClientOp)
         /// `missing` is how many more bytes complete the operation, `nil` while its control line
-        /// is still open.
-        case incomplete(missing: Int?)
+        /// is still open. `keep`: how many of the buffered bytes are worth keeping (all if `nil`;
+        /// just the verb for PING/PONG/+OK, whose trailing junk is dropped).
+        case incomplete(missing: Int?, keep: Int?)
     }
 
     /// Operations, by their (lower-case) verb.
@@ -162,6 +166,8 @@ public struct ClientProtocolParser {
         /// The whole argument text, for CONNECT, INFO and -ERR.
         var textStart = 0
         var textEnd = 0
+        var argumentsStart = 0
+        var takesArguments = true
 
         @inline(__always)
         func start(_ index: Int) -> Int {
@@ -229,7 +235,8 @@ public struct ClientProtocolParser {
         case .failure:
             throw failure!
         case .incomplete:
-            return .incomplete(missing: line.missing >= 0 ? line.missing : nil)
+            let keep = line.takesArguments || line.argumentsStart == 0 ? nil : line.argumentsStart
+            return .incomplete(missing: line.missing >= 0 ? line.missing : nil, keep: keep)
         case .line:
             break
         }
@@ -318,17 +325,22 @@ public struct ClientProtocolParser {
             }
         }
         let verb = line.verb
+        line.takesArguments = takesArguments
 
-        // 2. A verb with arguments is followed by at least one space or tab.
+        // 2. A verb with arguments is followed by at least one space or tab; CONNECT and INFO
+        //    take whatever follows as their argument (parser.go: OP_CONNECT, OP_INFO), so
+        //    `CONNECT\r\n` is an empty, invalid, JSON document rather than an unknown operation.
         var index = verbLength
         if takesArguments {
             if index >= count { return .incomplete }
-            guard isSpace(bytes[index]) else {
+            let separatorOptional = verb == .connect || verb == .info
+            guard separatorOptional || isSpace(bytes[index]) else {
                 failure = .unknownOperation("unknown protocol operation: \(snippet(bytes, from: 0))")
                 return .failure
             }
             while index < count && isSpace(bytes[index]) { index += 1 }
         }
+        line.argumentsStart = index
         let argumentsStart = index
         var argumentsEnd: Int
 
@@ -380,9 +392,9 @@ public struct ClientProtocolParser {
             guard let base = bytes.baseAddress,
                 let found = memchr(base + argumentsStart, 0x0A, count - argumentsStart)
             else {
-                // Verbs without arguments get the same bound: an endless line must not grow the
-                // carry buffer without limit (nats-server discards those bytes instead).
-                if count - argumentsStart > limits.maxControlLine {
+                // Bytes after PING/PONG/+OK are ignored, however many (nats-server discards
+                // them); `next()` keeps only the verb when such a line is incomplete.
+                if takesArguments && count - argumentsStart > limits.maxControlLine {
                     failure = .maxControlLineExceeded(length: count - argumentsStart, limit: limits.maxControlLine)
                     return .failure
                 }
@@ -449,6 +461,12 @@ public struct ClientProtocolParser {
             line.payloadLength = size
             let total = line.lineEnd + size + 2
             if count < total {
+                // The byte after the payload must be `\r`: fail as soon as it is here, as the
+                // reference's byte-by-byte parser does, rather than wait for one more byte.
+                if count > line.lineEnd + size && bytes[line.lineEnd + size] != 0x0D {
+                    failure = .unknownOperation("payload not followed by CRLF: \(snippet(bytes, from: line.lineEnd + size))")
+                    return .failure
+                }
                 line.missing = total - count
                 return .incomplete
             }
@@ -469,12 +487,8 @@ public struct ClientProtocolParser {
                 return .failure
             }
             if line.argumentCount == 2 {
-                let parsed = parseSize(bytes, line.start(1), line.end(1))
-                if parsed < 0 {
-                    failure = .badArguments("UNSUB bad maximum messages: \(snippet(bytes, from: argumentsStart, to: argumentsEnd))")
-                    return .failure
-                }
-                line.number = parsed
+                // nats-server reads a maximum that is not a number as -1: unsubscribe now.
+                line.number = max(0, parseSize(bytes, line.start(1), line.end(1)))
             }
             return .line
         default:

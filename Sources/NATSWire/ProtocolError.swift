@@ -46,7 +46,8 @@ public struct ProtocolError: Error, Equatable, CustomStringConvertible {
     public static func maxControlLineExceeded(length: Int, limit: Int) -> ProtocolError {
         ProtocolError(
             code: .maxControlLineExceeded,
-            wireText: "Maximum Control Line Exceeded",
+            // nats-server 2.9 sends this one in lower case (it is `ErrMaxControlLine`'s text).
+            wireText: "maximum control line exceeded",
             detail: "maximum control line exceeded: \(length) bytes, max_control_line \(limit)"
         )
     }

@@ -86,11 +86,11 @@ extension ByteBuffer {
         moveWriterIndex(forwardBy: total)
     }
 
-    /// `INFO {json}\r\n`
+    /// `INFO {json} \r\n` (with the space before CRLF that nats-server writes).
     public mutating func writeInfo(json: String) {
         writeStaticString("INFO ")
         writeString(json)
-        writeStaticString("\r\n")
+        writeStaticString(" \r\n")
     }
 
     /// `-ERR 'text'\r\n`

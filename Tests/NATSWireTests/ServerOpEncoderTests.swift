@@ -56,7 +56,7 @@ struct ServerOpEncoderTests {
         buffer.writeOK()
         buffer.writeError("Unknown Protocol Operation")
         buffer.writeInfo(json: "{\"a\":1}")
-        #expect(String(buffer: buffer) == "PING\r\nPONG\r\n+OK\r\n-ERR 'Unknown Protocol Operation'\r\nINFO {\"a\":1}\r\n")
+        #expect(String(buffer: buffer) == "PING\r\nPONG\r\n+OK\r\n-ERR 'Unknown Protocol Operation'\r\nINFO {\"a\":1} \r\n")
     }
 
     @Test("decimal digit counts at every power of ten")
