@@ -220,8 +220,8 @@ package final class Broker: Sendable {
         let grace = configuration.lameDuckGracePeriod
         let duration = configuration.lameDuckDuration
         guard !connections.isEmpty else { return }
-        logger.notice("Waiting \(grace) before closing \(connections.count) client(s)")
         try? await Task.sleep(for: grace)
+        logger.notice("Closing existing clients")
         // Spread the closes over the rest of the duration, as the reference does.
         let remaining = duration > grace ? duration - grace : .zero
         let pause = remaining / max(connections.count, 1)

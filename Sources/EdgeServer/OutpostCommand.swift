@@ -80,6 +80,9 @@ public enum OutpostCommand {
         logger.info("  Name:     \(settings.broker.serverName)")
         logger.info("  ID:       \(settings.broker.serverID)")
         if let file = configuration.configurationFile { logger.info("Using configuration file: \(file)") }
+        if settings.broker.authentication.users.contains(where: { !$0.password.isEmpty && !$0.password.hasPrefix("$2") }) {
+            logger.warning("Plaintext passwords detected, use nkeys or bcrypt")
+        }
 
         if let pidFile = configuration.pidFile {
             do {
@@ -91,8 +94,13 @@ public enum OutpostCommand {
         }
 
         let server = OutpostServer(settings: settings, logger: logger)
+        // The server returning on its own (after lame duck mode) is a normal end, not a failure.
         let group = ServiceGroup(
-            configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(
+                services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
         )
         do {
             try await group.run()

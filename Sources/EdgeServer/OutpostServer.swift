@@ -82,8 +82,10 @@ package final class OutpostServer: Service {
         // Wait for SIGTERM/SIGINT (graceful shutdown) or SIGUSR2 (lame duck).
         let lameDuck = await waitForStopSignal()
         try? await clientChannel.close()
+        if !lameDuck { logger.info("Initiating Shutdown...") }
         if lameDuck {
             await broker.enterLameDuckMode()
+            logger.info("Initiating Shutdown...")
         }
         await broker.shutDown()
         try? await httpChannel?.close()

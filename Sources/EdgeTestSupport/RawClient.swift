@@ -8,9 +8,13 @@ public final class RawClient: @unchecked Sendable {
     public private(set) var isClosedByServer = false
 
     /// Connects to 127.0.0.1:`port`.
-    public init(port: Int) throws {
+    /// - Parameter receiveBuffer: a small kernel receive buffer, for slow-consumer tests.
+    public init(port: Int, receiveBuffer: Int? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw ServerStartError(description: "socket() failed") }
+        if var size = receiveBuffer.map({ Int32($0) }) {
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
