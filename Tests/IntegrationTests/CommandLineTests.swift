@@ -1,0 +1,131 @@
+import EdgeTestSupport
+import Foundation
+import Testing
+
+/// The `outpost` command line: nats-server's flags, configuration files, and clear failures.
+@Suite("Command line and configuration")
+struct CommandLineTests {
+    /// Runs `outpost` with `arguments` to completion (for flags that exit at once).
+    private func run(_ arguments: [String], timeout: TimeInterval = 10) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ServerKind.outpost.executable)
+        process.arguments = arguments
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: output)
+        defer {
+            try? handle.close()
+            try? FileManager.default.removeItem(at: output)
+        }
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+    }
+
+    private func writeConfiguration(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-\(UUID().uuidString).conf").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("the flags people type are accepted, in Go's forms")
+    func goStyleFlags() throws {
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("sd-\(UUID().uuidString)").path
+        let server = try ServerProcess(.outpost, arguments: ["-js", "-sd=\(store)", "-DV", "-n", "edge-1", "-user", "u", "-pass", "p"])
+        defer { server.stop() }
+        let client = try RawClient(port: server.port)
+        client.read(untilContains: "\r\n")
+        #expect(client.text.contains("\"server_name\":\"edge-1\""))
+        #expect(client.text.contains("\"auth_required\":true"))
+        client.clear()
+        client.send("CONNECT {\"verbose\":false,\"user\":\"u\",\"pass\":\"p\"}\r\nPING\r\n")
+        client.read(untilContains: "PONG\r\n")
+        #expect(client.text == "PONG\r\n")
+        // -DV: the protocol is traced, with the password hidden.
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(server.log.contains("[TRC]"))
+        #expect(server.log.contains("<<- [CONNECT"))
+        #expect(server.log.contains("[REDACTED]"))
+        #expect(!server.log.contains("\"pass\":\"p\""))
+    }
+
+    @Test("cluster flags are accepted with a warning that Outpost does not cluster")
+    func clusterFlags() throws {
+        let server = try ServerProcess(.outpost, arguments: ["--cluster_listen", "nats://127.0.0.1:6999", "--cluster_name", "c1", "--routes", "nats://127.0.0.1:7000"])
+        defer { server.stop() }
+        #expect(server.log.contains("[WRN]"))
+        #expect(server.log.lowercased().contains("cluster"))
+        let client = try RawClient(port: server.port)
+        try client.handshake()
+    }
+
+    @Test("an unknown flag fails before listening, naming the flag")
+    func unknownFlag() throws {
+        let result = try run(["--no-such-flag"])
+        #expect(result.status != 0)
+        #expect(result.output.contains("flag provided but not defined: -no-such-flag"))
+        #expect(!result.output.contains("Listening"))
+    }
+
+    @Test("a bad configuration file fails before listening, naming file, line, column and key")
+    func badConfiguration() throws {
+        let path = try writeConfiguration("port: 4999\nmax_payload: \"lots\"\nping_interval: 1m\nunknown_key: 5\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try run(["-c", path])
+        #expect(result.status != 0)
+        #expect(result.output.contains("\(path):2:"))
+        #expect(result.output.contains("max_payload"))
+        #expect(result.output.contains("\(path):4:1"))
+        #expect(result.output.contains("unknown field \"unknown_key\""))
+        #expect(!result.output.contains("Listening"))
+    }
+
+    @Test("an unsupported nats-server option is named in a warning, never ignored")
+    func unsupportedOption() throws {
+        let path = try writeConfiguration("mqtt { port: 1883 }\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try run(["-c", path, "-t"])
+        #expect(result.status == 0)
+        #expect(result.output.contains("mqtt"))
+        #expect(result.output.contains("warning"))
+    }
+
+    @Test("-t checks a file and exits; -v prints the version; -h the usage")
+    func checkVersionHelp() throws {
+        let path = try writeConfiguration("listen: 127.0.0.1:4999\nmax_payload: 2MB\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let check = try run(["-t", "-c", path])
+        #expect(check.status == 0)
+        #expect(check.output.contains("is valid"))
+        let version = try run(["-v"])
+        #expect(version.status == 0)
+        #expect(version.output.contains("outpost: v"))
+        let help = try run(["-h"])
+        #expect(help.status == 0)
+        #expect(help.output.contains("Usage: outpost"))
+    }
+
+    @Test("flags win over the file; the file's other settings hold")
+    func flagsWin() throws {
+        let server = try ServerProcess(.outpost, configuration: """
+            # a nats-server style file: comments, separators, sizes, variables, includes
+            server_name = "from-file"
+            LIMIT = 2MB
+            max_payload: $LIMIT
+            ping_interval "30s"
+            """)
+        defer { server.stop() }
+        // ServerProcess passes `-a 127.0.0.1 -p -1` before `-c`: the flags win over any listen in
+        // the file, and the file names the server and its payload limit.
+        let client = try RawClient(port: server.port)
+        client.read(untilContains: "\r\n")
+        #expect(client.text.contains("\"server_name\":\"from-file\""))
+        #expect(client.text.contains("\"max_payload\":2097152"))
+        #expect(client.text.contains("\"host\":\"127.0.0.1\""))
+    }
+}

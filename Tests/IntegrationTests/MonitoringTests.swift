@@ -1,0 +1,91 @@
+import EdgeTestSupport
+import Foundation
+import Testing
+
+/// The monitoring endpoints have the reference's JSON keys, and their figures move with traffic.
+@Suite("Monitoring endpoints")
+struct MonitoringTests {
+    /// Keys of a JSON object, and of the objects nested in it, as dotted paths.
+    static func keyPaths(_ object: [String: Any], prefix: String = "") -> Set<String> {
+        var paths: Set<String> = []
+        for (key, value) in object {
+            let path = prefix.isEmpty ? key : prefix + "." + key
+            paths.insert(path)
+            if let nested = value as? [String: Any], !nested.isEmpty, key != "http_req_stats" {
+                paths.formUnion(keyPaths(nested, prefix: path))
+            }
+        }
+        return paths
+    }
+
+    /// One server of each kind with the same traffic: two clients, one subscription, messages.
+    private func withTraffic(_ kind: ServerKind, _ body: (ServerProcess) throws -> Void) throws {
+        let server = try ServerProcess(kind, monitor: true)
+        defer { server.stop() }
+        let subscriber = try RawClient(port: server.port)
+        try subscriber.handshake(connect: #"{"verbose":false,"name":"probe","lang":"swift","version":"1.0"}"#)
+        subscriber.send("SUB foo 1\r\nPING\r\n")
+        subscriber.read(untilContains: "PONG\r\n")
+        let publisher = try RawClient(port: server.port)
+        try publisher.handshake()
+        publisher.send("PUB foo 3\r\nabc\r\nPUB foo 2\r\nde\r\nPING\r\n")
+        publisher.read(untilContains: "PONG\r\n")
+        subscriber.read(until: { $0.components(separatedBy: "MSG foo").count == 3 })
+        try body(server)
+    }
+
+    @Test("/varz has every key the reference has, and counts the traffic")
+    func varz() throws {
+        var keys: [ServerKind: Set<String>] = [:]
+        for kind in ServerKind.allCases {
+            try withTraffic(kind) { server in
+                let varz = try MonitoringClient.get(port: server.monitorPort!, path: "/varz")
+                keys[kind] = Self.keyPaths(varz)
+                #expect(varz["in_msgs"] as? Int == 2, "\(kind)")
+                #expect(varz["out_msgs"] as? Int == 2, "\(kind)")
+                #expect(varz["in_bytes"] as? Int == 5, "\(kind)")
+                #expect(varz["connections"] as? Int == 2, "\(kind)")
+                #expect(varz["port"] as? Int == server.port, "\(kind)")
+                #expect(varz["max_payload"] as? Int == 1_048_576, "\(kind)")
+                #expect((varz["version"] as? String)?.hasPrefix("2.") == true, "\(kind)")
+            }
+        }
+        // Keys that only appear with features configured later (JetStream, system account).
+        let missing = keys[.reference]!.subtracting(keys[.outpost]!).subtracting(["system_account"])
+        #expect(missing.isEmpty, "keys the reference has and we do not: \(missing.sorted())")
+    }
+
+    @Test("/connz lists each connection with the reference's keys, subscriptions on request")
+    func connz() throws {
+        var keys: [ServerKind: Set<String>] = [:]
+        var topKeys: [ServerKind: Set<String>] = [:]
+        for kind in ServerKind.allCases {
+            try withTraffic(kind) { server in
+                let connz = try MonitoringClient.get(port: server.monitorPort!, path: "/connz?subs=1")
+                topKeys[kind] = Set(connz.keys)
+                #expect(connz["num_connections"] as? Int == 2, "\(kind)")
+                let connections = connz["connections"] as? [[String: Any]] ?? []
+                #expect(connections.count == 2)
+                let named = connections.first { $0["name"] as? String == "probe" }
+                #expect(named?["lang"] as? String == "swift", "\(kind)")
+                #expect(named?["out_msgs"] as? Int == 2, "\(kind)")
+                #expect(named?["subscriptions_list"] as? [String] == ["foo"], "\(kind)")
+                keys[kind] = named.map { Set($0.keys) } ?? []
+                let limited = try MonitoringClient.get(port: server.monitorPort!, path: "/connz?limit=1&offset=1")
+                #expect((limited["connections"] as? [[String: Any]])?.count == 1, "\(kind)")
+                #expect(limited["total"] as? Int == 2, "\(kind)")
+            }
+        }
+        #expect(topKeys[.reference]!.subtracting(topKeys[.outpost]!).isEmpty)
+        let missing = keys[.reference]!.subtracting(keys[.outpost]!)
+        #expect(missing.isEmpty, "connection keys the reference has and we do not: \(missing.sorted())")
+    }
+
+    @Test("/healthz", arguments: ServerKind.allCases)
+    func healthz(server kind: ServerKind) throws {
+        let server = try ServerProcess(kind, monitor: true)
+        defer { server.stop() }
+        let health = try MonitoringClient.get(port: server.monitorPort!, path: "/healthz")
+        #expect(health["status"] as? String == "ok")
+    }
+}
