@@ -10,13 +10,13 @@ package final class ClientChannelHandler: ChannelInboundHandler {
 
     private let broker: Broker
     private let logger: Logger
-    private var parser: ClientProtocolParser
+    private var parser: ProtocolParser
     private var connection: ClientConnection?
 
     package init(broker: Broker, logger: Logger) {
         self.broker = broker
         self.logger = logger
-        self.parser = ClientProtocolParser(
+        self.parser = ProtocolParser(
             limits: .init(maxControlLine: broker.configuration.maxControlLine, maxPayload: broker.configuration.maxPayload)
         )
     }

@@ -7,7 +7,7 @@ import Subjects
 extension ClientConnection {
     /// Handles one parsed operation. Returns `false` once the connection is closed.
     @inline(__always)
-    func handle(_ op: ClientOp) -> Bool {
+    func handle(_ op: ProtocolOp) -> Bool {
         if state == .awaitingConnect, broker.requiresConnectFirst {
             if case .connect = op {
                 // fine
@@ -37,6 +37,9 @@ extension ClientConnection {
                 close(reason: .protocolViolation)
             }
         case .ok:
+            break
+        case .message, .leafMessage, .leafSubscribe, .leafUnsubscribe:
+            // Not in the client dialect: the parser never returns these to a client connection.
             break
         case .error(let text):
             logger.error("\(logPrefix) - Client Error \(String(buffer: text))")

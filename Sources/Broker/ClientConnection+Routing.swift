@@ -6,7 +6,7 @@ import Subjects
 /// (nats-server `processInboundClientMsg`, `processMsgResults`, `deliverMsg`).
 extension ClientConnection {
     @inline(__always)
-    func processPublish(_ op: PublishOp) {
+    func processPublish(_ op: MessageOp) {
         if isTracing { tracePublish(op) }
         inMessages.store(inMessages.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
         inBytes.store(inBytes.load(ordering: .relaxed) &+ op.payloadCount, ordering: .relaxed)
@@ -35,7 +35,7 @@ extension ClientConnection {
     /// Delivers to every matching subscription of our account. Returns whether anyone got it.
     /// `op` is only kept (by reference) for deliveries to connections on other event loops.
     @inline(__always)
-    func route(_ op: PublishOp, subject: UnsafeRawBufferPointer, reply: UnsafeRawBufferPointer?, payload: UnsafeRawBufferPointer) -> Bool {
+    func route(_ op: MessageOp, subject: UnsafeRawBufferPointer, reply: UnsafeRawBufferPointer?, payload: UnsafeRawBufferPointer) -> Bool {
         let generation = account.generation
         if generation != resultCacheGeneration {
             resultCache.removeAll()
@@ -53,7 +53,7 @@ extension ClientConnection {
     @inline(__always)
     private func deliver(
         _ match: borrowing SubjectMatch<Subscription>,
-        _ op: PublishOp,
+        _ op: MessageOp,
         subject: UnsafeRawBufferPointer,
         reply: UnsafeRawBufferPointer?,
         payload: UnsafeRawBufferPointer
@@ -84,7 +84,7 @@ extension ClientConnection {
     @inline(__always)
     private func deliver(
         to subscription: Subscription,
-        _ op: PublishOp,
+        _ op: MessageOp,
         subject: UnsafeRawBufferPointer,
         reply: UnsafeRawBufferPointer?,
         payload: UnsafeRawBufferPointer
@@ -213,7 +213,7 @@ extension ClientConnection {
         markForFlush()
     }
 
-    private func tracePublish(_ op: PublishOp) {
+    private func tracePublish(_ op: MessageOp) {
         let reply = op.reply.map { " " + String(buffer: $0) } ?? ""
         if let headerLength = op.headerLength {
             trace("<<- [HPUB \(String(buffer: op.subject))\(reply) \(headerLength) \(op.payloadCount)]")

@@ -292,7 +292,7 @@ package final class ClientConnection: @unchecked Sendable {
 /// publisher's receive buffer alive until this connection's loop has written the message.
 struct PendingDelivery: @unchecked Sendable {
     var subscription: Subscription
-    var op: PublishOp
+    var op: MessageOp
 }
 
 /// Wall-clock time in nanoseconds since 1970, for /connz and /varz timestamps.

@@ -4,13 +4,21 @@ import Testing
 @testable import NATSWire
 
 /// A comparable rendering of an operation, so tests can compare sequences of operations.
-private func render(_ op: ClientOp) -> String {
+func render(_ op: ProtocolOp) -> String {
     func text(_ buffer: ByteBuffer?) -> String { buffer.map { String(buffer: $0) } ?? "-" }
     switch op {
     case .connect(let json): return "CONNECT \(text(json))"
     case .publish(let publish):
         let header = publish.headerLength.map { "\($0)" } ?? "-"
         return "PUB \(text(publish.subject)) \(text(publish.reply)) \(header) [\(text(publish.payload))]"
+    case .message(let message):
+        let header = message.headerLength.map { "\($0)" } ?? "-"
+        return "MSG \(text(message.subject)) \(text(message.sid)) \(text(message.reply)) \(header) [\(text(message.payload))]"
+    case .leafMessage(let message):
+        let header = message.headerLength.map { "\($0)" } ?? "-"
+        return "LMSG \(text(message.subject)) \(text(message.reply)) \(message.queues) \(header) [\(text(message.payload))]"
+    case .leafSubscribe(let interest): return "LS+ \(text(interest.subject)) \(text(interest.queue)) \(interest.weight)"
+    case .leafUnsubscribe(let interest): return "LS- \(text(interest.subject)) \(text(interest.queue))"
     case .subscribe(let subscribe): return "SUB \(text(subscribe.subject)) \(text(subscribe.queue)) \(text(subscribe.sid))"
     case .unsubscribe(let unsubscribe): return "UNSUB \(text(unsubscribe.sid)) \(unsubscribe.maxMessages.map { "\($0)" } ?? "-")"
     case .ping: return "PING"
@@ -22,8 +30,8 @@ private func render(_ op: ClientOp) -> String {
 }
 
 /// Feeds `chunks` one read at a time; returns the rendered operations and the error, if any.
-private func parse(_ chunks: [[UInt8]], limits: ClientProtocolParser.Limits = .init()) -> (ops: [String], error: ProtocolError?) {
-    var parser = ClientProtocolParser(limits: limits)
+func parse(_ chunks: [[UInt8]], dialect: ProtocolDialect = .client, limits: ProtocolParser.Limits = .init()) -> (ops: [String], error: ProtocolError?) {
+    var parser = ProtocolParser(dialect: dialect, limits: limits)
     var ops: [String] = []
     for chunk in chunks {
         parser.append(ByteBuffer(bytes: chunk))
@@ -36,8 +44,8 @@ private func parse(_ chunks: [[UInt8]], limits: ClientProtocolParser.Limits = .i
     return (ops, nil)
 }
 
-private func parse(_ text: String, limits: ClientProtocolParser.Limits = .init()) -> (ops: [String], error: ProtocolError?) {
-    parse([Array(text.utf8)], limits: limits)
+func parse(_ text: String, dialect: ProtocolDialect = .client, limits: ProtocolParser.Limits = .init()) -> (ops: [String], error: ProtocolError?) {
+    parse([Array(text.utf8)], dialect: dialect, limits: limits)
 }
 
 /// Every op of the client protocol, with what the parser must return for it.
@@ -67,8 +75,8 @@ private let wholeOperations: [(input: String, expected: [String])] = [
     ("PUB foo 8\r\nPING\r\nPU\r\n", ["PUB foo - - [PING\r\nPU]"]),
 ]
 
-@Suite("ClientProtocolParser")
-struct ClientProtocolParserTests {
+@Suite("ProtocolParser")
+struct ProtocolParserTests {
     @Test("each operation, whole", arguments: 0..<wholeOperations.count)
     func whole(index: Int) {
         let (input, expected) = wholeOperations[index]
@@ -117,7 +125,7 @@ struct ClientProtocolParserTests {
 
     @Test("payloads are slices of the read buffer, not copies")
     func payloadIsSlice() throws {
-        var parser = ClientProtocolParser()
+        var parser = ProtocolParser()
         var read = ByteBuffer(string: "PUB foo 5\r\nhello\r\n")
         read.moveReaderIndex(forwardBy: 0)
         parser.append(read)
@@ -148,8 +156,8 @@ struct ClientProtocolParserTests {
             bytes.removeFirst(take)
             size = size * 3 + 1
         }
-        var parser = ClientProtocolParser()
-        var received: [ClientOp] = []
+        var parser = ProtocolParser()
+        var received: [ProtocolOp] = []
         for chunk in chunks {
             parser.append(ByteBuffer(bytes: chunk))
             while let op = try! parser.next() { received.append(op) }
@@ -214,7 +222,7 @@ struct ClientProtocolParserTests {
 
     @Test("control line over max_control_line, with and without its newline, whole and split")
     func maxControlLine() {
-        let limits = ClientProtocolParser.Limits(maxControlLine: 64, maxPayload: 1024)
+        let limits = ProtocolParser.Limits(maxControlLine: 64, maxPayload: 1024)
         let long = "SUB " + String(repeating: "a", count: 70) + " 1\r\n"
         #expect(parse(long, limits: limits).error?.code == .maxControlLineExceeded)
         // nats-server 2.9 sends this text in lower case.
@@ -231,7 +239,7 @@ struct ClientProtocolParserTests {
 
     @Test("junk after PING is ignored however long, without buffering it")
     func pingJunk() {
-        var parser = ClientProtocolParser(limits: .init(maxControlLine: 64, maxPayload: 1024))
+        var parser = ProtocolParser(limits: .init(maxControlLine: 64, maxPayload: 1024))
         var ops: [String] = []
         parser.append(ByteBuffer(string: "PING"))
         for _ in 0..<100 {
