@@ -128,4 +128,22 @@ struct CommandLineTests {
         #expect(client.text.contains("\"max_payload\":2097152"))
         #expect(client.text.contains("\"host\":\"127.0.0.1\""))
     }
+
+    @Test("outpost bench drives any NATS server and reports what it measured", arguments: ServerKind.allCases)
+    func bench(server kind: ServerKind) throws {
+        let server = try ServerProcess(kind)
+        defer { server.stop() }
+        let url = "nats://127.0.0.1:\(server.port)"
+        let pubsub = try run(["bench", "pubsub", "--url", url, "--msgs", "20000", "--subs", "2", "--size", "32"], timeout: 60)
+        #expect(pubsub.status == 0, "\(pubsub.output)")
+        #expect(pubsub.output.contains("receive: 40000 msgs"))
+        let queue = try run(["bench", "pubsub", "--url", url, "--msgs", "6000", "--subs", "3", "--queue", "q"], timeout: 60)
+        #expect(queue.status == 0, "\(queue.output)")
+        #expect(queue.output.contains("receive: 6000 msgs"))
+        let requests = try run(["bench", "reqrep", "--url", url, "--msgs", "300"], timeout: 60)
+        #expect(requests.status == 0, "\(requests.output)")
+        #expect(requests.output.contains("latency: p50"))
+        let bad = try run(["bench", "nonsense"])
+        #expect(bad.status == 2)
+    }
 }
