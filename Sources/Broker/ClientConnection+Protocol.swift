@@ -200,8 +200,8 @@ extension ClientConnection {
         }
         let maxSubscriptions = broker.configuration.maxSubscriptions
         if maxSubscriptions > 0 && subscriptions.count >= maxSubscriptions {
-            logger.error("\(logPrefix) - Maximum Subscriptions Exceeded (max=\(maxSubscriptions))")
-            sendError("Maximum Subscriptions Exceeded")
+            logger.error("\(logPrefix) - maximum subscriptions exceeded")
+            sendError("maximum subscriptions exceeded")
             return
         }
         let subscription = Subscription(

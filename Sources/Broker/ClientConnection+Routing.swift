@@ -128,13 +128,23 @@ extension ClientConnection {
             logger.debug("\(logPrefix) - Auto-unsubscribe limit of \(maximum) reached for sid '\(subscription.sidString)'")
             unsubscribe(subscription)
         }
-        if outbound.readableBytes > maxPending {
-            slowConsumer(reason: .slowConsumerPendingBytes, pendingBytes: outbound.readableBytes)
-            return false
+        if outbound.readableBytes >= Self.outboundFlushThreshold {
+            // Hand big batches to the socket now instead of growing the buffer (and malloc
+            // churning through large, page-faulting allocations) until the loop's flush.
+            if outbound.readableBytes > maxPending {
+                slowConsumer(reason: .slowConsumerPendingBytes, pendingBytes: outbound.readableBytes)
+                return false
+            }
+            flushNow()
+            return state != .closed
         }
         markForFlush()
         return true
     }
+
+    /// Outbound bytes that trigger a write before the end of the loop iteration (nats-server
+    /// flushes at twice its 32 KiB buffer size for the same reason).
+    static let outboundFlushThreshold = 64 * 1024
 
     /// `MSG` or `HMSG`, or `MSG` without the headers for a client that did not ask for them
     /// (as the reference does). Returns the body length counted in `out_bytes`.

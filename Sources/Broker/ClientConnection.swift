@@ -192,7 +192,7 @@ package final class ClientConnection: @unchecked Sendable {
         context.writeAndFlush(NIOAny(outbound), promise: nil)
         // After the write the socket usually holds our only other reference, so `clear` keeps
         // the storage; a buffer that grew large in a burst is given back instead.
-        if outbound.capacity > 64 * 1024 {
+        if outbound.capacity > 2 * Self.outboundFlushThreshold {
             outbound = ByteBuffer()
         } else {
             outbound.clear()
@@ -243,7 +243,8 @@ package final class ClientConnection: @unchecked Sendable {
         broker.statistics.slowConsumers.add(1, ordering: .relaxed)
         switch reason {
         case .slowConsumerWriteDeadline:
-            logger.notice("\(logPrefix) - Slow Consumer Detected: WriteDeadline of \(broker.configuration.writeDeadline) exceeded with \(pendingBytes) total bytes pending")
+            let deadline = GoFormat.duration(nanoseconds: TimeAmount(broker.configuration.writeDeadline).nanoseconds)
+            logger.notice("\(logPrefix) - Slow Consumer Detected: WriteDeadline of \(deadline) exceeded with 1 chunks of \(pendingBytes) total bytes.")
         default:
             logger.notice("\(logPrefix) - Slow Consumer Detected: MaxPending of \(maxPending) Exceeded")
         }

@@ -107,9 +107,11 @@ package final class OutpostServer: Service {
             .serverChannelOption(.autoRead, value: false)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 4)
+            // Reads of at most 64 KiB, as nats-server: larger buffers come from mmap in glibc
+            // and page-fault on every read.
             .childChannelOption(
                 .recvAllocator,
-                value: AdaptiveRecvByteBufferAllocator(minimum: 512, initial: 4096, maximum: 256 * 1024)
+                value: AdaptiveRecvByteBufferAllocator(minimum: 512, initial: 4096, maximum: 64 * 1024)
             )
             .childChannelOption(
                 .writeBufferWaterMark,

@@ -168,4 +168,39 @@ struct LimitsAndLivenessTests {
             server.stop()
         }
     }
+
+    @Test("max_subscriptions refuses the next SUB and keeps the connection", arguments: ServerKind.allCases)
+    func maxSubscriptions(server kind: ServerKind) throws {
+        let server = try ServerProcess(kind, configuration: "max_subscriptions: 2\n")
+        defer { server.stop() }
+        let client = try RawClient(port: server.port)
+        try client.handshake()
+        client.send("SUB a 1\r\nSUB b 2\r\nSUB c 3\r\nPING\r\n")
+        client.read(untilContains: "PONG\r\n")
+        #expect(client.text == "-ERR 'maximum subscriptions exceeded'\r\nPONG\r\n")
+        client.clear()
+        client.send("PUB b 1\r\nx\r\nPUB c 1\r\ny\r\nPING\r\n")
+        client.read(untilContains: "PONG\r\n")
+        #expect(client.text == "MSG b 2 1\r\nx\r\nPONG\r\n")
+    }
+
+    @Test("a subscriber whose socket stays full past write_deadline is cut off", arguments: ServerKind.allCases)
+    func slowConsumerWriteDeadline(server kind: ServerKind) throws {
+        let server = try ServerProcess(kind, configuration: "write_deadline: \"500ms\"\nmax_pending: 256MB\n")
+        defer { server.stop() }
+        let subscriber = try RawClient(port: server.port, receiveBuffer: 4096)
+        try subscriber.handshake()
+        subscriber.send("SUB stuck 1\r\nPING\r\n")
+        subscriber.read(untilContains: "PONG\r\n")
+        let publisher = try RawClient(port: server.port)
+        try publisher.handshake()
+        let body = String(repeating: "y", count: 1000)
+        for _ in 0..<60 {
+            publisher.send(String(repeating: "PUB stuck 1000\r\n\(body)\r\n", count: 100))
+        }
+        publisher.send("PING\r\n")
+        publisher.read(untilContains: "PONG\r\n", timeout: 15)
+        #expect(subscriber.waitForClose(timeout: 15))
+        #expect(server.log.contains("Slow Consumer Detected: WriteDeadline of 500ms exceeded"))
+    }
 }

@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import Broker
 
 /// Time and duration texts exactly as nats-server's monitoring JSON has them (Go formats).
 package enum GoFormat {
