@@ -38,6 +38,21 @@ let package = Package(
         .target(name: "Subjects", swiftSettings: swiftSettings),
         // nats-server configuration files and command-line flags -> ServerConfiguration.
         .target(name: "EdgeConfig", swiftSettings: swiftSettings),
+        // JetStream: stream and consumer model, API types, error table, StreamStore protocol,
+        // MemoryStreamStore, the engine.
+        .target(
+            name: "JetStream",
+            dependencies: ["Subjects"],
+            swiftSettings: swiftSettings
+        ),
+        // The system SQLite library.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // SQLiteStreamStore: streams in one SQLite database, WAL, prepared statements.
+        .target(
+            name: "JetStreamSQLite",
+            dependencies: ["JetStream", "CSQLite"],
+            swiftSettings: swiftSettings
+        ),
         // Accounts, client connections, routing, limits.
         .target(
             name: "Broker",
@@ -80,6 +95,7 @@ let package = Package(
         .testTarget(name: "NATSWireTests", dependencies: ["NATSWire"], swiftSettings: swiftSettings),
         .testTarget(name: "SubjectsTests", dependencies: ["Subjects"], swiftSettings: swiftSettings),
         .testTarget(name: "EdgeConfigTests", dependencies: ["EdgeConfig"], swiftSettings: swiftSettings),
+        .testTarget(name: "JetStreamTests", dependencies: ["JetStream", "JetStreamSQLite"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BrokerTests",
             dependencies: ["Broker", .product(name: "NIOEmbedded", package: "swift-nio")],
