@@ -42,7 +42,11 @@ let package = Package(
         // MemoryStreamStore, the engine.
         .target(
             name: "JetStream",
-            dependencies: ["Subjects"],
+            dependencies: [
+                "Subjects",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The system SQLite library.
@@ -57,7 +61,7 @@ let package = Package(
         .target(
             name: "Broker",
             dependencies: [
-                "NATSWire", "Subjects",
+                "NATSWire", "Subjects", "JetStream",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -78,7 +82,7 @@ let package = Package(
         .target(
             name: "EdgeServer",
             dependencies: [
-                "Broker", "EdgeConfig", "Monitoring", "NATSWire", "Subjects",
+                "Broker", "EdgeConfig", "Monitoring", "NATSWire", "Subjects", "JetStream", "JetStreamSQLite",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

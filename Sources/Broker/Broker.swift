@@ -136,6 +136,7 @@ package final class Broker: Sendable {
         }
         json.add("max_payload", configuration.maxPayload)
         if configuration.jetStreamEnabled { json.add("jetstream", true) }
+        if configuration.jetStreamEnabled, let domain = configuration.jetStreamDomain, !domain.isEmpty { json.add("domain", domain) }
         json.add("client_id", Int(connection.id))
         json.add("client_ip", connection.remoteHost)
         if lameDuck { json.add("ldm", true) }

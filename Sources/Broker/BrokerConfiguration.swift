@@ -53,6 +53,8 @@ package struct BrokerConfiguration: Sendable {
     package var maxTracedMessageLength: Int = Defaults.maxTracedMessageLength
     /// Set when JetStream is enabled, for INFO `jetstream`.
     package var jetStreamEnabled = false
+    /// The JetStream domain, for INFO `domain`.
+    package var jetStreamDomain: String?
     /// Monitoring port for /varz (0 = none).
     package var httpPort = 0
     package var httpHost = Defaults.host

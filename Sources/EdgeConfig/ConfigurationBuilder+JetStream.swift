@@ -30,8 +30,10 @@ extension ConfigurationBuilder {
             case "store", "store_dir", "storedir":
                 if let directory = string(value, key: path, at: at) { setStoreDirectory(directory, at: at, key: path) }
             case "sync_interval":
+                configuration.jetStream.isSyncConfigured = true
                 applySyncInterval(value, key: path, at: at)
             case "sync":
+                configuration.jetStream.isSyncConfigured = true
                 // Outpost's own sync policy; nats-server reads `sync` as `sync_interval`, so the
                 // value is applied that way too when it has that form.
                 configuration.jetStream.sync = value

@@ -25,6 +25,9 @@ package struct JetStreamConfiguration: Hashable, Sendable {
     package var syncInterval: Duration = ServerDefaults.jetStreamSyncInterval
     /// `sync_interval: always`: sync after every write.
     package var isSyncAlways = false
+    /// `sync` or `sync_interval` was written in the file. Outpost's default, unlike
+    /// nats-server's two minutes, is to make every acknowledged write durable.
+    package var isSyncConfigured = false
     /// The `sync` value as written, for Outpost's own sync policy (nats-server reads `sync` as
     /// an alias of `sync_interval`; the loader does too when the value fits that form).
     package var sync: ConfigValue?

@@ -22,6 +22,8 @@ package final class OutpostServer: Service {
         package var eventLoopCount: Int
         package var pidFile: String?
         package var portsFileDirectory: String?
+        /// `nil`: JetStream off.
+        package var jetStream: JetStreamSettings?
 
         package init(broker: BrokerConfiguration, eventLoopCount: Int) {
             self.broker = broker
@@ -45,6 +47,12 @@ package final class OutpostServer: Service {
 
     package func run() async throws {
         var configuration = settings.broker
+        var jetStreamLock: JetStreamRuntime.DirectoryLock?
+        if let jetStream = settings.jetStream {
+            jetStreamLock = try JetStreamRuntime.lockDirectory(settings: jetStream, logger: logger)
+        }
+        configuration.jetStreamEnabled = jetStreamLock != nil
+        configuration.jetStreamDomain = settings.jetStream?.domain
         let clientChannel = try await bindClientListener(configuration: configuration)
         let clientPort = clientChannel.localAddress?.port ?? configuration.port
         configuration.port = clientPort
@@ -75,6 +83,13 @@ package final class OutpostServer: Service {
             logger.info("Starting http monitor on \(settings.httpHost):\(port)")
         }
 
+        var jetStream: JetStreamRuntime?
+        if let jetStreamLock, let jetStreamSettings = settings.jetStream {
+            jetStream = try await JetStreamRuntime.start(
+                settings: jetStreamSettings, lock: jetStreamLock, serverName: configuration.serverName, broker: broker, logger: logger
+            )
+        }
+
         try await startAccepting(clientChannel, broker: broker)
         logger.info("Listening for client connections on \(configuration.host):\(clientPort)")
         logger.info("Server is ready")
@@ -88,6 +103,7 @@ package final class OutpostServer: Service {
             logger.info("Initiating Shutdown...")
         }
         await broker.shutDown()
+        await jetStream?.stop(logger: logger)
         try? await httpChannel?.close()
         logger.info("Server Exiting..")
         try? await group.shutdownGracefully()

@@ -52,6 +52,23 @@ package enum ServerSettingsMapping {
         settings.httpHost = configuration.monitoring.host ?? configuration.host
         settings.pidFile = configuration.pidFile
         settings.portsFileDirectory = configuration.portsFileDirectory
+        settings.jetStream = jetStreamSettings(from: configuration)
+        return settings
+    }
+
+    /// JetStream settings. With no configuration file (the embedded default) JetStream is on and
+    /// stores under `./data`; otherwise it runs when the file or `-js` turns it on.
+    static func jetStreamSettings(from configuration: ServerConfiguration) -> JetStreamSettings? {
+        let jetStream = configuration.jetStream
+        let isEmbeddedDefault = configuration.configurationFile == nil
+        guard jetStream.isEnabled || isEmbeddedDefault else { return nil }
+        let directory = jetStream.storeDirectory.flatMap { $0.isEmpty ? nil : $0 }
+        var settings = JetStreamSettings(storeDirectory: directory ?? "./data", isDefaultDirectory: directory == nil, domain: jetStream.domain)
+        settings.maxMemory = jetStream.maxMemoryBytes
+        settings.maxStorage = jetStream.maxFileBytes
+        if jetStream.isSyncConfigured && !jetStream.isSyncAlways {
+            settings.sync = .interval(jetStream.syncInterval)
+        }
         return settings
     }
 }

@@ -1,0 +1,68 @@
+import NATSWire
+import Subjects
+
+/// Messages the server itself publishes (JetStream acknowledgements, API replies, consumer
+/// deliveries): routed like a client's publish, from a thread that is not a client's event loop.
+extension Broker {
+    /// Publishes a message as the server.
+    /// - Parameters:
+    ///   - destination: the subject subscribers are matched against.
+    ///   - subject: the subject written in `MSG` (JetStream delivers to an inbox but shows the
+    ///     stream subject).
+    package func publishInternal(
+        destination: String,
+        subject: String,
+        reply: String?,
+        headers: [UInt8]?,
+        payload: [UInt8],
+        account: Account? = nil
+    ) {
+        let account = account ?? globalAccount
+        let match = account.match(destination)
+        if match.isEmpty { return }
+        let body: [UInt8]
+        if let headers, !headers.isEmpty {
+            body = headers + payload
+        } else {
+            body = payload
+        }
+        let op = MessageOp(subject: subject, reply: reply, headerLength: (headers?.isEmpty ?? true) ? nil : headers!.count, payload: body)
+        for subscription in match.plain {
+            deliverInternal(to: subscription, op, account: account)
+        }
+        for group in match.queueGroups where !group.members.isEmpty {
+            var generator = SystemRandomNumberGenerator()
+            let start = Int(generator.next() % UInt64(group.members.count))
+            for offset in 0..<group.members.count {
+                let member = group.members[(start + offset) % group.members.count]
+                if deliverInternal(to: member, op, account: account) { break }
+            }
+        }
+    }
+
+    @discardableResult
+    private func deliverInternal(to subscription: Subscription, _ op: MessageOp, account: Account) -> Bool {
+        if subscription.isClosed.load(ordering: .relaxed) { return false }
+        if let handler = subscription.internalHandler {
+            op.withUnsafeParts { subject, reply, payload in
+                handler(InternalMessage.copying(subject: subject, reply: reply, headerLength: op.headerLength, payload: payload, account: account, sender: nil))
+            }
+            return true
+        }
+        guard let target = subscription.connection else { return false }
+        if target.eventLoop.inEventLoop {
+            return op.withUnsafeParts { subject, reply, payload in
+                target.write(subscription, subject: subject, reply: reply, headerLength: op.headerLength, payload: payload)
+            }
+        }
+        target.enqueueFromOtherLoop(PendingDelivery(subscription: subscription, op: op))
+        return true
+    }
+
+    /// `true` when a client (not the server itself) subscribes to something matching `subject`.
+    package func hasClientInterest(_ subject: String, account: Account? = nil) -> Bool {
+        let match = (account ?? globalAccount).match(subject)
+        if match.plain.contains(where: { $0.connection != nil }) { return true }
+        return match.queueGroups.contains { $0.members.contains { $0.connection != nil } }
+    }
+}

@@ -1,0 +1,42 @@
+import JetStream
+
+/// Connects the JetStream engine to the broker: its subscriptions become internal subscriptions
+/// of the account, its publishes are routed as the server's.
+package final class JetStreamBridge: JetStreamTransport, @unchecked Sendable {
+    private let broker: Broker
+    private let account: Account
+    /// Set once, before the engine starts (the engine needs the bridge to be created).
+    package var engine: JetStreamEngine?
+
+    package init(broker: Broker, account: Account? = nil) {
+        self.broker = broker
+        self.account = account ?? broker.globalAccount
+    }
+
+    package func subscribe(subject: String, queue: String?, target: JetStreamTarget) throws -> JetStreamSubscription {
+        let subscription = Subscription(internalSubject: subject, queue: queue) { [weak self] message in
+            self?.engine?.receive(
+                JetStreamMessage(target: target, subject: message.subject, reply: message.reply, headers: message.headers, payload: message.payload)
+            )
+        }
+        try broker.subscribeInternal(subscription, account: account)
+        return JetStreamSubscription(subject: subject, token: subscription)
+    }
+
+    package func unsubscribe(_ subscription: JetStreamSubscription) {
+        guard let serverSubscription = subscription.token as? Subscription else { return }
+        broker.unsubscribeInternal(serverSubscription, account: account)
+    }
+
+    package func publish(subject: String, reply: String?, headers: [UInt8]?, payload: [UInt8]) {
+        broker.publishInternal(destination: subject, subject: subject, reply: reply, headers: headers, payload: payload, account: account)
+    }
+
+    package func deliver(to destination: String, subject: String, reply: String?, headers: [UInt8]?, payload: [UInt8]) {
+        broker.publishInternal(destination: destination, subject: subject, reply: reply, headers: headers, payload: payload, account: account)
+    }
+
+    package func hasInterest(subject: String) -> Bool {
+        broker.hasClientInterest(subject, account: account)
+    }
+}

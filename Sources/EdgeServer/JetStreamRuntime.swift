@@ -1,0 +1,148 @@
+import Broker
+import JetStream
+import Logging
+import NIOCore
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How JetStream runs in this process (from `jetstream { ... }`, `-js`, `-sd`).
+package struct JetStreamSettings: Sendable {
+    package enum SyncPolicy: Sendable, Equatable {
+        /// Every acknowledged write is durable against a power cut (the default).
+        case always
+        /// Durable against a crash of the process; synced to disk at most this often.
+        case interval(Duration)
+    }
+
+    package var storeDirectory: String
+    /// The directory was not configured (the embedded default `./data`): if another server holds
+    /// it, run without JetStream rather than fail.
+    package var isDefaultDirectory: Bool
+    package var domain: String?
+    package var maxMemory: Int64 = -1
+    package var maxStorage: Int64 = -1
+    package var sync: SyncPolicy = .always
+
+    package init(storeDirectory: String, isDefaultDirectory: Bool, domain: String? = nil) {
+        self.storeDirectory = storeDirectory
+        self.isDefaultDirectory = isDefaultDirectory
+        self.domain = domain
+    }
+}
+
+/// The running JetStream: its own event loop, its storage, the engine and the bridge to the
+/// broker. The store directory is locked (`flock`) so that two servers never share it.
+package final class JetStreamRuntime: @unchecked Sendable {
+    package let engine: JetStreamEngine
+    private let group: MultiThreadedEventLoopGroup
+    private let lockDescriptor: Int32
+
+    private init(engine: JetStreamEngine, group: MultiThreadedEventLoopGroup, lockDescriptor: Int32) {
+        self.engine = engine
+        self.group = group
+        self.lockDescriptor = lockDescriptor
+    }
+
+    package struct StartError: Error, CustomStringConvertible {
+        package let description: String
+    }
+
+    /// The store directory, locked for this process.
+    package struct DirectoryLock: Sendable {
+        let descriptor: Int32
+        let directory: String
+    }
+
+    /// Locks the store directory, or returns `nil` (with a warning) when the default directory is
+    /// in use by another server; an explicitly configured one in use is an error.
+    package static func lockDirectory(settings: JetStreamSettings, logger: Logger) throws -> DirectoryLock? {
+        let directory = settings.storeDirectory + "/jetstream"
+        try makeDirectories(directory)
+        let lock = open(directory + "/.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard lock >= 0 else {
+            throw StartError(description: "cannot open \(directory)/.lock: \(String(cString: strerror(errno)))")
+        }
+        if flock(lock, LOCK_EX | LOCK_NB) != 0 {
+            close(lock)
+            let message = "store directory \(settings.storeDirectory) is in use by another server"
+            if settings.isDefaultDirectory {
+                logger.warning("JetStream not started: \(message); give this one its own with -sd DIR")
+                return nil
+            }
+            throw StartError(description: message)
+        }
+        return DirectoryLock(descriptor: lock, directory: directory)
+    }
+
+    /// Starts JetStream in a directory locked with ``lockDirectory(settings:logger:)``.
+    package static func start(settings: JetStreamSettings, lock directoryLock: DirectoryLock, serverName: String, broker: Broker, logger: Logger) async throws -> JetStreamRuntime {
+        let directory = directoryLock.directory
+        let lock = directoryLock.descriptor
+        logger.info("Starting JetStream")
+        logger.info("---------------- JETSTREAM ----------------")
+        logger.info("  Max Memory:      \(settings.maxMemory < 0 ? "dynamic" : "\(settings.maxMemory) bytes")")
+        logger.info("  Max Storage:     \(settings.maxStorage < 0 ? "dynamic" : "\(settings.maxStorage) bytes")")
+        logger.info("  Store Directory: \"\(directory)\"")
+        logger.info("  Sync:            \(settings.sync == .always ? "always (every acknowledged write survives a power cut)" : "relaxed")")
+        if let domain = settings.domain { logger.info("  Domain:          \(domain)") }
+        logger.info("-------------------------------------------")
+
+        let fileStorage: any StorageEngine
+        do {
+            fileStorage = try makeFileStorage(directory: directory, sync: settings.sync)
+        } catch {
+            close(lock)
+            throw StartError(description: "cannot open the JetStream store in \(directory): \(error)")
+        }
+        // The engine owns a loop of its own: storage work (fsync included) never blocks a client's.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let bridge = JetStreamBridge(broker: broker)
+        var configuration = JetStreamEngine.Configuration(serverName: serverName, domain: settings.domain)
+        configuration.maxMemory = settings.maxMemory
+        configuration.maxStorage = settings.maxStorage
+        let engine = JetStreamEngine(
+            configuration: configuration,
+            eventLoop: group.next(),
+            transport: bridge,
+            fileStorage: fileStorage,
+            memoryStorage: MemoryStorageEngine(),
+            logger: logger
+        )
+        bridge.engine = engine
+        do {
+            try await engine.start().get()
+        } catch {
+            try? await group.shutdownGracefully()
+            close(lock)
+            throw StartError(description: "JetStream could not start: \(error)")
+        }
+        return JetStreamRuntime(engine: engine, group: group, lockDescriptor: lock)
+    }
+
+    /// Finishes the batch under way, closes the store, releases the directory.
+    package func stop(logger: Logger) async {
+        logger.info("Initiating JetStream Shutdown...")
+        try? await engine.shutDown().get()
+        try? await group.shutdownGracefully()
+        flock(lockDescriptor, LOCK_UN)
+        close(lockDescriptor)
+        logger.info("JetStream Shutdown")
+    }
+
+    private static func makeDirectories(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw StartError(description: "cannot create \(current): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}
+
+/// INTERIM until the SQLite store lands: file streams are kept in memory.
+func makeFileStorage(directory: String, sync: JetStreamSettings.SyncPolicy) throws -> any StorageEngine {
+    MemoryStorageEngine()
+}

@@ -1,0 +1,230 @@
+import NIOCore
+
+/// Delivering messages: to the deliver subject (push) or to waiting pull requests (pull);
+/// redeliveries first, then new messages; flow control and idle heartbeats for push consumers.
+extension Consumer {
+    /// Flow control: ask the client for a go-ahead after this much, stall at twice this.
+    static let flowControlBytes = 1024 * 1024
+    static let flowControlMessages = 2048
+
+    /// Delivers what can be delivered now.
+    func deliverAvailable() {
+        guard !isDeleted else { return }
+        if configuration.isPull {
+            deliverToWaitingRequests()
+        } else {
+            deliverPush()
+        }
+    }
+
+    /// Room left under max_ack_pending.
+    private var hasAckRoom: Bool {
+        configuration.ackPolicy == .none || configuration.maxAckPending <= 0 || pending.count < configuration.maxAckPending
+    }
+
+    /// The next message to deliver (a due redelivery first), without consuming it.
+    private func peekNext(now: Int64) -> (message: StoredMessage, isRedelivery: Bool)? {
+        while let first = redeliveries.first, first.notBefore <= now {
+            if pending[first.sequence] != nil, let message = try? stream.store.message(sequence: first.sequence) {
+                return (message, true)
+            }
+            redeliveries.removeFirst()
+        }
+        guard hasAckRoom else { return nil }
+        while let sequence = initialSequences.first {
+            if let message = try? stream.store.message(sequence: sequence) { return (message, false) }
+            initialSequences.removeFirst()
+        }
+        var cursor = nextStreamSequence
+        while true {
+            guard let message = try? stream.store.nextMessage(from: cursor, matching: storeFilter) else { return nil }
+            if wants(subject: message.subject) { return (message, false) }
+            cursor = message.sequence + 1
+            nextStreamSequence = cursor
+        }
+    }
+
+    /// Records the delivery of `message` and builds its ack reply subject.
+    private func recordDelivery(_ message: StoredMessage, isRedelivery: Bool, now: Int64) -> String {
+        deliveredConsumerSequence += 1
+        var deliveries = 1
+        if isRedelivery {
+            redeliveries.removeFirst()
+            deliveries = (pending[message.sequence]?.deliveries ?? 0) + 1
+        } else {
+            if let first = initialSequences.first, first == message.sequence {
+                initialSequences.removeFirst()
+            } else {
+                nextStreamSequence = message.sequence + 1
+            }
+            if message.sequence > deliveredStreamSequence { deliveredStreamSequence = message.sequence }
+            if pendingCount > 0 { pendingCount -= 1 }
+        }
+        if configuration.ackPolicy == .none {
+            ackFloorStreamSequence = deliveredStreamSequence
+            ackFloorConsumerSequence = deliveredConsumerSequence
+        } else {
+            pending[message.sequence] = Pending(consumerSequence: deliveredConsumerSequence, timestamp: now, deliveries: deliveries)
+            armAckTimer()
+        }
+        lastActive = JetStreamTime(nanoseconds: now)
+        isDirty = true
+        return "$JS.ACK.\(stream.name).\(name).\(deliveries).\(message.sequence).\(deliveredConsumerSequence).\(message.timestamp).\(pendingCount)"
+    }
+
+    /// Headers and payload as delivered (headers only when configured so).
+    private func deliveredContent(_ message: StoredMessage) -> (headers: [UInt8]?, payload: [UInt8]) {
+        guard configuration.headersOnly else { return (message.headers, message.payload) }
+        var headers = message.headers.flatMap { NATSHeaders(parsing: $0) } ?? NATSHeaders()
+        headers.set(JetStreamHeader.messageSize, String(message.payload.count))
+        return (headers.encoded, [])
+    }
+
+    // MARK: Push
+
+    private func deliverPush() {
+        guard let deliverSubject = configuration.deliverSubject else { return }
+        guard engine.transport.hasInterest(subject: deliverSubject) else {
+            if isPushActive { isPushActive = false }
+            if noInterestSince == nil { noInterestSince = engine.eventLoop.now }
+            scheduleInterestPoll()
+            return
+        }
+        isPushActive = true
+        noInterestSince = nil
+        let now = engine.now()
+        var delivered = 0
+        while !isFlowControlStalled, let (message, isRedelivery) = peekNext(now: now) {
+            let reply = recordDelivery(message, isRedelivery: isRedelivery, now: now)
+            let content = deliveredContent(message)
+            engine.transport.deliver(to: deliverSubject, subject: message.subject, reply: reply, headers: content.headers, payload: content.payload)
+            delivered += 1
+            lastDeliveryDeadline = engine.eventLoop.now
+            if configuration.flowControl {
+                bytesSinceFlowControl += content.payload.count + (content.headers?.count ?? 0)
+                messagesSinceFlowControl += 1
+                if flowControlReply == nil && (bytesSinceFlowControl >= Self.flowControlBytes || messagesSinceFlowControl >= Self.flowControlMessages) {
+                    sendFlowControlRequest(to: deliverSubject)
+                }
+            }
+            // Keep one batch bounded: the engine serves others between batches.
+            if delivered >= 4096 {
+                engine.scheduleDelivery(for: self)
+                break
+            }
+        }
+        scheduleRedeliveryWakeUp(now: now)
+    }
+
+    private var isFlowControlStalled: Bool {
+        flowControlReply != nil && (bytesSinceFlowControl >= 2 * Self.flowControlBytes || messagesSinceFlowControl >= 2 * Self.flowControlMessages)
+    }
+
+    private func sendFlowControlRequest(to deliverSubject: String) {
+        let reply = "$JS.FC.\(stream.name).\(name).\(engine.nextToken())"
+        flowControlReply = reply
+        engine.transport.publish(subject: deliverSubject, reply: reply, headers: NATSHeaders.status(100, "FlowControl Request"), payload: [])
+    }
+
+    /// The client answered a flow-control request.
+    func flowControlAnswered(_ subject: String) {
+        guard subject == flowControlReply else { return }
+        flowControlReply = nil
+        bytesSinceFlowControl = 0
+        messagesSinceFlowControl = 0
+        deliverAvailable()
+    }
+
+    /// Push consumers without interest look again shortly (and ephemeral ones expire).
+    private func scheduleInterestPoll() {
+        guard interestPoll == nil else { return }
+        interestPoll = engine.eventLoop.scheduleTask(in: .milliseconds(100)) { [weak self] in
+            guard let self, !self.isDeleted else { return }
+            self.interestPoll = nil
+            if !self.isDurable, let since = self.noInterestSince {
+                let threshold = self.configuration.inactiveThreshold > 0 ? self.configuration.inactiveThreshold : JetStreamEngine.defaultEphemeralInactivity
+                if engine.eventLoop.now - since >= .nanoseconds(threshold) {
+                    self.engine.deleteInactiveConsumer(self)
+                    return
+                }
+            }
+            self.deliverAvailable()
+        }
+    }
+
+    /// Idle heartbeats (push): tell the client the consumer is alive when nothing was delivered.
+    func startHeartbeats() {
+        guard configuration.idleHeartbeat > 0, let deliverSubject = configuration.deliverSubject else { return }
+        let interval = TimeAmount.nanoseconds(configuration.idleHeartbeat)
+        heartbeatTask = engine.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] _ in
+            guard let self, !self.isDeleted else { return }
+            guard engine.eventLoop.now - self.lastDeliveryDeadline >= interval else { return }
+            var fields = [(JetStreamHeader.lastConsumer, String(self.deliveredConsumerSequence)), (JetStreamHeader.lastStream, String(self.deliveredStreamSequence))]
+            if let stalled = self.flowControlReply, self.isFlowControlStalled { fields.append((JetStreamHeader.consumerStalled, stalled)) }
+            self.engine.transport.publish(subject: deliverSubject, reply: nil, headers: NATSHeaders.status(100, "Idle Heartbeat", fields), payload: [])
+        }
+    }
+
+    // MARK: Pull
+
+    private func deliverToWaitingRequests() {
+        let now = engine.now()
+        var delivered = 0
+        while !waiting.isEmpty {
+            guard let (message, isRedelivery) = peekNext(now: now) else { break }
+            var request = waiting[0]
+            let content = deliveredContent(message)
+            let size = content.payload.count + (content.headers?.count ?? 0) + message.subject.utf8.count
+            if request.maxBytes > 0 && request.bytesDelivered + size > request.maxBytes {
+                if !request.deliveredAny {
+                    engine.transport.publish(subject: request.reply, reply: nil, headers: NATSHeaders.status(409, "Message Size Exceeds MaxBytes"), payload: [])
+                }
+                waiting.removeFirst()
+                continue
+            }
+            let reply = recordDelivery(message, isRedelivery: isRedelivery, now: now)
+            engine.transport.deliver(to: request.reply, subject: message.subject, reply: reply, headers: content.headers, payload: content.payload)
+            request.remaining -= 1
+            request.bytesDelivered += size
+            request.deliveredAny = true
+            request.lastActivity = engine.eventLoop.now
+            if request.remaining <= 0 {
+                waiting.removeFirst()
+            } else {
+                waiting[0] = request
+            }
+            delivered += 1
+            if delivered >= 4096 {
+                engine.scheduleDelivery(for: self)
+                break
+            }
+        }
+        // A no-wait request that got something ends when nothing more is available, with the
+        // reference's 408 and what it still wanted.
+        if !waiting.isEmpty && peekNext(now: now) == nil {
+            waiting.removeAll { request in
+                guard request.noWait && request.deliveredAny else { return false }
+                engine.transport.publish(
+                    subject: request.reply, reply: nil,
+                    headers: NATSHeaders.status(408, "Request Timeout", [
+                        (JetStreamHeader.pendingMessages, String(request.remaining)),
+                        (JetStreamHeader.pendingBytes, String(max(0, request.maxBytes - request.bytesDelivered))),
+                    ]),
+                    payload: []
+                )
+                return true
+            }
+        }
+        scheduleRedeliveryWakeUp(now: now)
+        armPullTimer()
+    }
+
+    /// Delivery of a NAKed-with-delay message has to be retried when its delay is over.
+    private func scheduleRedeliveryWakeUp(now: Int64) {
+        guard let first = redeliveries.first, first.notBefore > now else { return }
+        let delay = first.notBefore - now
+        _ = engine.eventLoop.scheduleTask(in: .nanoseconds(delay)) { [weak self] in
+            self?.deliverAvailable()
+        }
+    }
+}

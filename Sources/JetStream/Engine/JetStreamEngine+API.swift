@@ -1,0 +1,316 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Subjects
+
+/// The `$JS.API` surface (nats-server `server/jetstream_api.go`): one handler per request
+/// subject, answering with the reference's JSON and error codes.
+extension JetStreamEngine {
+    /// Page size of list and names answers.
+    static let apiPageLimit = 1024
+    static let apiNamesPageLimit = 1024
+
+    func handleAPI(_ message: JetStreamMessage) {
+        apiTotal += 1
+        var tokens = message.subject.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        // "$JS.API.<...>" or "$JS.<domain>.API.<...>"
+        guard tokens.count >= 3, tokens[0] == "$JS" else { return }
+        if tokens[1] == "API" {
+            tokens.removeFirst(2)
+        } else if tokens.count >= 4, tokens[2] == "API" {
+            tokens.removeFirst(3)
+        } else {
+            return
+        }
+        let reply = message.reply
+        guard let reply, !reply.isEmpty else { return }
+        let payload = message.payload
+        func respond(_ bytes: [UInt8]) { replyAfterCommit(reply, payload: bytes) }
+        func fail(_ type: String, _ error: JetStreamAPIError) {
+            apiErrors += 1
+            respond(APIResponse.failure(type: type, error))
+        }
+
+        switch tokens.first {
+        case "INFO" where tokens.count == 1:
+            let usage = self.usage()
+            let body = AccountInfoBody(
+                memory: usage.memoryBytes,
+                storage: usage.storageBytes,
+                streams: usage.streams,
+                consumers: usage.consumers,
+                limits: AccountInfoBody.Limits(maxMemory: configuration.maxMemory, maxStorage: configuration.maxStorage),
+                domain: configuration.domain,
+                api: .init(total: apiTotal, errors: apiErrors)
+            )
+            respond(APIResponse.success(type: APIResponseType.accountInfo, body))
+        case "STREAM":
+            handleStreamAPI(Array(tokens.dropFirst()), payload: payload, respond: respond, fail: fail)
+        case "CONSUMER":
+            handleConsumerAPI(Array(tokens.dropFirst()), payload: payload, reply: reply, respond: respond, fail: fail)
+        case "DIRECT":
+            // DIRECT.GET.<stream>: only streams with allow_direct subscribe; nothing to say here.
+            break
+        default:
+            fail("", .badRequest)
+        }
+    }
+
+    private func decode<Value: Decodable>(_ type: Value.Type, _ payload: [UInt8]) -> Value? {
+        try? JSONDecoder().decode(type, from: Data(payload))
+    }
+
+    // MARK: - STREAM
+
+    private func handleStreamAPI(
+        _ tokens: [String],
+        payload: [UInt8],
+        respond: ([UInt8]) -> Void,
+        fail: (String, JetStreamAPIError) -> Void
+    ) {
+        guard let verb = tokens.first else { return fail("", .badRequest) }
+        switch verb {
+        case "CREATE", "UPDATE":
+            let type = verb == "CREATE" ? APIResponseType.streamCreate : APIResponseType.streamUpdate
+            guard tokens.count == 2 else { return fail(type, .badRequest) }
+            guard let requested = decode(StreamConfiguration.self, payload) else { return fail(type, .invalidJSON) }
+            if !requested.name.isEmpty && requested.name != tokens[1] { return fail(type, .streamMismatch) }
+            var configuration = requested
+            configuration.name = tokens[1]
+            let result = verb == "CREATE" ? createStream(configuration) : updateStream(configuration)
+            switch result {
+            case .success(let stream):
+                if let info = try? stream.info() { respond(APIResponse.success(type: type, info)) }
+            case .failure(let error):
+                fail(type, error)
+            }
+        case "INFO":
+            guard tokens.count == 2, let stream = streams[tokens[1]] else { return fail(APIResponseType.streamInfo, .streamNotFound) }
+            let request = payload.isEmpty ? StreamInfoRequest() : (decode(StreamInfoRequest.self, payload) ?? StreamInfoRequest())
+            guard let info = try? stream.info(subjectsFilter: request.subjectsFilter, deletedDetails: request.deletedDetails) else {
+                return fail(APIResponseType.streamInfo, .streamNotFound)
+            }
+            respond(APIResponse.success(type: APIResponseType.streamInfo, info))
+        case "NAMES", "LIST":
+            let request = payload.isEmpty ? ListRequest() : (decode(ListRequest.self, payload) ?? ListRequest())
+            var selected = streams.values.sorted { $0.name < $1.name }
+            if let subject = request.subject, !subject.isEmpty {
+                selected = selected.filter { stream in stream.configuration.subjects.contains { SubjectPattern.intersects($0, subject) } }
+            }
+            let page = Array(selected.dropFirst(request.offset).prefix(Self.apiPageLimit))
+            if verb == "NAMES" {
+                respond(APIResponse.success(type: APIResponseType.streamNames, NamesBody(total: selected.count, offset: request.offset, limit: Self.apiNamesPageLimit, names: page.map(\.name), key: "streams")))
+            } else {
+                let infos = page.compactMap { try? $0.info() }
+                respond(APIResponse.success(type: APIResponseType.streamList, ListBody(total: selected.count, offset: request.offset, limit: Self.apiPageLimit, items: infos, key: "streams")))
+            }
+        case "DELETE":
+            guard tokens.count == 2, let stream = streams[tokens[1]] else { return fail(APIResponseType.streamDelete, .streamNotFound) }
+            deleteStream(stream)
+            respond(APIResponse.success(type: APIResponseType.streamDelete, SuccessBody()))
+        case "PURGE":
+            guard tokens.count == 2, let stream = streams[tokens[1]] else { return fail(APIResponseType.streamPurge, .streamNotFound) }
+            if stream.configuration.sealed { return fail(APIResponseType.streamPurge, .streamSealed) }
+            if stream.configuration.denyPurge { return fail(APIResponseType.streamPurge, .streamPurgeFailed("stream purge not permitted")) }
+            let request = payload.isEmpty ? PurgeRequest() : decode(PurgeRequest.self, payload)
+            guard let request else { return fail(APIResponseType.streamPurge, .invalidJSON) }
+            if request.sequence != nil && request.keep != nil {
+                return fail(APIResponseType.streamPurge, .badRequest)
+            }
+            do {
+                let purged = try purge(stream, request)
+                respond(APIResponse.success(type: APIResponseType.streamPurge, PurgeBody(purged: purged)))
+            } catch {
+                fail(APIResponseType.streamPurge, .streamPurgeFailed(error.message))
+            }
+        case "MSG":
+            guard tokens.count == 3, let stream = streams[tokens[2]] else {
+                let type = tokens.count > 1 && tokens[1] == "DELETE" ? APIResponseType.streamMessageDelete : APIResponseType.streamMessageGet
+                return fail(type, .streamNotFound)
+            }
+            if tokens[1] == "GET" {
+                guard let request = decode(MessageGetRequest.self, payload) else { return fail(APIResponseType.streamMessageGet, .invalidJSON) }
+                switch getMessage(stream, request) {
+                case .success(let message): respond(APIResponse.success(type: APIResponseType.streamMessageGet, StoredMessageBody(message)))
+                case .failure(let error): fail(APIResponseType.streamMessageGet, error)
+                }
+            } else if tokens[1] == "DELETE" {
+                guard let request = decode(MessageDeleteRequest.self, payload) else { return fail(APIResponseType.streamMessageDelete, .invalidJSON) }
+                if stream.configuration.sealed { return fail(APIResponseType.streamMessageDelete, .streamSealed) }
+                if stream.configuration.denyDelete {
+                    return fail(APIResponseType.streamMessageDelete, .streamMsgDeleteFailed("message delete not permitted"))
+                }
+                let removed = (try? stream.remove(sequence: request.sequence)) ?? nil
+                guard removed != nil else {
+                    return fail(APIResponseType.streamMessageDelete, .streamMsgDeleteFailed("no message found"))
+                }
+                saveStreamRecord(stream)
+                touchedStreams(stream)
+                respond(APIResponse.success(type: APIResponseType.streamMessageDelete, SuccessBody()))
+            } else {
+                fail("", .badRequest)
+            }
+        default:
+            fail("", .badRequest)
+        }
+    }
+
+    private func touchedStreams(_ stream: Stream) {
+        stream.hasNewMessages = true
+    }
+
+    /// `STREAM.MSG.GET`: by sequence, last on a subject, or next on a subject from a sequence.
+    func getMessage(_ stream: Stream, _ request: MessageGetRequest) -> Result<StoredMessage, JetStreamAPIError> {
+        do {
+            if let subject = request.nextBySubject, !subject.isEmpty {
+                if let message = try stream.store.nextMessage(from: max(1, request.sequence ?? 0), matching: subject) { return .success(message) }
+                return .failure(.noMessageFound)
+            }
+            if let subject = request.lastBySubject, !subject.isEmpty {
+                if !SubjectValidationLite.hasWildcard(subject) {
+                    if let message = try stream.store.lastMessage(subject: subject) { return .success(message) }
+                } else {
+                    let last = stream.subjects.filter { SubjectPatternMatch.matches(subject, $0.key) }.map(\.value.lastSequence).max()
+                    if let last, let message = try stream.store.message(sequence: last) { return .success(message) }
+                }
+                return .failure(.noMessageFound)
+            }
+            if let sequence = request.sequence, sequence > 0, let message = try stream.store.message(sequence: sequence) {
+                return .success(message)
+            }
+            return .failure(.noMessageFound)
+        } catch {
+            return .failure(.streamGeneralError(error.message))
+        }
+    }
+
+    /// `$JS.API.DIRECT.GET.<stream>[.<subject>]`: the message itself with its stream headers.
+    func handleDirectGet(_ message: JetStreamMessage, stream name: String) {
+        guard let reply = message.reply, let stream = streams[name] else { return }
+        let base = "$JS.API.DIRECT.GET.\(name)"
+        var request: MessageGetRequest
+        if message.subject.count > base.count + 1 {
+            request = MessageGetRequest()
+            request.lastBySubject = String(message.subject.dropFirst(base.count + 1))
+        } else if let decoded = decode(MessageGetRequest.self, message.payload) {
+            request = decoded
+        } else {
+            replyAfterCommit(reply, payload: [], headers: NATSHeaders.status(408, "Bad Request"))
+            return
+        }
+        switch getMessage(stream, request) {
+        case .success(let found):
+            var headers = found.headers.flatMap { NATSHeaders(parsing: $0) } ?? NATSHeaders()
+            headers.set(JetStreamHeader.stream, name)
+            headers.set(JetStreamHeader.subject, found.subject)
+            headers.set(JetStreamHeader.sequence, String(found.sequence))
+            headers.set(JetStreamHeader.timeStamp, JetStreamTime(nanoseconds: found.timestamp).goText)
+            replyAfterCommit(reply, payload: found.payload, headers: headers.encoded)
+        case .failure:
+            replyAfterCommit(reply, payload: [], headers: NATSHeaders.status(404, "Message Not Found"))
+        }
+    }
+
+    // MARK: - CONSUMER
+
+    private func handleConsumerAPI(
+        _ tokens: [String],
+        payload: [UInt8],
+        reply: String,
+        respond: ([UInt8]) -> Void,
+        fail: (String, JetStreamAPIError) -> Void
+    ) {
+        guard let verb = tokens.first else { return fail("", .badRequest) }
+        switch verb {
+        case "CREATE", "DURABLE":
+            // CREATE.<stream> | CREATE.<stream>.<name> | CREATE.<stream>.<name>.<filter...> | DURABLE.CREATE.<stream>.<durable>
+            let type = APIResponseType.consumerCreate
+            var rest = Array(tokens.dropFirst())
+            let isDurableForm = verb == "DURABLE"
+            if isDurableForm {
+                guard rest.first == "CREATE" else { return fail(type, .badRequest) }
+                rest.removeFirst()
+                guard rest.count == 2 else { return fail(type, .badRequest) }
+            }
+            guard !rest.isEmpty else { return fail(type, .badRequest) }
+            guard let request = decode(CreateConsumerRequest.self, payload) else { return fail(type, .invalidJSON) }
+            let streamName = rest[0]
+            if request.streamName != streamName { return fail(type, .streamMismatch) }
+            guard let stream = streams[streamName] else { return fail(type, .streamNotFound) }
+            guard var configuration = request.config else { return fail(type, .consumerConfigRequired) }
+            if isDurableForm {
+                if let durable = configuration.durableName, !durable.isEmpty, durable != rest[1] {
+                    return fail(type, .consumerDurableNameNotMatchSubject)
+                }
+                configuration.durableName = rest[1]
+            } else if rest.count >= 2 {
+                let subjectName = rest[1]
+                if let name = configuration.name, !name.isEmpty, name != subjectName {
+                    return fail(type, .consumerCreate("consumer name in subject does not match durable name in request"))
+                }
+                if configuration.name == nil || configuration.name!.isEmpty { configuration.name = subjectName }
+                if rest.count > 2 {
+                    let filter = rest[2...].joined(separator: ".")
+                    if let existing = configuration.filterSubject, !existing.isEmpty, existing != filter {
+                        return fail(type, .consumerCreateFilterSubjectMismatch)
+                    }
+                    configuration.filterSubject = filter
+                }
+            } else if let durable = configuration.durableName, !durable.isEmpty {
+                // 2.9 clients: CONSUMER.CREATE.<stream> with a durable name is a durable.
+                _ = durable
+            }
+            switch createConsumer(stream, configuration) {
+            case .success(let consumer): respond(APIResponse.success(type: type, consumer.info()))
+            case .failure(let error): fail(type, error)
+            }
+        case "INFO":
+            guard tokens.count == 3 else { return fail(APIResponseType.consumerInfo, .badRequest) }
+            guard let stream = streams[tokens[1]] else { return fail(APIResponseType.consumerInfo, .streamNotFound) }
+            guard let consumer = stream.consumers[tokens[2]] else { return fail(APIResponseType.consumerInfo, .consumerNotFound) }
+            respond(APIResponse.success(type: APIResponseType.consumerInfo, consumer.info()))
+        case "NAMES", "LIST":
+            let type = verb == "NAMES" ? APIResponseType.consumerNames : APIResponseType.consumerList
+            guard tokens.count == 2 else { return fail(type, .badRequest) }
+            guard let stream = streams[tokens[1]] else { return fail(type, .streamNotFound) }
+            let request = payload.isEmpty ? ListRequest() : (decode(ListRequest.self, payload) ?? ListRequest())
+            let all = stream.consumers.values.sorted { $0.name < $1.name }
+            let page = Array(all.dropFirst(request.offset).prefix(Self.apiPageLimit))
+            if verb == "NAMES" {
+                respond(APIResponse.success(type: type, NamesBody(total: all.count, offset: request.offset, limit: Self.apiNamesPageLimit, names: page.map(\.name), key: "consumers")))
+            } else {
+                respond(APIResponse.success(type: type, ListBody(total: all.count, offset: request.offset, limit: Self.apiPageLimit, items: page.map { $0.info() }, key: "consumers")))
+            }
+        case "DELETE":
+            guard tokens.count == 3 else { return fail(APIResponseType.consumerDelete, .badRequest) }
+            guard let stream = streams[tokens[1]] else { return fail(APIResponseType.consumerDelete, .streamNotFound) }
+            guard let consumer = stream.consumers[tokens[2]] else { return fail(APIResponseType.consumerDelete, .consumerNotFound) }
+            deleteConsumer(consumer)
+            respond(APIResponse.success(type: APIResponseType.consumerDelete, SuccessBody()))
+        case "MSG":
+            // MSG.NEXT.<stream>.<consumer>
+            guard tokens.count == 4, tokens[1] == "NEXT", let stream = streams[tokens[2]], let consumer = stream.consumers[tokens[3]] else {
+                replyAfterCommit(reply, payload: [], headers: NATSHeaders.status(404, "No Messages"))
+                return
+            }
+            guard consumer.configuration.isPull else {
+                replyAfterCommit(reply, payload: [], headers: NATSHeaders.status(409, "Consumer is push based"))
+                return
+            }
+            guard let request = NextRequest.parse(payload) else {
+                replyAfterCommit(reply, payload: [], headers: NATSHeaders.status(400, "Bad Request"))
+                return
+            }
+            consumer.addPullRequest(request, reply: reply)
+        default:
+            fail("", .badRequest)
+        }
+    }
+}
+
+extension JetStreamTime {
+    /// Go's `time.Time.String()`-like text nats-server puts in `Nats-Time-Stamp` (RFC 3339).
+    var goText: String { text }
+}

@@ -1,0 +1,153 @@
+/// Storing a published message: header checks, deduplication, discard policy, limits,
+/// rollups, retention (nats-server `processJetStreamMsg`).
+extension Stream {
+    /// What happened to a publish: the PubAck JSON to send back, or an API error.
+    enum PublishOutcome {
+        case stored(sequence: UInt64)
+        case duplicate(sequence: UInt64)
+        case failed(JetStreamAPIError)
+    }
+
+    /// Stores `message` if its headers and the limits allow.
+    func store(_ message: JetStreamMessage, now: Int64) throws(StoreError) -> PublishOutcome {
+        let configuration = self.configuration
+        if configuration.sealed { return .failed(.streamSealed) }
+        if configuration.mirror != nil {
+            // Mirrors only take what they mirror.
+            return .failed(.streamStoreFailed("stream is a mirror"))
+        }
+        let headerBytes = message.headers ?? []
+        let totalSize = headerBytes.count + message.payload.count
+        if configuration.maxMessageSize > 0 && totalSize > Int(configuration.maxMessageSize) {
+            return .failed(.streamMessageExceedsMaximum)
+        }
+        var messageID: String?
+        var rollup: String?
+        if !headerBytes.isEmpty {
+            if let expected = NATSHeaders.value(of: JetStreamHeader.expectedStream, in: headerBytes), expected != name {
+                return .failed(.streamNotMatch)
+            }
+            messageID = NATSHeaders.value(of: JetStreamHeader.messageID, in: headerBytes)
+            if let id = messageID, !id.isEmpty {
+                pruneDuplicates(now: now)
+                if let original = duplicates[id] { return .duplicate(sequence: original) }
+            }
+            if let expectedID = NATSHeaders.value(of: JetStreamHeader.expectedLastMessageID, in: headerBytes),
+                expectedID != (lastMessageID ?? "")
+            {
+                return .failed(.streamWrongLastMsgID(lastMessageID ?? ""))
+            }
+            if let text = NATSHeaders.value(of: JetStreamHeader.expectedLastSequence, in: headerBytes) {
+                guard let expected = UInt64(text), expected == lastSequence else {
+                    return .failed(.streamWrongLastSequence(lastSequence))
+                }
+            }
+            if let text = NATSHeaders.value(of: JetStreamHeader.expectedLastSubjectSequence, in: headerBytes) {
+                let current = subjects[message.subject]?.lastSequence ?? 0
+                guard let expected = UInt64(text), expected == current else {
+                    return .failed(.streamWrongLastSequence(current))
+                }
+            }
+            rollup = NATSHeaders.value(of: JetStreamHeader.rollup, in: headerBytes)
+            if let rollup {
+                guard configuration.allowRollupHeaders else { return .failed(.streamRollupFailed("rollup not permitted")) }
+                guard rollup == "sub" || rollup == "all" else {
+                    return .failed(.streamRollupFailed("rollup value invalid: \(rollup)"))
+                }
+            }
+        }
+        let candidate = StoredMessage(
+            sequence: lastSequence + 1,
+            subject: message.subject,
+            headers: headerBytes.isEmpty ? nil : headerBytes,
+            payload: message.payload,
+            timestamp: max(now, lastTimestamp)
+        )
+        let size = self.size(of: candidate)
+
+        // Discard new: refuse rather than make room.
+        if configuration.discard == .new && rollup == nil {
+            if configuration.maxMessages > 0 && messageCount >= UInt64(configuration.maxMessages) {
+                return .failed(.streamStoreFailed("maximum messages exceeded"))
+            }
+            if configuration.maxBytes > 0 && byteCount + size > UInt64(configuration.maxBytes) {
+                return .failed(.streamStoreFailed("maximum bytes exceeded"))
+            }
+            if configuration.discardNewPerSubject && configuration.maxMessagesPerSubject > 0,
+                let state = subjects[message.subject], state.messages >= UInt64(configuration.maxMessagesPerSubject)
+            {
+                return .failed(.streamStoreFailed("maximum messages per subject exceeded"))
+            }
+        }
+
+        // Interest retention with nobody to deliver to: the sequence moves on, nothing is kept.
+        if configuration.retention == .interest && !consumers.values.contains(where: { $0.wants(subject: message.subject) }) {
+            lastSequence += 1
+            lastTimestamp = candidate.timestamp
+            if messageCount == 0 { firstSequence = lastSequence + 1 }
+            engine.streamWatermarkChanged(self)
+            return .stored(sequence: lastSequence)
+        }
+
+        try store.append(candidate)
+        lastSequence = candidate.sequence
+        lastTimestamp = candidate.timestamp
+        if messageCount == 0 {
+            firstSequence = candidate.sequence
+            firstTimestamp = candidate.timestamp
+        }
+        messageCount += 1
+        byteCount += size
+        if var state = subjects[candidate.subject] {
+            state.messages += 1
+            state.lastSequence = candidate.sequence
+            subjects[candidate.subject] = state
+        } else {
+            subjects[candidate.subject] = SubjectState(messages: 1, firstSequence: candidate.sequence, lastSequence: candidate.sequence)
+        }
+        if let messageID, !messageID.isEmpty {
+            recordDuplicate(id: messageID, sequence: candidate.sequence, timestamp: candidate.timestamp)
+            lastMessageID = messageID
+        }
+        if let rollup {
+            try applyRollup(rollup, keeping: candidate)
+        }
+        try enforceLimits(afterStoring: candidate.subject)
+        hasNewMessages = true
+        for consumer in consumers.values { consumer.messageStored(candidate) }
+        return .stored(sequence: candidate.sequence)
+    }
+
+    /// `Nats-Rollup: sub` keeps only the new message on its subject; `all` keeps only it in the
+    /// stream.
+    private func applyRollup(_ rollup: String, keeping message: StoredMessage) throws(StoreError) {
+        let filter = rollup == "sub" ? message.subject : nil
+        for sequence in try store.sequences(matching: filter, below: message.sequence) {
+            try remove(sequence: sequence)
+        }
+    }
+
+    /// The PubAck JSON (written by hand: this is per message).
+    func publishAcknowledgement(sequence: UInt64, duplicate: Bool) -> [UInt8] {
+        var text = "{\"stream\":\"\(name)\""
+        if let domain = engine.configuration.domain, !domain.isEmpty { text += ",\"domain\":\"\(domain)\"" }
+        text += ",\"seq\":\(sequence)"
+        if duplicate { text += ",\"duplicate\":true" }
+        text += "}"
+        return Array(text.utf8)
+    }
+
+    /// `{"error":{...}}` for a failed publish, as nats-server answers it.
+    func publishError(_ error: JetStreamAPIError) -> [UInt8] {
+        APIResponse.failure(type: "", error).dropFirstTypeField()
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// `{"type":"","error":…}` → `{"error":…}` (PubAck errors carry no type).
+    func dropFirstTypeField() -> [UInt8] {
+        let prefix = Array("{\"type\":\"\",".utf8)
+        guard starts(with: prefix) else { return self }
+        return [UInt8(ascii: "{")] + self[prefix.count...]
+    }
+}

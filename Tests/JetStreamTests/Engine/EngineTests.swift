@@ -1,0 +1,124 @@
+import Testing
+
+@testable import JetStream
+
+@Suite("JetStream engine")
+struct EngineTests {
+    @Test("create a stream, publish, get PubAcks and stream info")
+    func publishAndInfo() throws {
+        let harness = try EngineHarness()
+        let created = harness.request("$JS.API.STREAM.CREATE.ORDERS", #"{"name":"ORDERS","subjects":["orders.>"]}"#)
+        #expect(created["type"] as? String == "io.nats.jetstream.api.v1.stream_create_response")
+        let config = created["config"] as? [String: Any]
+        #expect(config?["max_msgs"] as? Int == -1)
+        #expect(config?["duplicate_window"] as? Int == 120_000_000_000)
+        for index in 1...3 {
+            let inbox = harness.publish("orders.new", "order \(index)")
+            let ack = harness.transport.take().first { $0.destination == inbox }
+            #expect(ack?.text == #"{"stream":"ORDERS","seq":\#(index)}"#)
+        }
+        let info = harness.request("$JS.API.STREAM.INFO.ORDERS")
+        let state = info["state"] as? [String: Any]
+        #expect(state?["messages"] as? Int == 3)
+        #expect(state?["first_seq"] as? Int == 1)
+        #expect(state?["last_seq"] as? Int == 3)
+        #expect(state?["num_subjects"] as? Int == 1)
+    }
+
+    @Test("errors: unknown stream, overlapping subjects, bad JSON")
+    func errors() throws {
+        let harness = try EngineHarness()
+        let missing = harness.request("$JS.API.STREAM.INFO.NOPE")
+        #expect((missing["error"] as? [String: Any])?["err_code"] as? Int == 10059)
+        _ = harness.request("$JS.API.STREAM.CREATE.A", #"{"name":"A","subjects":["a.>"]}"#)
+        let overlap = harness.request("$JS.API.STREAM.CREATE.B", #"{"name":"B","subjects":["a.b"]}"#)
+        #expect((overlap["error"] as? [String: Any])?["err_code"] as? Int == 10065)
+        let bad = harness.request("$JS.API.STREAM.CREATE.C", "{not json")
+        #expect((bad["error"] as? [String: Any])?["err_code"] as? Int == 10025)
+    }
+
+    @Test("dedupe with Nats-Msg-Id, expected last sequence")
+    func headers() throws {
+        let harness = try EngineHarness()
+        _ = harness.request("$JS.API.STREAM.CREATE.D", #"{"name":"D","subjects":["d"]}"#)
+        let first = harness.publish("d", "x", headers: [("Nats-Msg-Id", "one")])
+        #expect(harness.transport.take().first { $0.destination == first }?.text == #"{"stream":"D","seq":1}"#)
+        let second = harness.publish("d", "x", headers: [("Nats-Msg-Id", "one")])
+        #expect(harness.transport.take().first { $0.destination == second }?.text == #"{"stream":"D","seq":1,"duplicate":true}"#)
+        let wrong = harness.publish("d", "y", headers: [("Nats-Expected-Last-Sequence", "5")])
+        let error = harness.transport.take().first { $0.destination == wrong }?.json["error"] as? [String: Any]
+        #expect(error?["err_code"] as? Int == 10071)
+        #expect(error?["description"] as? String == "wrong last sequence: 1")
+    }
+
+    @Test("pull consumer: fetch in order, ack, redelivery after ack wait")
+    func pullConsumer() throws {
+        let harness = try EngineHarness()
+        _ = harness.request("$JS.API.STREAM.CREATE.P", #"{"name":"P","subjects":["p.*"]}"#)
+        for index in 1...5 { harness.publish("p.x", "m\(index)") }
+        _ = harness.transport.take()
+        let created = harness.request("$JS.API.CONSUMER.CREATE.P.worker", #"{"stream_name":"P","config":{"durable_name":"worker","ack_policy":"explicit","ack_wait":1000000000}}"#)
+        #expect(created["name"] as? String == "worker")
+        #expect(created["num_pending"] as? Int == 5)
+        harness.publish("$JS.API.CONSUMER.MSG.NEXT.P.worker", #"{"batch":3}"#, reply: "_INBOX.pull")
+        let delivered = harness.transport.take().filter { $0.destination == "_INBOX.pull" }
+        #expect(delivered.map(\.text) == ["m1", "m2", "m3"])
+        #expect(delivered.first?.reply?.hasPrefix("$JS.ACK.P.worker.1.1.1.") == true)
+        // Ack the first two.
+        for message in delivered.prefix(2) { harness.publish(message.reply!, "+ACK", reply: "") }
+        let info = harness.request("$JS.API.CONSUMER.INFO.P.worker")
+        #expect(info["num_ack_pending"] as? Int == 1)
+        #expect((info["ack_floor"] as? [String: Any])?["stream_seq"] as? Int == 2)
+        // The third comes back after its ack wait, with two deliveries counted.
+        harness.publish("$JS.API.CONSUMER.MSG.NEXT.P.worker", #"{"batch":1}"#, reply: "_INBOX.pull2")
+        #expect(harness.transport.take().filter { $0.destination == "_INBOX.pull2" }.map(\.text) == ["m4"])
+        harness.advance(.milliseconds(1100))
+        harness.publish("$JS.API.CONSUMER.MSG.NEXT.P.worker", #"{"batch":1}"#, reply: "_INBOX.pull3")
+        let redelivered = harness.transport.take().filter { $0.destination == "_INBOX.pull3" }
+        #expect(redelivered.map(\.text) == ["m3"])
+        #expect(redelivered.first?.reply?.hasPrefix("$JS.ACK.P.worker.2.3.") == true)
+    }
+
+    @Test("pull request with no_wait on nothing gets 404; expiry gets 408")
+    func pullStatuses() throws {
+        let harness = try EngineHarness()
+        _ = harness.request("$JS.API.STREAM.CREATE.E", #"{"name":"E","subjects":["e"]}"#)
+        _ = harness.request("$JS.API.CONSUMER.DURABLE.CREATE.E.c", #"{"stream_name":"E","config":{"durable_name":"c","ack_policy":"explicit"}}"#)
+        harness.publish("$JS.API.CONSUMER.MSG.NEXT.E.c", #"{"batch":1,"no_wait":true}"#, reply: "_INBOX.nw")
+        #expect(harness.transport.take().first { $0.destination == "_INBOX.nw" }?.status == 404)
+        harness.publish("$JS.API.CONSUMER.MSG.NEXT.E.c", #"{"batch":1,"expires":200000000}"#, reply: "_INBOX.ex")
+        #expect(harness.transport.take().isEmpty)
+        harness.advance(.milliseconds(250))
+        #expect(harness.transport.take().first { $0.destination == "_INBOX.ex" }?.status == 408)
+    }
+
+    @Test("push consumer delivers to its deliver subject when someone listens")
+    func pushConsumer() throws {
+        let harness = try EngineHarness()
+        _ = harness.request("$JS.API.STREAM.CREATE.S", #"{"name":"S","subjects":["s"]}"#)
+        harness.publish("s", "one")
+        harness.transport.interest.insert("deliver.here")
+        _ = harness.transport.take()
+        _ = harness.request("$JS.API.CONSUMER.CREATE.S", #"{"stream_name":"S","config":{"deliver_subject":"deliver.here","ack_policy":"none"}}"#)
+        harness.loop.run()
+        harness.publish("s", "two")
+        let delivered = harness.transport.take().filter { $0.destination == "deliver.here" }
+        #expect(delivered.map(\.text) == ["one", "two"])
+        #expect(delivered.allSatisfy { $0.subject == "s" })
+    }
+
+    @Test("limits: max_msgs discards old, discard new refuses")
+    func limits() throws {
+        let harness = try EngineHarness()
+        _ = harness.request("$JS.API.STREAM.CREATE.L", #"{"name":"L","subjects":["l"],"max_msgs":2}"#)
+        for index in 1...4 { harness.publish("l", "\(index)") }
+        let state = harness.request("$JS.API.STREAM.INFO.L")["state"] as? [String: Any]
+        #expect(state?["messages"] as? Int == 2)
+        #expect(state?["first_seq"] as? Int == 3)
+        _ = harness.request("$JS.API.STREAM.CREATE.N", #"{"name":"N","subjects":["n"],"max_msgs":1,"discard":"new"}"#)
+        harness.publish("n", "1")
+        let refused = harness.publish("n", "2")
+        let error = harness.transport.take().first { $0.destination == refused }?.json["error"] as? [String: Any]
+        #expect(error?["description"] as? String == "maximum messages exceeded")
+    }
+}
