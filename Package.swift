@@ -54,7 +54,7 @@ let package = Package(
         // SQLiteStreamStore: streams in one SQLite database, WAL, prepared statements.
         .target(
             name: "JetStreamSQLite",
-            dependencies: ["JetStream", "CSQLite"],
+            dependencies: ["JetStream", "CSQLite", "Subjects"],
             swiftSettings: swiftSettings
         ),
         // Accounts, client connections, routing, limits.

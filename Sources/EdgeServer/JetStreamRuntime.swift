@@ -1,5 +1,6 @@
 import Broker
 import JetStream
+import JetStreamSQLite
 import Logging
 import NIOCore
 import NIOPosix
@@ -142,7 +143,10 @@ package final class JetStreamRuntime: @unchecked Sendable {
     }
 }
 
-/// INTERIM until the SQLite store lands: file streams are kept in memory.
+/// File streams live in SQLite.
 func makeFileStorage(directory: String, sync: JetStreamSettings.SyncPolicy) throws -> any StorageEngine {
-    MemoryStorageEngine()
+    switch sync {
+    case .always: return try SQLiteStorageEngine(directory: directory, sync: .always)
+    case .interval(let interval): return try SQLiteStorageEngine(directory: directory, sync: .interval(interval))
+    }
 }

@@ -93,10 +93,13 @@ extension Consumer {
     }
 
     /// Keeps one timer, set for the earliest ack deadline among pending messages.
-    func armAckTimer() {
+    /// - Parameter earliest: a deadline known to be the earliest that matters (a new delivery's),
+    ///   which spares the scan of every pending message; a running timer that fires sooner wins.
+    func armAckTimer(earliest known: Int64? = nil) {
         guard configuration.ackPolicy != .none, !pending.isEmpty, !isDeleted else { return }
+        if known != nil && ackTimer != nil { return }
         let now = engine.now()
-        let earliest = pending.values.map { $0.timestamp + ackWait(forDeliveries: $0.deliveries) }.min() ?? now
+        let earliest = known ?? pending.values.map { $0.timestamp + ackWait(forDeliveries: $0.deliveries) }.min() ?? now
         let deadline = engine.eventLoop.now + .nanoseconds(max(0, earliest - now))
         if let current = ackTimerDeadline, current <= deadline, ackTimer != nil { return }
         ackTimer?.cancel()

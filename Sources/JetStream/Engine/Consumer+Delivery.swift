@@ -64,8 +64,9 @@ extension Consumer {
             ackFloorStreamSequence = deliveredStreamSequence
             ackFloorConsumerSequence = deliveredConsumerSequence
         } else {
+            if !isRedelivery { pendingOrder.append(message.sequence) }
             pending[message.sequence] = Pending(consumerSequence: deliveredConsumerSequence, timestamp: now, deliveries: deliveries)
-            armAckTimer()
+            armAckTimer(earliest: now + ackWait(forDeliveries: deliveries))
         }
         lastActive = JetStreamTime(nanoseconds: now)
         isDirty = true

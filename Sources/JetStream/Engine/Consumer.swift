@@ -9,7 +9,7 @@ import NIOCore
 /// messages (nats-server `server/consumer.go`). Engine thread only.
 final class Consumer {
     /// A delivered message not yet acknowledged.
-    struct Pending: Codable, Equatable {
+    struct Pending: Equatable {
         var consumerSequence: UInt64
         /// When it was (last) delivered, ns since 1970.
         var timestamp: Int64
@@ -44,6 +44,10 @@ final class Consumer {
     var ackFloorConsumerSequence: UInt64 = 0
     var ackFloorStreamSequence: UInt64 = 0
     var pending: [UInt64: Pending] = [:]
+    /// Pending stream sequences in delivery order (ascending: new deliveries only grow), with
+    /// acknowledged ones dropped lazily from the front: the ack floor without a scan.
+    var pendingOrder: [UInt64] = []
+    var pendingOrderStart = 0
     /// Stream sequences to deliver again, in order, with the earliest time each may go.
     var redeliveries: [(sequence: UInt64, notBefore: Int64)] = []
     /// For `last_per_subject`: the initial messages still to deliver, by stream sequence.
@@ -189,6 +193,7 @@ final class Consumer {
     func streamPurged(below sequence: UInt64) {
         let before = pending.count
         pending = pending.filter { $0.key >= sequence }
+        rebuildPendingOrder()
         redeliveries.removeAll { $0.sequence < sequence }
         initialSequences.removeAll { $0 < sequence }
         if nextStreamSequence < sequence { nextStreamSequence = sequence }
@@ -202,13 +207,27 @@ final class Consumer {
 
     /// The ack floor follows the lowest message still awaiting acknowledgement.
     func updateAckFloor() {
-        if let lowest = pending.min(by: { $0.key < $1.key }) {
-            ackFloorStreamSequence = lowest.key > 0 ? lowest.key - 1 : 0
-            ackFloorConsumerSequence = lowest.value.consumerSequence > 0 ? lowest.value.consumerSequence - 1 : 0
+        while pendingOrderStart < pendingOrder.count && pending[pendingOrder[pendingOrderStart]] == nil {
+            pendingOrderStart += 1
+        }
+        if pendingOrderStart > 256 && pendingOrderStart * 2 > pendingOrder.count {
+            pendingOrder.removeFirst(pendingOrderStart)
+            pendingOrderStart = 0
+        }
+        if pendingOrderStart < pendingOrder.count, let lowest = pending[pendingOrder[pendingOrderStart]] {
+            let sequence = pendingOrder[pendingOrderStart]
+            ackFloorStreamSequence = sequence > 0 ? sequence - 1 : 0
+            ackFloorConsumerSequence = lowest.consumerSequence > 0 ? lowest.consumerSequence - 1 : 0
         } else {
             ackFloorStreamSequence = deliveredStreamSequence
             ackFloorConsumerSequence = deliveredConsumerSequence
         }
+    }
+
+    /// Rebuilds the delivery order from `pending` (after a restart or a purge).
+    func rebuildPendingOrder() {
+        pendingOrder = pending.keys.sorted()
+        pendingOrderStart = 0
     }
 
     /// Has this consumer acknowledged (or otherwise finished with) `sequence`?
@@ -239,7 +258,7 @@ final class Consumer {
     // MARK: - Persistence
 
     /// What is saved of a consumer's state between restarts.
-    struct SavedState: Codable {
+    struct SavedState: Equatable {
         var deliveredConsumerSequence: UInt64
         var deliveredStreamSequence: UInt64
         var nextStreamSequence: UInt64
@@ -261,7 +280,7 @@ final class Consumer {
             initialSequences: initialSequences,
             created: created
         )
-        return (try? JSONEncoder().encode(state)).map { [UInt8]($0) } ?? []
+        return ConsumerStateCodec.encode(state)
     }
 
     func restore(_ state: SavedState) {
@@ -272,6 +291,7 @@ final class Consumer {
         ackFloorStreamSequence = state.ackFloorStreamSequence
         pending = state.pending
         initialSequences = state.initialSequences
+        rebuildPendingOrder()
     }
 
     /// Stops timers; pull requests still waiting are told the consumer is gone.

@@ -130,7 +130,7 @@ public final class JetStreamEngine: @unchecked Sendable {
                 try subscribe(stream)
                 for saved in try store.consumers() {
                     guard let configuration = try? JSONDecoder().decode(ConsumerConfiguration.self, from: Data(saved.configuration)),
-                        let state = try? JSONDecoder().decode(Consumer.SavedState.self, from: Data(saved.state))
+                        let state = ConsumerStateCodec.decode(saved.state)
                     else {
                         logger.error("JetStream: cannot read consumer \(saved.name) of stream \(stream.name)")
                         continue
@@ -226,7 +226,7 @@ public final class JetStreamEngine: @unchecked Sendable {
             if committed {
                 transport.publish(subject: reply.subject, reply: nil, headers: reply.headers, payload: reply.payload)
             } else {
-                let failure = reply.failurePayload ?? APIResponse.failure(type: "", .storageResourcesExceeded).dropFirstTypeField()
+                let failure = reply.failurePayload ?? Self.storageFailureReply
                 transport.publish(subject: reply.subject, reply: nil, headers: nil, payload: failure)
             }
         }
@@ -238,6 +238,9 @@ public final class JetStreamEngine: @unchecked Sendable {
         touchedStreams.removeAll(keepingCapacity: true)
         saveDirtyConsumersOutsideBatch()
     }
+
+    /// What a publisher gets instead of its PubAck when the batch could not be committed.
+    static let storageFailureReply: [UInt8] = APIResponse.failure(type: "", .storageResourcesExceeded).dropFirstTypeField()
 
     /// Sends `payload` to `subject` once the current batch has committed.
     func replyAfterCommit(_ subject: String?, payload: [UInt8], headers: [UInt8]? = nil, failurePayload: [UInt8]? = nil) {
@@ -269,8 +272,7 @@ public final class JetStreamEngine: @unchecked Sendable {
         touchedStreams.insert(name)
         switch outcome {
         case .stored(let sequence):
-            let failure = stream.publishError(.storageResourcesExceeded)
-            replyAfterCommit(message.reply, payload: stream.publishAcknowledgement(sequence: sequence, duplicate: false), failurePayload: failure)
+            replyAfterCommit(message.reply, payload: stream.publishAcknowledgement(sequence: sequence, duplicate: false), failurePayload: Self.storageFailureReply)
         case .duplicate(let sequence):
             replyAfterCommit(message.reply, payload: stream.publishAcknowledgement(sequence: sequence, duplicate: true))
         case .failed(let error):
@@ -293,19 +295,44 @@ public final class JetStreamEngine: @unchecked Sendable {
 
     // MARK: - Acks and flow control
 
+    /// The parts of `$JS.ACK.<stream>.<consumer>.<deliveries>.<sseq>.<cseq>.<ts>.<pending>`
+    /// that matter, read from the end (newer servers put a domain and account hash in front).
+    static func parseAckSubject(_ subject: String) -> (stream: Substring, consumer: Substring, sequence: UInt64)? {
+        // The last seven tokens, found backwards on the UTF-8 bytes: pending, ts, cseq, sseq,
+        // deliveries, consumer, stream.
+        let utf8 = subject.utf8
+        var dots: [String.Index] = []
+        dots.reserveCapacity(7)
+        var index = utf8.endIndex
+        while index > utf8.startIndex && dots.count < 7 {
+            index = utf8.index(before: index)
+            if utf8[index] == UInt8(ascii: ".") { dots.append(index) }
+        }
+        guard dots.count == 7, subject[..<dots[6]].hasPrefix("$JS.ACK") else { return nil }
+        // dots[k] precedes the k-th token from the end.
+        var sequence: UInt64 = 0
+        var cursor = utf8.index(after: dots[3])
+        guard cursor < dots[2] else { return nil }
+        while cursor < dots[2] {
+            let digit = utf8[cursor] &- 0x30
+            guard digit < 10 else { return nil }
+            sequence = sequence &* 10 &+ UInt64(digit)
+            cursor = utf8.index(after: cursor)
+        }
+        let stream = subject[utf8.index(after: dots[6])..<dots[5]]
+        let consumer = subject[utf8.index(after: dots[5])..<dots[4]]
+        return (stream, consumer, sequence)
+    }
+
     private func handleAck(_ message: JetStreamMessage) {
-        // $JS.ACK.<stream>.<consumer>.<deliveries>.<sseq>.<cseq>.<ts>.<pending>
-        let tokens = message.subject.split(separator: ".", omittingEmptySubsequences: false)
-        guard tokens.count >= 9 else { return }
-        let offset = tokens.count - 7
-        let streamName = String(tokens[offset])
-        let consumerName = String(tokens[offset + 1])
-        guard let sequence = UInt64(tokens[offset + 3]), let stream = streams[streamName],
-            let consumer = stream.consumers[consumerName]
+        guard let parsed = Self.parseAckSubject(message.subject),
+            let stream = streams[String(parsed.stream)],
+            let consumer = stream.consumers[String(parsed.consumer)]
         else {
             if let reply = message.reply { replyAfterCommit(reply, payload: []) }
             return
         }
+        let sequence = parsed.sequence
         let kind = Consumer.parseAck(message.payload)
         let acknowledged = consumer.acknowledge(sequence: sequence, kind: kind, reply: message.reply)
         if !acknowledged.isEmpty {
@@ -450,6 +477,7 @@ public final class JetStreamEngine: @unchecked Sendable {
                 }
             }
         }
+        fileStorage.periodicSync()
         if changed {
             saveDirtyConsumers()
             do {

@@ -28,6 +28,8 @@ public final class MemoryStorageEngine: StorageEngine {
         stores.values.reduce(0) { $0 + $1.bytes }
     }
 
+    public func periodicSync() {}
+
     public func close() {}
 }
 

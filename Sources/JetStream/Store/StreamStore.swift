@@ -126,6 +126,9 @@ public protocol StorageEngine: AnyObject {
     /// Bytes used on disk (or in memory), for account limits and /jsz.
     func storedBytes() -> UInt64
 
+    /// Called about once a second by the engine: a relaxed sync policy syncs here.
+    func periodicSync()
+
     /// Finishes pending work and closes files (shutdown).
     func close()
 }

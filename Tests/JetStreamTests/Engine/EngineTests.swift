@@ -122,3 +122,45 @@ struct EngineTests {
         #expect(error?["description"] as? String == "maximum messages exceeded")
     }
 }
+
+@Suite("Ack subjects")
+struct AckSubjectTests {
+    @Test("v1 and domain forms")
+    func parse() {
+        let v1 = JetStreamEngine.parseAckSubject("$JS.ACK.ORDERS.worker.2.17.30.1795754403000000000.5")
+        #expect(v1.map { String($0.stream) } == "ORDERS")
+        #expect(v1.map { String($0.consumer) } == "worker")
+        #expect(v1?.sequence == 17)
+        let v2 = JetStreamEngine.parseAckSubject("$JS.ACK.edge.ACCHASH.ORDERS.worker.1.9.9.123.0")
+        #expect(v2.map { String($0.stream) } == "ORDERS")
+        #expect(v2?.sequence == 9)
+        #expect(JetStreamEngine.parseAckSubject("$JS.ACK.too.short.1.2") == nil)
+        #expect(JetStreamEngine.parseAckSubject("foo.ORDERS.worker.1.9.9.123.0") == nil)
+    }
+}
+
+@Suite("Consumer state codec")
+struct ConsumerStateCodecTests {
+    @Test("round trip, including redeliveries and out-of-order consumer sequences")
+    func roundTrip() {
+        let state = Consumer.SavedState(
+            deliveredConsumerSequence: 1_000_123,
+            deliveredStreamSequence: 2_000_456,
+            nextStreamSequence: 2_000_457,
+            ackFloorConsumerSequence: 999_000,
+            ackFloorStreamSequence: 1_999_000,
+            pending: [
+                1_999_001: .init(consumerSequence: 1_000_120, timestamp: 1_795_754_403_000_000_000, deliveries: 3),
+                1_999_500: .init(consumerSequence: 999_100, timestamp: 1_795_754_402_000_000_000, deliveries: 1),
+                2_000_456: .init(consumerSequence: 1_000_123, timestamp: 1_795_754_404_500_000_000, deliveries: 1),
+            ],
+            initialSequences: [5, 9, 700],
+            created: JetStreamTime(nanoseconds: 1_795_754_400_000_000_000)
+        )
+        let bytes = ConsumerStateCodec.encode(state)
+        #expect(ConsumerStateCodec.decode(bytes) == state)
+        #expect(bytes.count < 80)
+        #expect(ConsumerStateCodec.decode(Array(bytes.dropLast(3))) == nil)
+        #expect(ConsumerStateCodec.decode([]) == nil)
+    }
+}

@@ -1,2 +1,0 @@
-// Placeholder until the SQLite store lands.
-enum JetStreamSQLitePlaceholder {}

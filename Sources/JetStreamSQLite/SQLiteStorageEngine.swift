@@ -1,0 +1,192 @@
+import CSQLite
+import JetStream
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// All file-stored streams in one SQLite database (`<directory>/outpost.db`), in WAL mode.
+///
+/// Writes are grouped: the engine opens a batch, appends and removes for every stream, then
+/// commits once; with the default ``SyncPolicy/always`` that commit is an fsync of the WAL, so a
+/// PubAck sent after it means the message survives a power cut.
+public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
+    /// When committed data reaches the disk.
+    public enum SyncPolicy: Sendable, Equatable {
+        /// Every commit is synced (`synchronous=FULL`): what was acknowledged survives a power cut.
+        case always
+        /// Commits are not synced (`synchronous=NORMAL`): they survive a crash of the process
+        /// (the data is in the operating system's cache), and the WAL is checkpointed and synced at
+        /// most this often by ``periodicSync()``. A power cut can lose what was acknowledged since
+        /// the last sync — the risk nats-server takes by default with its two-minute interval.
+        case interval(Duration)
+    }
+
+    let connection: SQLiteConnection
+    let sync: SyncPolicy
+    private var stores: [String: SQLiteStreamStore] = [:]
+    private var inBatch = false
+    private var lastSync = ContinuousClock.now
+
+    /// The schema, as ordered migrations applied once each (the version is `user_version`).
+    static let migrations: [String] = [
+        """
+        CREATE TABLE streams(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, config BLOB NOT NULL);
+        CREATE TABLE subjects(stream INTEGER NOT NULL, id INTEGER NOT NULL, subject TEXT NOT NULL, PRIMARY KEY(stream, id)) WITHOUT ROWID;
+        CREATE UNIQUE INDEX subjects_by_name ON subjects(stream, subject);
+        CREATE TABLE messages(stream INTEGER NOT NULL, seq INTEGER NOT NULL, subject INTEGER NOT NULL, ts INTEGER NOT NULL, hdr BLOB, data BLOB NOT NULL, PRIMARY KEY(stream, seq)) WITHOUT ROWID;
+        CREATE INDEX messages_by_subject ON messages(stream, subject, seq);
+        CREATE TABLE consumers(stream INTEGER NOT NULL, name TEXT NOT NULL, config BLOB NOT NULL, state BLOB NOT NULL, PRIMARY KEY(stream, name)) WITHOUT ROWID;
+        """
+    ]
+
+    /// - Parameters:
+    ///   - directory: where `outpost.db` lives (created by the caller).
+    ///   - maximumPageCount: a size cap, for tests of a full disk.
+    public init(directory: String, sync: SyncPolicy = .always, maximumPageCount: Int? = nil) throws(StoreError) {
+        self.sync = sync
+        connection = try SQLiteConnection(path: directory + "/outpost.db")
+        do {
+            try connection.execute("PRAGMA journal_mode=WAL")
+            try connection.execute(sync == .always ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
+            // The WAL is reused, not grown: truncate it back after checkpoints beyond 4 MiB.
+            try connection.execute("PRAGMA journal_size_limit=4194304")
+            try connection.execute("PRAGMA cache_size=-2048")
+            try connection.execute("PRAGMA temp_store=MEMORY")
+            if let maximumPageCount { try connection.execute("PRAGMA max_page_count=\(maximumPageCount)") }
+            try migrate()
+        } catch {
+            connection.close()
+            throw error
+        }
+    }
+
+    private func migrate() throws(StoreError) {
+        let statement = try connection.statement("PRAGMA user_version")
+        _ = try connection.step(statement)
+        let version = Int(connection.int64(statement, 0))
+        sqlite3_reset(statement)
+        // Reading the schema proves the file is a database at all (a corrupt one fails here).
+        let check = try connection.statement("SELECT count(*) FROM sqlite_master")
+        _ = try connection.step(check)
+        sqlite3_reset(check)
+        guard version <= Self.migrations.count else {
+            throw StoreError(.corrupt, "\(connection.path) was written by a newer Outpost (schema \(version))")
+        }
+        for (index, migration) in Self.migrations.enumerated() where index >= version {
+            try connection.execute("BEGIN IMMEDIATE")
+            do {
+                try connection.execute(migration)
+                try connection.execute("PRAGMA user_version=\(index + 1)")
+                try connection.execute("COMMIT")
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    public func openStreams() throws(StoreError) -> [(store: any StreamStore, configuration: [UInt8])] {
+        var result: [(store: any StreamStore, configuration: [UInt8])] = []
+        let statement = try connection.statement("SELECT id, name, config FROM streams ORDER BY id")
+        var rows: [(Int64, String, [UInt8])] = []
+        while try connection.step(statement) {
+            rows.append((connection.int64(statement, 0), connection.text(statement, 1), connection.bytes(statement, 2) ?? []))
+        }
+        for (id, name, configuration) in rows {
+            let store = try SQLiteStreamStore(engine: self, id: id, name: name)
+            stores[name] = store
+            result.append((store, configuration))
+        }
+        return result
+    }
+
+    public func createStream(name: String, configuration: [UInt8]) throws(StoreError) -> any StreamStore {
+        guard stores[name] == nil else { throw StoreError(.exists, "stream \(name) exists") }
+        let ownBatch = !inBatch
+        if ownBatch { try beginBatch() }
+        do {
+            let statement = try connection.statement("INSERT INTO streams(name, config) VALUES (?, ?)")
+            connection.bind(statement, 1, name)
+            connection.bind(statement, 2, configuration)
+            try connection.run(statement)
+            let id = sqlite3_last_insert_rowid(connection.handle)
+            if ownBatch { try commitBatch() }
+            let store = try SQLiteStreamStore(engine: self, id: id, name: name)
+            stores[name] = store
+            return store
+        } catch {
+            if ownBatch { rollbackBatch() }
+            throw error
+        }
+    }
+
+    public func deleteStream(name: String) throws(StoreError) {
+        guard let store = stores[name] else { throw StoreError(.notFound, "stream \(name) not found") }
+        let ownBatch = !inBatch
+        if ownBatch { try beginBatch() }
+        do {
+            for sql in ["DELETE FROM messages WHERE stream=?", "DELETE FROM subjects WHERE stream=?", "DELETE FROM consumers WHERE stream=?", "DELETE FROM streams WHERE id=?"] {
+                let statement = try connection.statement(sql)
+                connection.bind(statement, 1, store.id)
+                try connection.run(statement)
+            }
+            if ownBatch { try commitBatch() }
+        } catch {
+            if ownBatch { rollbackBatch() }
+            throw error
+        }
+        stores[name] = nil
+    }
+
+    public func beginBatch() throws(StoreError) {
+        precondition(!inBatch, "storage batches do not nest")
+        try connection.execute("BEGIN IMMEDIATE")
+        inBatch = true
+    }
+
+    public func commitBatch() throws(StoreError) {
+        guard inBatch else { return }
+        try connection.execute("COMMIT")
+        inBatch = false
+        for store in stores.values { store.batchCommitted() }
+    }
+
+    public func rollbackBatch() {
+        guard inBatch else { return }
+        try? connection.execute("ROLLBACK")
+        inBatch = false
+        for store in stores.values { store.batchRolledBack() }
+    }
+
+    var isInBatch: Bool { inBatch }
+
+    public func storedBytes() -> UInt64 {
+        guard let pages = try? pragma("page_count"), let size = try? pragma("page_size") else { return 0 }
+        return UInt64(pages * size)
+    }
+
+    private func pragma(_ name: String) throws(StoreError) -> Int64 {
+        let statement = try connection.statement("PRAGMA \(name)")
+        defer { sqlite3_reset(statement) }
+        guard try connection.step(statement) else { return 0 }
+        return connection.int64(statement, 0)
+    }
+
+    /// With ``SyncPolicy/interval(_:)``: checkpoint the WAL into the database and sync it, when
+    /// the interval has passed. The engine calls this about once a second.
+    public func periodicSync() {
+        guard case .interval(let interval) = sync, !inBatch else { return }
+        let now = ContinuousClock.now
+        guard now - lastSync >= interval else { return }
+        lastSync = now
+        try? connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    }
+
+    public func close() {
+        if inBatch { rollbackBatch() }
+        try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
+        stores.removeAll()
+    }
+}
