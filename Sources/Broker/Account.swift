@@ -51,8 +51,8 @@ package final class Account: @unchecked Sendable {
         index.withLockedValue { $0.match(subject) }
     }
 
-    package func match(_ subject: String) -> SubjectMatch<Subscription> {
-        index.withLockedValue { $0.match(subject) }
+    package func match(_ subject: String, cacheResult: Bool = true) -> SubjectMatch<Subscription> {
+        index.withLockedValue { $0.match(subject, cacheResult: cacheResult) }
     }
 
     /// Subscription count, for /varz and /subsz.

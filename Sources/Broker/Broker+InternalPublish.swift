@@ -9,16 +9,18 @@ extension Broker {
     ///   - destination: the subject subscribers are matched against.
     ///   - subject: the subject written in `MSG` (JetStream delivers to an inbox but shows the
     ///     stream subject).
+    ///   - isOneOff: the destination is used once (a reply inbox): do not cache its match.
     package func publishInternal(
         destination: String,
         subject: String,
         reply: String?,
         headers: [UInt8]?,
         payload: [UInt8],
-        account: Account? = nil
+        account: Account? = nil,
+        isOneOff: Bool = false
     ) {
         let account = account ?? globalAccount
-        let match = account.match(destination)
+        let match = account.match(destination, cacheResult: !isOneOff)
         if match.isEmpty { return }
         let body: [UInt8]
         if let headers, !headers.isEmpty {

@@ -28,8 +28,9 @@ package final class JetStreamBridge: JetStreamTransport, @unchecked Sendable {
         broker.unsubscribeInternal(serverSubscription, account: account)
     }
 
+    /// Replies (PubAcks, API answers, statuses) go to inboxes used once: not worth caching.
     package func publish(subject: String, reply: String?, headers: [UInt8]?, payload: [UInt8]) {
-        broker.publishInternal(destination: subject, subject: subject, reply: reply, headers: headers, payload: payload, account: account)
+        broker.publishInternal(destination: subject, subject: subject, reply: reply, headers: headers, payload: payload, account: account, isOneOff: true)
     }
 
     package func deliver(to destination: String, subject: String, reply: String?, headers: [UInt8]?, payload: [UInt8]) {

@@ -160,27 +160,23 @@ package final class SubjectIndex<Value: AnyObject> {
     }
 
     /// Every subscriber whose subject matches the literal `subject`.
-    package func match(_ subject: UnsafeRawBufferPointer) -> SubjectMatch<Value> {
+    /// - Parameter cacheResult: `false` for subjects used once (reply inboxes): caching them
+    ///   would only push out results that are asked for again.
+    package func match(_ subject: UnsafeRawBufferPointer, cacheResult: Bool = true) -> SubjectMatch<Value> {
         matchCount &+= 1
         if let cached = cache?.value(for: subject) {
             cacheHits &+= 1
             return cached
         }
-        var tokens: [String] = []
-        var start = 0
-        for index in 0...subject.count where index == subject.count || subject[index] == SubjectValidation.tokenSeparator {
-            tokens.append(String(decoding: UnsafeRawBufferPointer(rebasing: subject[start..<index]), as: UTF8.self))
-            start = index + 1
-        }
         var result = SubjectMatch<Value>()
-        collect(level: root, tokens: tokens, index: 0, into: &result)
-        cache?.set(result, for: subject)
+        collect(level: root, subject: subject, tokenStart: 0, into: &result)
+        if cacheResult { cache?.set(result, for: subject) }
         return result
     }
 
-    package func match(_ subject: String) -> SubjectMatch<Value> {
+    package func match(_ subject: String, cacheResult: Bool = true) -> SubjectMatch<Value> {
         var subject = subject
-        return subject.withUTF8 { match(UnsafeRawBufferPointer($0)) }
+        return subject.withUTF8 { match(UnsafeRawBufferPointer($0), cacheResult: cacheResult) }
     }
 
     /// `true` when at least one subscription matches the literal `subject`.
@@ -188,22 +184,32 @@ package final class SubjectIndex<Value: AnyObject> {
         !match(subject).isEmpty
     }
 
-    private func collect(level: Level, tokens: [String], index: Int, into result: inout SubjectMatch<Value>) {
+    /// Walks the trie along the tokens of `subject`, from the token at `tokenStart`. Tokens are
+    /// found as it goes, and a `String` is made for one only where the level has literal
+    /// children to look it up in: subjects with many unique tokens (`$JS.ACK.<stream>.…<ts>`)
+    /// cost no allocations past the levels that can match them.
+    private func collect(level: Level, subject: UnsafeRawBufferPointer, tokenStart: Int, into result: inout SubjectMatch<Value>) {
         // `>` at this level takes this token and all that follow.
         if let fullWildcard = level.fullWildcard { add(fullWildcard, to: &result) }
-        let isLast = index == tokens.count - 1
+        var tokenEnd = tokenStart
+        let count = subject.count
+        while tokenEnd < count && subject[tokenEnd] != SubjectValidation.tokenSeparator { tokenEnd += 1 }
+        let isLast = tokenEnd >= count
+        let nextStart = tokenEnd + 1
         if let partialWildcard = level.partialWildcard {
             if isLast {
                 add(partialWildcard, to: &result)
             } else if let next = partialWildcard.next {
-                collect(level: next, tokens: tokens, index: index + 1, into: &result)
+                collect(level: next, subject: subject, tokenStart: nextStart, into: &result)
             }
         }
-        if let literal = level.literals[tokens[index]] {
+        guard !level.literals.isEmpty else { return }
+        let token = String(decoding: UnsafeRawBufferPointer(rebasing: subject[tokenStart..<tokenEnd]), as: UTF8.self)
+        if let literal = level.literals[token] {
             if isLast {
                 add(literal, to: &result)
             } else if let next = literal.next {
-                collect(level: next, tokens: tokens, index: index + 1, into: &result)
+                collect(level: next, subject: subject, tokenStart: nextStart, into: &result)
             }
         }
     }

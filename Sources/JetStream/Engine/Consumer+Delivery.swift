@@ -35,12 +35,30 @@ extension Consumer {
             if let message = try? stream.store.message(sequence: sequence) { return (message, false) }
             initialSequences.removeFirst()
         }
-        var cursor = nextStreamSequence
+        // New messages: from the read-ahead, refilled with one query.
         while true {
-            guard let message = try? stream.store.nextMessage(from: cursor, matching: storeFilter) else { return nil }
-            if wants(subject: message.subject) { return (message, false) }
-            cursor = message.sequence + 1
-            nextStreamSequence = cursor
+            while readAheadIndex < readAhead.count {
+                let message = readAhead[readAheadIndex]
+                if message.sequence < nextStreamSequence || !wants(subject: message.subject) {
+                    readAheadIndex += 1
+                    continue
+                }
+                return (message, false)
+            }
+            guard nextStreamSequence <= stream.lastSequence else { return nil }
+            if let filter = storeFilter, !SubjectValidationLite.hasWildcard(filter) {
+                // A literal filter goes through the subject index one message at a time.
+                guard let message = try? stream.store.nextMessage(from: nextStreamSequence, matching: filter) else { return nil }
+                readAhead = [message]
+            } else {
+                readAhead = (try? stream.store.messages(from: nextStreamSequence, limit: Self.readAheadCount)) ?? []
+            }
+            readAheadIndex = 0
+            if readAhead.isEmpty { return nil }
+            if readAhead.allSatisfy({ !wants(subject: $0.subject) }) {
+                nextStreamSequence = readAhead.last!.sequence + 1
+                readAhead.removeAll()
+            }
         }
     }
 
@@ -56,6 +74,7 @@ extension Consumer {
                 initialSequences.removeFirst()
             } else {
                 nextStreamSequence = message.sequence + 1
+                if readAheadIndex < readAhead.count && readAhead[readAheadIndex].sequence == message.sequence { readAheadIndex += 1 }
             }
             if message.sequence > deliveredStreamSequence { deliveredStreamSequence = message.sequence }
             if pendingCount > 0 { pendingCount -= 1 }

@@ -55,6 +55,11 @@ final class Consumer {
     /// Messages ahead of the consumer that match its filter (maintained as the stream changes).
     var pendingCount: UInt64 = 0
     var lastActive: JetStreamTime?
+    /// Messages read ahead from the store in one query (reading one row per delivery was the
+    /// cost of a pull consumer), consumed from `readAheadIndex`.
+    var readAhead: [StoredMessage] = []
+    var readAheadIndex = 0
+    static let readAheadCount = 256
 
     // Pull.
     var waiting: [PullRequest] = []
@@ -176,6 +181,10 @@ final class Consumer {
 
     /// A message left the stream (limits, purge, delete, retention).
     func messageRemoved(_ message: StoredMessage) {
+        if readAheadIndex < readAhead.count, readAhead[readAheadIndex...].contains(where: { $0.sequence == message.sequence }) {
+            readAhead.removeAll()
+            readAheadIndex = 0
+        }
         if message.sequence >= nextStreamSequence && wants(subject: message.subject) && pendingCount > 0 {
             pendingCount -= 1
         }
@@ -191,6 +200,8 @@ final class Consumer {
 
     /// Everything below `sequence` went at once.
     func streamPurged(below sequence: UInt64) {
+        readAhead.removeAll()
+        readAheadIndex = 0
         let before = pending.count
         pending = pending.filter { $0.key >= sequence }
         rebuildPendingOrder()
