@@ -45,3 +45,46 @@ public enum PythonScenario {
         return Result(status: timedOut ? -1 : process.terminationStatus, output: timedOut ? "timed out after \(timeout) s\n" + output : output)
     }
 }
+
+extension PythonScenario {
+    /// A script running in the background (for tests that act while it runs, such as killing
+    /// the server under a publisher).
+    public final class Running: @unchecked Sendable {
+        public let process = Process()
+        private let outputFile: URL
+        private let handle: FileHandle
+
+        init(script: String, arguments: [String]) throws {
+            outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("scenario-\(UUID().uuidString).log")
+            FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+            handle = try FileHandle(forWritingTo: outputFile)
+            process.executableURL = URL(fileURLWithPath: PythonScenario.interpreter)
+            process.arguments = [TestPaths.packageRoot + "/" + script] + arguments
+            process.standardOutput = handle
+            process.standardError = handle
+            try process.run()
+        }
+
+        /// Waits for the script to end (killing it after `timeout`); returns its result.
+        public func wait(timeout: TimeInterval) -> Result {
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+            let timedOut = process.isRunning
+            if timedOut { process.terminate() }
+            process.waitUntilExit()
+            try? handle.close()
+            let output = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
+            try? FileManager.default.removeItem(at: outputFile)
+            return Result(status: timedOut ? -1 : process.terminationStatus, output: timedOut ? "timed out after \(timeout) s\n" + output : output)
+        }
+
+        deinit {
+            if process.isRunning { process.terminate() }
+        }
+    }
+
+    /// Starts `script` with `arguments` without waiting for it.
+    public static func start(script: String, arguments: [String]) throws -> Running {
+        try Running(script: script, arguments: arguments)
+    }
+}
