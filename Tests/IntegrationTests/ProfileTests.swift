@@ -23,6 +23,10 @@ struct ProfileTests {
         let server = try ServerProcess(.outpost, arguments: ["-c", path])
         defer { server.stop() }
         #expect(!server.log.contains("[ERR]"))
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        if text.contains("\njetstream") {
+            #expect(server.log.contains("Starting JetStream"), "\(server.log)")
+        }
         let client = try RawClient(port: server.port)
         try client.handshake()
     }
