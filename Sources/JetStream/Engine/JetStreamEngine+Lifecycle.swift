@@ -101,6 +101,10 @@ extension JetStreamEngine {
         }
         if configuration.mirror != nil && !configuration.subjects.isEmpty { return .mirrorWithSubjects }
         if configuration.mirror != nil && !(configuration.sources ?? []).isEmpty { return .mirrorWithSources }
+        // Refused rather than accepted and left empty, until stream sync lands (issue 5).
+        if configuration.mirror != nil || !(configuration.sources ?? []).isEmpty {
+            return .streamInvalidConfig("stream mirrors and sources are not supported by Outpost yet")
+        }
         var seen = Set<String>()
         for subject in configuration.subjects {
             if !seen.insert(subject).inserted { return .streamInvalidConfig("duplicate subjects detected") }

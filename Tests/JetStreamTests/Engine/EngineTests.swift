@@ -35,6 +35,10 @@ struct EngineTests {
         #expect((overlap["error"] as? [String: Any])?["err_code"] as? Int == 10065)
         let bad = harness.request("$JS.API.STREAM.CREATE.C", "{not json")
         #expect((bad["error"] as? [String: Any])?["err_code"] as? Int == 10025)
+        // Not implemented yet: refused with a clear error, never created empty.
+        let mirror = harness.request("$JS.API.STREAM.CREATE.M", #"{"name":"M","mirror":{"name":"A"}}"#)
+        #expect((mirror["error"] as? [String: Any])?["err_code"] as? Int == 10052)
+        #expect(harness.request("$JS.API.STREAM.INFO.M")["error"] != nil)
     }
 
     @Test("dedupe with Nats-Msg-Id, expected last sequence")
