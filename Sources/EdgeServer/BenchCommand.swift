@@ -26,10 +26,15 @@ enum BenchCommand {
         var subscribers = 1
         var queue: String?
         var timeoutSeconds = 120
+        // JetStream modes
+        var stream = "OUTPOSTBENCH"
+        var window = 256
+        var batch = 256
+        var storage = "file"
     }
 
     static let usage = """
-        Usage: outpost bench <pub|sub|pubsub|reqrep> [options]
+        Usage: outpost bench <pub|sub|pubsub|reqrep|js|jsconsume> [options]
 
             --url nats://HOST:PORT   server to test (default nats://127.0.0.1:4222)
             --msgs N                 messages to publish in all, or requests to make (default 100000)
@@ -39,11 +44,19 @@ enum BenchCommand {
             --queue NAME             subscribers form this queue group (pubsub, sub)
             --subject SUBJECT        subject (default bench.outpost)
             --timeout SECONDS        give up after this long (default 120)
+            --stream NAME            js, jsconsume: the stream (default OUTPOSTBENCH)
+            --window N               js: PubAcks awaited at once, 1 = synchronous (default 256)
+            --storage file|memory    js: the stream's storage (default file)
+            --batch N                jsconsume: messages per pull request (default 256)
 
         pub: publishers only (rate until the server has everything, checked with PING/PONG)
         sub: subscribers only, waiting for --msgs messages from someone else
         pubsub: both; every subscriber must get every message (one of the group with --queue)
         reqrep: one responder, one requester doing --msgs sequential requests; latency percentiles
+        js: JetStream publish: (re)creates --stream on --subject, publishes --msgs with PubAcks,
+            keeping --window of them in flight; counts errors
+        jsconsume: a durable pull consumer on --stream fetches --msgs messages in batches of --batch,
+            acknowledging each one explicitly (run js first)
 
         """
 
@@ -77,7 +90,7 @@ enum BenchCommand {
     static func parse(_ arguments: [String]) -> Options? {
         var options = Options()
         var rest = arguments[...]
-        guard let mode = rest.popFirst(), ["pub", "sub", "pubsub", "reqrep"].contains(mode) else { return nil }
+        guard let mode = rest.popFirst(), ["pub", "sub", "pubsub", "reqrep", "js", "jsconsume"].contains(mode) else { return nil }
         options.mode = mode
         while let flag = rest.popFirst() {
             let name = flag.drop(while: { $0 == "-" })
@@ -97,6 +110,10 @@ enum BenchCommand {
             case "queue": options.queue = value
             case "subject": options.subject = value
             case "timeout": guard let number = Int(value), number > 0 else { return nil }; options.timeoutSeconds = number
+            case "stream": guard !value.isEmpty else { return nil }; options.stream = value
+            case "window": guard let number = Int(value), number > 0 else { return nil }; options.window = number
+            case "batch": guard let number = Int(value), number > 0 else { return nil }; options.batch = number
+            case "storage": guard value == "file" || value == "memory" else { return nil }; options.storage = value
             default: return nil
             }
         }
@@ -119,8 +136,8 @@ extension Substring {
 final class BenchRun: Sendable {
     let options: BenchCommand.Options
     let group: MultiThreadedEventLoopGroup
-    private let received = Atomic<Int>(0)
-    private let published = Atomic<Int>(0)
+    let received = Atomic<Int>(0)
+    let published = Atomic<Int>(0)
 
     init(options: BenchCommand.Options, group: MultiThreadedEventLoopGroup) {
         self.options = options
@@ -130,6 +147,8 @@ final class BenchRun: Sendable {
     func execute() async throws -> Bool {
         switch options.mode {
         case "reqrep": return try await requestReply()
+        case "js": return try await jetStreamPublish()
+        case "jsconsume": return try await jetStreamConsume()
         default: return try await publishSubscribe()
         }
     }
@@ -232,7 +251,7 @@ final class BenchRun: Sendable {
         return true
     }
 
-    private func reportProgress(start: ContinuousClock.Instant, expected: Int) async {
+    func reportProgress(start: ContinuousClock.Instant, expected: Int) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(1))
             if Task.isCancelled { return }
@@ -243,7 +262,7 @@ final class BenchRun: Sendable {
         }
     }
 
-    private func summarize(_ what: String, count: Int, elapsed: Duration, perSubscriber: Int = 1) {
+    func summarize(_ what: String, count: Int, elapsed: Duration, perSubscriber: Int = 1) {
         let seconds = max(elapsed.seconds, 1e-9)
         let rate = Double(count) / seconds
         let megabytes = rate * Double(options.size) / 1_000_000
@@ -252,18 +271,18 @@ final class BenchRun: Sendable {
         SystemFiles.standardOutput(line + "\n")
     }
 
-    private func printLine(_ text: String, newline: Bool = true) {
+    func printLine(_ text: String, newline: Bool = true) {
         SystemFiles.standardError(text + (newline ? "\n" : ""))
     }
 }
 
-private func format3(_ value: Double) -> String {
+func format3(_ value: Double) -> String {
     let scaled = (value * 1000).rounded() / 1000
     return String(scaled)
 }
 
 extension Duration {
-    fileprivate var seconds: Double {
+    var seconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }
@@ -346,6 +365,8 @@ final class BenchHandler: ChannelInboundHandler, @unchecked Sendable {
     var pongWaiters: [EventLoopPromise<Void>] = []
     var messageWaiters: [EventLoopPromise<Void>] = []
     var replyPayload: String?
+    /// JetStream modes: called on the channel's loop for every message, before the waiters.
+    var onMessage: ((MessageOp) -> Void)?
 
     init(onMessages: @escaping @Sendable (Int) -> Void) {
         self.onMessages = onMessages
@@ -360,6 +381,7 @@ final class BenchHandler: ChannelInboundHandler, @unchecked Sendable {
                 switch op {
                 case .message(let message):
                     messages += 1
+                    onMessage?(message)
                     if !messageWaiters.isEmpty { messageWaiters.removeFirst().succeed() }
                     if let replyPayload, let reply = message.reply {
                         replies.writeString("PUB \(String(buffer: reply)) \(replyPayload.utf8.count)\r\n\(replyPayload)\r\n")

@@ -146,4 +146,31 @@ struct CommandLineTests {
         let bad = try run(["bench", "nonsense"])
         #expect(bad.status == 2)
     }
+
+    @Test("outpost bench js and jsconsume publish with PubAcks and consume with acks", arguments: ServerKind.allCases)
+    func benchJetStream(server kind: ServerKind) throws {
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-bench-js-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: store, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: store) }
+        let server = try ServerProcess(kind, arguments: ["-js", "-sd", store.path])
+        defer { server.stop() }
+        let url = "nats://127.0.0.1:\(server.port)"
+        let synchronous = try run(["bench", "js", "--url", url, "--msgs", "200", "--window", "1", "--subject", "bench.js"], timeout: 60)
+        #expect(synchronous.status == 0, "\(synchronous.output)")
+        #expect(synchronous.output.contains("JetStream publish (window 1, file): 200 msgs"))
+        #expect(synchronous.output.contains("PubAck errors: 0"))
+        let windowed = try run(["bench", "js", "--url", url, "--msgs", "5000", "--window", "64", "--subject", "bench.js"], timeout: 60)
+        #expect(windowed.status == 0, "\(windowed.output)")
+        #expect(windowed.output.contains("JetStream publish (window 64, file): 5000 msgs"))
+        let consumed = try run(["bench", "jsconsume", "--url", url, "--msgs", "5000", "--batch", "100"], timeout: 60)
+        #expect(consumed.status == 0, "\(consumed.output)")
+        #expect(consumed.output.contains("JetStream pull consume (batch 100, explicit acks): 5000 msgs"))
+        // The stream was recreated by the second run: 5,000 messages, and the consumer acked them all.
+        let client = try RawClient(port: server.port)
+        try client.handshake()
+        client.send("SUB _INBOX.check 1\r\nPUB $JS.API.CONSUMER.INFO.OUTPOSTBENCH.outpost_bench _INBOX.check 0\r\n\r\n")
+        client.read(untilContains: "num_ack_pending")
+        #expect(client.text.contains("\"num_ack_pending\":0"), "\(client.text)")
+        #expect(client.text.contains("\"num_pending\":0"), "\(client.text)")
+    }
 }
