@@ -143,10 +143,10 @@ package final class JetStreamRuntime: @unchecked Sendable {
     }
 }
 
-/// File streams live in SQLite.
+/// File streams live in SQLite, opened when there is something to open or store.
 func makeFileStorage(directory: String, sync: JetStreamSettings.SyncPolicy) throws -> any StorageEngine {
     switch sync {
-    case .always: return try SQLiteStorageEngine(directory: directory, sync: .always)
-    case .interval(let interval): return try SQLiteStorageEngine(directory: directory, sync: .interval(interval))
+    case .always: return try DeferredSQLiteStorageEngine(directory: directory, sync: .always)
+    case .interval(let interval): return try DeferredSQLiteStorageEngine(directory: directory, sync: .interval(interval))
     }
 }
