@@ -200,6 +200,10 @@ struct LimitsAndLivenessTests {
         }
         publisher.send("PING\r\n")
         publisher.read(untilContains: "PONG\r\n", timeout: 15)
+        // Keep the subscriber's socket full well past the deadline before reading from it:
+        // waitForClose reads, and reading too early (on a loaded machine) drains the socket
+        // before the server's write has blocked for 500 ms.
+        Thread.sleep(forTimeInterval: 2)
         #expect(subscriber.waitForClose(timeout: 15))
         #expect(server.log.contains("Slow Consumer Detected: WriteDeadline of 500ms exceeded"))
     }
