@@ -49,7 +49,7 @@ extension BenchRun {
         let total = options.messages
         let window = min(options.window, total)
         let payload = String(repeating: "x", count: options.size)
-        let ackPrefix = "\(inbox).a"
+        let ackPrefix = "\(inbox).ack"
         let errors = Atomic<Int>(0)
         let done = connection.channel.eventLoop.makePromise(of: Void.self)
         let start = ContinuousClock.now

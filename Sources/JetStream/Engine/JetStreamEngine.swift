@@ -6,9 +6,6 @@ import Foundation
 import Logging
 import NIOCore
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// JetStream: streams and consumers over a storage engine, serving the `$JS.API`.
 ///
@@ -165,9 +162,6 @@ public final class JetStreamEngine: @unchecked Sendable {
 
     /// Handles everything queued, in batches of at most `maxBatch` messages.
     func drainInbox() {
-        // Let a publisher that woke this loop (often on the same core) queue what it has already
-        // read before the batch is taken: one commit for many messages instead of one each.
-        sched_yield()
         while true {
             let batch: [JetStreamMessage] = inbox.withLock { inbox in
                 let count = min(inbox.messages.count, configuration.maxBatch)
