@@ -22,13 +22,7 @@ extension Broker {
         let account = account ?? globalAccount
         let match = account.match(destination, cacheResult: !isOneOff)
         if match.isEmpty { return }
-        let body: [UInt8]
-        if let headers, !headers.isEmpty {
-            body = headers + payload
-        } else {
-            body = payload
-        }
-        let op = MessageOp(subject: subject, reply: reply, headerLength: (headers?.isEmpty ?? true) ? nil : headers!.count, payload: body)
+        let op = MessageOp(subject: subject, reply: reply, headers: headers, payload: payload)
         for subscription in match.plain {
             deliverInternal(to: subscription, op, account: account)
         }

@@ -1,30 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import JetStream
 
 /// Time and duration texts exactly as nats-server's monitoring JSON has them (Go formats).
 package enum GoFormat {
     /// RFC 3339 with nanoseconds, trailing zeros dropped, in UTC: `2026-11-28T04:50:03.75043134Z`
     /// (Go's `time.RFC3339Nano`).
     package static func timestamp(_ instant: WallClock.Instant) -> String {
-        var seconds = time_t(instant.nanosecondsSince1970 / 1_000_000_000)
-        var nanoseconds = Int(instant.nanosecondsSince1970 % 1_000_000_000)
-        if nanoseconds < 0 {
-            nanoseconds += 1_000_000_000
-            seconds -= 1
-        }
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        var text = "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))"
-        text += "T\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))"
-        if nanoseconds > 0 {
-            var fraction = pad(nanoseconds, 9)
-            while fraction.hasSuffix("0") { fraction.removeLast() }
-            text += "." + fraction
-        }
-        return text + "Z"
+        JetStreamTime.rfc3339(nanosecondsSince1970: instant.nanosecondsSince1970)
     }
 
     /// nats-server's uptime text: `0s`, `45s`, `3m2s`, `1h0m5s`, `2d3h4m5s`, `1y2d...`.

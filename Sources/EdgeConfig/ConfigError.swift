@@ -70,15 +70,18 @@ package struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `file:line:column: key: message`, leaving out the parts that are absent.
-    package var description: String {
-        var text = ""
-        if let position { text += "\(position): " }
-        if let key { text += "\(key): " }
-        return text + message
-    }
+    package var description: String { diagnosticText(position: position, key: key, message: message) }
 
     @inline(never)
     static func syntax(_ message: String, at position: ConfigPosition) -> ConfigError {
         ConfigError(.syntax, message, at: position)
     }
+}
+
+/// How errors and warnings print: `file:line:column: key: message`, absent parts left out.
+func diagnosticText(position: ConfigPosition?, key: String?, message: String) -> String {
+    var text = ""
+    if let position { text += "\(position): " }
+    if let key { text += "\(key): " }
+    return text + message
 }

@@ -51,10 +51,5 @@ package struct ConfigWarning: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `file:line:column: key: message`, leaving out the parts that are absent.
-    package var description: String {
-        var text = ""
-        if let position { text += "\(position): " }
-        if let key { text += "\(key): " }
-        return text + message
-    }
+    package var description: String { diagnosticText(position: position, key: key, message: message) }
 }

@@ -10,13 +10,6 @@ import Glibc
 
 /// How JetStream runs in this process (from `jetstream { ... }`, `-js`, `-sd`).
 package struct JetStreamSettings: Sendable {
-    package enum SyncPolicy: Sendable, Equatable {
-        /// Every acknowledged write is durable against a power cut (the default).
-        case always
-        /// Durable against a crash of the process; synced to disk at most this often.
-        case interval(Duration)
-    }
-
     package var storeDirectory: String
     /// The directory was not configured (the embedded default `./data`): if another server holds
     /// it, run without JetStream rather than fail.
@@ -24,7 +17,9 @@ package struct JetStreamSettings: Sendable {
     package var domain: String?
     package var maxMemory: Int64 = -1
     package var maxStorage: Int64 = -1
-    package var sync: SyncPolicy = .always
+    /// When stored messages reach the disk: `.always` (the default, every PubAck survives a power
+    /// cut) or `.interval` (a crash of the process only).
+    package var sync: SQLiteStorageEngine.SyncPolicy = .always
 
     package init(storeDirectory: String, isDefaultDirectory: Bool, domain: String? = nil) {
         self.storeDirectory = storeDirectory
@@ -92,7 +87,8 @@ package final class JetStreamRuntime: @unchecked Sendable {
 
         let fileStorage: any StorageEngine
         do {
-            fileStorage = try makeFileStorage(directory: directory, sync: settings.sync)
+            // File streams live in SQLite, opened when there is something to open or store.
+            fileStorage = try DeferredSQLiteStorageEngine(directory: directory, sync: settings.sync)
         } catch {
             close(lock)
             throw StartError(description: "cannot open the JetStream store in \(directory): \(error)")
@@ -140,13 +136,5 @@ package final class JetStreamRuntime: @unchecked Sendable {
                 throw StartError(description: "cannot create \(current): \(String(cString: strerror(errno)))")
             }
         }
-    }
-}
-
-/// File streams live in SQLite, opened when there is something to open or store.
-func makeFileStorage(directory: String, sync: JetStreamSettings.SyncPolicy) throws -> any StorageEngine {
-    switch sync {
-    case .always: return try DeferredSQLiteStorageEngine(directory: directory, sync: .always)
-    case .interval(let interval): return try DeferredSQLiteStorageEngine(directory: directory, sync: .interval(interval))
     }
 }

@@ -66,9 +66,12 @@ public struct MessageOp {
         self.headerLength = headerLength
     }
 
-    /// Builds an operation from separate pieces (tests, internal publishers). Copies them.
-    public init(subject: String, reply: String?, headerLength: Int?, payload: [UInt8]) {
+    /// Builds an operation from separate pieces (internal publishers): one buffer, sized once,
+    /// with the header block (if any) written just before the body.
+    public init(subject: String, reply: String?, headers: [UInt8]?, payload: [UInt8]) {
+        let headerCount = headers?.count ?? 0
         var frame = ByteBuffer()
+        frame.reserveCapacity(subject.utf8.count + (reply?.utf8.count ?? 0) + headerCount + payload.count)
         frame.writeString(subject)
         var replyRange: Range32?
         if let reply {
@@ -76,14 +79,15 @@ public struct MessageOp {
             frame.writeString(reply)
         }
         let payloadStart = Int32(frame.writerIndex)
+        if let headers { frame.writeBytes(headers) }
         frame.writeBytes(payload)
         self.init(
             frame: frame,
             subjectRange: (0, Int32(subject.utf8.count)),
             replyRange: replyRange,
-            payloadRange: (payloadStart, Int32(payload.count)),
+            payloadRange: (payloadStart, Int32(headerCount + payload.count)),
             extraRange: nil,
-            headerLength: headerLength
+            headerLength: headerCount > 0 ? headerCount : nil
         )
     }
 

@@ -62,24 +62,8 @@ public struct PurgeBody: Encodable, Sendable {
     public init(purged: UInt64) { self.purged = purged }
 }
 
-/// A paged list of names (`STREAM.NAMES`, `CONSUMER.NAMES`).
-public struct NamesBody: Encodable, Sendable {
-    public var total: Int
-    public var offset: Int
-    public var limit: Int
-    public var names: [String]
-    public var key: String
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: DynamicKey.self)
-        try container.encode(total, forKey: DynamicKey("total"))
-        try container.encode(offset, forKey: DynamicKey("offset"))
-        try container.encode(limit, forKey: DynamicKey("limit"))
-        try container.encode(names, forKey: DynamicKey(key))
-    }
-}
-
-/// A paged list of infos (`STREAM.LIST`, `CONSUMER.LIST`).
+/// A paged list under `key`: names (`STREAM.NAMES`, `CONSUMER.NAMES`) or infos (`STREAM.LIST`,
+/// `CONSUMER.LIST`).
 public struct ListBody<Item: Encodable & Sendable>: Encodable, Sendable {
     public var total: Int
     public var offset: Int

@@ -40,18 +40,24 @@ public struct JetStreamTime: Codable, Sendable, Hashable, Comparable {
     /// `2026-11-28T04:50:03.750431346Z`, trailing zeros of the fraction dropped.
     public var text: String {
         if self == .zero { return "0001-01-01T00:00:00Z" }
-        var seconds = time_t(nanoseconds / 1_000_000_000)
-        var fraction = Int(nanoseconds % 1_000_000_000)
+        return Self.rfc3339(nanosecondsSince1970: nanoseconds)
+    }
+
+    /// Go's `time.RFC3339Nano` in UTC: the fraction without trailing zeros, none when whole.
+    /// Also what the monitoring JSON uses (`GoFormat.timestamp`).
+    public static func rfc3339(nanosecondsSince1970 value: Int64) -> String {
+        var seconds = time_t(value / 1_000_000_000)
+        var fraction = Int(value % 1_000_000_000)
         if fraction < 0 {
             fraction += 1_000_000_000
             seconds -= 1
         }
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        var text = "\(Self.pad(Int(parts.tm_year) + 1900, 4))-\(Self.pad(Int(parts.tm_mon) + 1, 2))-\(Self.pad(Int(parts.tm_mday), 2))"
-        text += "T\(Self.pad(Int(parts.tm_hour), 2)):\(Self.pad(Int(parts.tm_min), 2)):\(Self.pad(Int(parts.tm_sec), 2))"
+        var text = "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))"
+        text += "T\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))"
         if fraction > 0 {
-            var digits = Self.pad(fraction, 9)
+            var digits = pad(fraction, 9)
             while digits.hasSuffix("0") { digits.removeLast() }
             text += "." + digits
         }

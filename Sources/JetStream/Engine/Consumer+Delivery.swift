@@ -224,14 +224,7 @@ extension Consumer {
         if !waiting.isEmpty && peekNext(now: now) == nil {
             waiting.removeAll { request in
                 guard request.noWait && request.deliveredAny else { return false }
-                engine.transport.publish(
-                    subject: request.reply, reply: nil,
-                    headers: NATSHeaders.status(408, "Request Timeout", [
-                        (JetStreamHeader.pendingMessages, String(request.remaining)),
-                        (JetStreamHeader.pendingBytes, String(max(0, request.maxBytes - request.bytesDelivered))),
-                    ]),
-                    payload: []
-                )
+                sendRequestTimeout(request)
                 return true
             }
         }

@@ -75,14 +75,7 @@ extension Consumer {
         let transport = engine.transport
         waiting.removeAll { request in
             guard let expires = request.expires, expires <= now else { return false }
-            transport.publish(
-                subject: request.reply, reply: nil,
-                headers: NATSHeaders.status(408, "Request Timeout", [
-                    (JetStreamHeader.pendingMessages, String(request.remaining)),
-                    (JetStreamHeader.pendingBytes, String(max(0, request.maxBytes - request.bytesDelivered))),
-                ]),
-                payload: []
-            )
+            sendRequestTimeout(request)
             return true
         }
         for index in waiting.indices {
@@ -92,6 +85,19 @@ extension Consumer {
             }
         }
         armPullTimer()
+    }
+
+    /// Ends a pull request with the reference's 408 and what it still wanted (expired, or a
+    /// no-wait request that got part of its batch).
+    func sendRequestTimeout(_ request: PullRequest) {
+        engine.transport.publish(
+            subject: request.reply, reply: nil,
+            headers: NATSHeaders.status(408, "Request Timeout", [
+                (JetStreamHeader.pendingMessages, String(request.remaining)),
+                (JetStreamHeader.pendingBytes, String(max(0, request.maxBytes - request.bytesDelivered))),
+            ]),
+            payload: []
+        )
     }
 
     /// Go's duration text, for the 409 statuses that quote a limit.

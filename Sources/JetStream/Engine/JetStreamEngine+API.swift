@@ -101,7 +101,7 @@ extension JetStreamEngine {
             }
             let page = Array(selected.dropFirst(request.offset).prefix(Self.apiPageLimit))
             if verb == "NAMES" {
-                respond(APIResponse.success(type: APIResponseType.streamNames, NamesBody(total: selected.count, offset: request.offset, limit: Self.apiNamesPageLimit, names: page.map(\.name), key: "streams")))
+                respond(APIResponse.success(type: APIResponseType.streamNames, ListBody(total: selected.count, offset: request.offset, limit: Self.apiNamesPageLimit, items: page.map(\.name), key: "streams")))
             } else {
                 let infos = page.compactMap { try? $0.info() }
                 respond(APIResponse.success(type: APIResponseType.streamList, ListBody(total: selected.count, offset: request.offset, limit: Self.apiPageLimit, items: infos, key: "streams")))
@@ -147,7 +147,7 @@ extension JetStreamEngine {
                     return fail(APIResponseType.streamMessageDelete, .streamMsgDeleteFailed("no message found"))
                 }
                 saveStreamRecord(stream)
-                touchedStreams(stream)
+                touchedStreams.insert(stream.name)
                 respond(APIResponse.success(type: APIResponseType.streamMessageDelete, SuccessBody()))
             } else {
                 fail("", .badRequest)
@@ -155,10 +155,6 @@ extension JetStreamEngine {
         default:
             fail("", .badRequest)
         }
-    }
-
-    private func touchedStreams(_ stream: Stream) {
-        stream.hasNewMessages = true
     }
 
     /// `STREAM.MSG.GET`: by sequence, last on a subject, or next on a subject from a sequence.
@@ -279,7 +275,7 @@ extension JetStreamEngine {
             let all = stream.consumers.values.sorted { $0.name < $1.name }
             let page = Array(all.dropFirst(request.offset).prefix(Self.apiPageLimit))
             if verb == "NAMES" {
-                respond(APIResponse.success(type: type, NamesBody(total: all.count, offset: request.offset, limit: Self.apiNamesPageLimit, names: page.map(\.name), key: "consumers")))
+                respond(APIResponse.success(type: type, ListBody(total: all.count, offset: request.offset, limit: Self.apiNamesPageLimit, items: page.map(\.name), key: "consumers")))
             } else {
                 respond(APIResponse.success(type: type, ListBody(total: all.count, offset: request.offset, limit: Self.apiPageLimit, items: page.map { $0.info() }, key: "consumers")))
             }

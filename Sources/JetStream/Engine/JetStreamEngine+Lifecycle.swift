@@ -68,7 +68,7 @@ extension JetStreamEngine {
             return .failure(.streamUpdate("\(error)"))
         }
         saveStreamRecord(stream)
-        stream.hasNewMessages = true
+        touchedStreams.insert(stream.name)
         return .success(stream)
     }
 
@@ -309,7 +309,7 @@ extension JetStreamEngine {
         if consumer.isDurable { try? stream.store.deleteConsumer(name: consumer.name) }
         // Interest retention: messages only this consumer held back may go now.
         if stream.configuration.retention == .interest {
-            stream.hasNewMessages = true
+            touchedStreams.insert(stream.name)
         }
     }
 

@@ -186,7 +186,9 @@ public final class JetStreamEngine: @unchecked Sendable {
     }
 
     private var pendingReplies: [PendingReply] = []
-    private var touchedStreams: Set<String> = []
+    /// Streams whose consumers may have something new to deliver (stored messages, acks that
+    /// free room, purges and updates): each gets one delivery pass after the batch commits.
+    var touchedStreams: Set<String> = []
 
     /// One batch: one transaction, then the replies, then deliveries.
     private func process(_ batch: [JetStreamMessage]) {
@@ -231,8 +233,7 @@ public final class JetStreamEngine: @unchecked Sendable {
             }
         }
         for name in touchedStreams {
-            guard let stream = streams[name], stream.hasNewMessages else { continue }
-            stream.hasNewMessages = false
+            guard let stream = streams[name] else { continue }
             for consumer in stream.consumers.values { consumer.deliverAvailable() }
         }
         touchedStreams.removeAll(keepingCapacity: true)

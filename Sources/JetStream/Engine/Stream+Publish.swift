@@ -113,7 +113,6 @@ extension Stream {
             try applyRollup(rollup, keeping: candidate)
         }
         try enforceLimits(afterStoring: candidate.subject)
-        hasNewMessages = true
         for consumer in consumers.values { consumer.messageStored(candidate) }
         return .stored(sequence: candidate.sequence)
     }

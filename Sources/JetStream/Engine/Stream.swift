@@ -33,7 +33,6 @@ final class Stream {
     var consumers: [String: Consumer] = [:]
     var subscriptions: [JetStreamSubscription] = []
     /// Set when messages were stored in the current batch: consumers get a look after commit.
-    var hasNewMessages = false
 
     init(engine: JetStreamEngine, configuration: StreamConfiguration, created: JetStreamTime, store: any StreamStore) {
         self.engine = engine
