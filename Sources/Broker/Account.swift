@@ -55,6 +55,14 @@ package final class Account: @unchecked Sendable {
         index.withLockedValue { $0.match(subject, cacheResult: cacheResult) }
     }
 
+    /// Calls `body` with every subscription, inside the index lock: do not call back into the
+    /// account from `body`.
+    package func forEachSubscription(_ body: (Subscription) -> Void) {
+        index.withLockedValue { index in
+            index.forEach { subscription, _, _ in body(subscription) }
+        }
+    }
+
     /// Subscription count, for /varz and /subsz.
     package var subscriptionCount: Int { index.withLockedValue { $0.count } }
 

@@ -23,15 +23,48 @@ extension Broker {
         let match = account.match(destination, cacheResult: !isOneOff)
         if match.isEmpty { return }
         let op = MessageOp(subject: subject, reply: reply, headers: headers, payload: payload)
+        var leafFanout = LeafFanout()
         for subscription in match.plain {
-            deliverInternal(to: subscription, op, account: account)
+            if subscription.isLeafInterest {
+                leafFanout.add(subscription, queue: nil)
+            } else {
+                deliverInternal(to: subscription, op, account: account)
+            }
         }
+        var generator = SystemRandomNumberGenerator()
         for group in match.queueGroups where !group.members.isEmpty {
-            var generator = SystemRandomNumberGenerator()
+            // Local members first, a leafnode link only when there is none (as for clients).
             let start = Int(generator.next() % UInt64(group.members.count))
+            var remoteMember: Subscription?
+            var served = false
             for offset in 0..<group.members.count {
                 let member = group.members[(start + offset) % group.members.count]
-                if deliverInternal(to: member, op, account: account) { break }
+                if member.isLeafInterest {
+                    if remoteMember == nil { remoteMember = member }
+                } else if deliverInternal(to: member, op, account: account) {
+                    served = true
+                    break
+                }
+            }
+            if !served, let remoteMember { leafFanout.add(remoteMember, queue: group.name) }
+        }
+        guard !leafFanout.isEmpty else { return }
+        // A delivery whose subject is not the one it is sent to (a JetStream push delivery)
+        // crosses a leafnode link as `LMSG <destination> <reply>@<subject>`, as nats-server sends it.
+        let leafOp: MessageOp
+        if destination != subject, let reply {
+            leafOp = MessageOp(subject: destination, reply: reply + "@" + subject, headers: headers, payload: payload)
+        } else {
+            leafOp = op
+        }
+        for target in leafFanout.targets {
+            let connection = target.connection
+            if connection.eventLoop.inEventLoop {
+                leafOp.withUnsafeParts { subject, reply, payload in
+                    connection.writeToLeaf(subject: subject, reply: reply, queues: target.queues, headerLength: leafOp.headerLength, payload: payload)
+                }
+            } else {
+                connection.enqueueFromOtherLoop(PendingDelivery(subscription: target.subscription, op: leafOp, leafQueues: target.queues))
             }
         }
     }

@@ -17,6 +17,8 @@ package final class Broker: Sendable {
 
     private struct Registry {
         var connections: [UInt64: ClientConnection] = [:]
+        /// Leafnode links (solicited and accepted); not counted against max_connections.
+        var leafConnections: [UInt64: ClientConnection] = [:]
         var deliveryLoops: [ObjectIdentifier: DeliveryLoop] = [:]
         var isLameDuck = false
         var isShuttingDown = false
@@ -24,6 +26,12 @@ package final class Broker: Sendable {
 
     private let registry = Mutex(Registry())
     private let nextConnectionID = Atomic<UInt64>(1)
+    /// Leafnode links registered, readable without the lock (interest changes skip the
+    /// leafnode fan-out when there is none).
+    private let leafConnectionCount = Atomic<Int>(0)
+    /// `$LDS.<random>`: this server's loop-detection subject, announced to every leafnode peer.
+    /// Receiving it back in an `LS+` means the links form a loop.
+    package let loopDetectionSubject: String
     /// Hooks run when local interest changes (the leafnode link subscribes to these).
     private let interestObservers = Mutex<[@Sendable (InterestChange) -> Void]>([])
 
@@ -32,6 +40,11 @@ package final class Broker: Sendable {
         self.logger = logger
         self.globalAccount = Account(name: "$G", subjectCacheEnabled: configuration.subjectCacheEnabled)
         self.startTime = WallClock.now
+        self.loopDetectionSubject = "$LDS." + ServerNonce.make(length: 22)
+        if configuration.leafNodes != nil {
+            // Held by the server itself: it is interest like any other, so every link announces it.
+            try? subscribeInternal(Subscription(internalSubject: loopDetectionSubject) { _ in })
+        }
     }
 
     // MARK: - Connections
@@ -54,6 +67,7 @@ package final class Broker: Sendable {
 
     /// Adds a connection; `false` when `max_connections` is reached or the server is stopping.
     func register(_ connection: ClientConnection) -> Bool {
+        if connection.isLeaf { return registerLeaf(connection) }
         statistics.totalConnections.add(1, ordering: .relaxed)
         return registry.withLock { registry in
             if registry.isShuttingDown { return false }
@@ -64,7 +78,14 @@ package final class Broker: Sendable {
     }
 
     func unregister(_ connection: ClientConnection, reason: ClientConnection.CloseReason) {
-        let removed = registry.withLock { $0.connections.removeValue(forKey: connection.id) != nil }
+        let removed = registry.withLock { registry in
+            if connection.isLeaf {
+                guard registry.leafConnections.removeValue(forKey: connection.id) != nil else { return false }
+                leafConnectionCount.store(registry.leafConnections.count, ordering: .releasing)
+                return true
+            }
+            return registry.connections.removeValue(forKey: connection.id) != nil
+        }
         guard removed else { return }
         statistics.closedInMessages.add(connection.inMessages.load(ordering: .relaxed), ordering: .relaxed)
         statistics.closedInBytes.add(connection.inBytes.load(ordering: .relaxed), ordering: .relaxed)
@@ -72,9 +93,23 @@ package final class Broker: Sendable {
         statistics.closedOutBytes.add(connection.outBytes.load(ordering: .relaxed), ordering: .relaxed)
     }
 
-    /// The connections open now.
+    /// The client connections open now (leafnode links are in ``leafConnections``).
     package var connections: [ClientConnection] {
         registry.withLock { Array($0.connections.values) }
+    }
+
+    /// The leafnode links open now, established or still in their handshake.
+    package var leafConnections: [ClientConnection] {
+        registry.withLock { Array($0.leafConnections.values) }
+    }
+
+    private func registerLeaf(_ connection: ClientConnection) -> Bool {
+        registry.withLock { registry in
+            if registry.isShuttingDown { return false }
+            registry.leafConnections[connection.id] = connection
+            leafConnectionCount.store(registry.leafConnections.count, ordering: .releasing)
+            return true
+        }
     }
 
     package var connectionCount: Int {
@@ -167,6 +202,11 @@ package final class Broker: Sendable {
     private func notifyInterest(_ change: InterestChange) {
         let observers = interestObservers.withLock { $0 }
         for observer in observers { observer(change) }
+        if leafConnectionCount.load(ordering: .acquiring) > 0 {
+            for leaf in leafConnections where leaf.account === change.account {
+                leaf.onLoop { leaf.leafInterestChanged(change.subscription, isAdded: change.isAdded) }
+            }
+        }
     }
 
     // MARK: - Internal subscriptions
@@ -191,7 +231,7 @@ package final class Broker: Sendable {
     package func shutDown() async {
         let connections = registry.withLock { registry in
             registry.isShuttingDown = true
-            return Array(registry.connections.values)
+            return Array(registry.connections.values) + Array(registry.leafConnections.values)
         }
         await closeAll(connections, reason: .serverShutdown)
     }

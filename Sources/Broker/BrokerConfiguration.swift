@@ -58,6 +58,8 @@ package struct BrokerConfiguration: Sendable {
     /// Monitoring port for /varz (0 = none).
     package var httpPort = 0
     package var httpHost = Defaults.host
+    /// `leafnodes`: the accepting side and the remotes (nil: no leafnode links).
+    package var leafNodes: LeafNodeConfiguration?
 
     package init(serverName: String, serverID: String, outpostVersion: String) {
         self.serverName = serverName

@@ -12,12 +12,26 @@ package final class ClientChannelHandler: ChannelInboundHandler {
     private let logger: Logger
     private var parser: ProtocolParser
     private var connection: ClientConnection?
+    private let leafRole: LeafLink.Role?
 
     package init(broker: Broker, logger: Logger) {
         self.broker = broker
         self.logger = logger
+        self.leafRole = nil
         self.parser = ProtocolParser(
             limits: .init(maxControlLine: broker.configuration.maxControlLine, maxPayload: broker.configuration.maxPayload)
+        )
+    }
+
+    /// A leafnode link: accepted on the leafnode port (`remote` nil) or dialled to `remote`.
+    package init(broker: Broker, logger: Logger, leafnodeRemote remote: (LeafRemote, LeafURL)?) {
+        self.broker = broker
+        self.logger = logger
+        self.leafRole = remote.map { .solicited($0.0, $0.1) } ?? .accepted
+        // Interest lines carry long subjects (a hub's whole account); the payload limit is ours.
+        self.parser = ProtocolParser(
+            dialect: .leaf,
+            limits: .init(maxControlLine: max(broker.configuration.maxControlLine, 64 * 1024), maxPayload: broker.configuration.maxPayload)
         )
     }
 
@@ -30,7 +44,8 @@ package final class ClientChannelHandler: ChannelInboundHandler {
             deliveryLoop: broker.deliveryLoop(for: context.eventLoop),
             remoteHost: remote?.ipAddress ?? "unknown",
             remotePort: remote?.port ?? 0,
-            logger: logger
+            logger: logger,
+            leafRole: leafRole
         )
         self.connection = connection
         connection.start(context: context)

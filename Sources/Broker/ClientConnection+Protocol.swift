@@ -8,6 +8,7 @@ extension ClientConnection {
     /// Handles one parsed operation. Returns `false` once the connection is closed.
     @inline(__always)
     func handle(_ op: ProtocolOp) -> Bool {
+        if isLeaf { return handleLeaf(op) }
         if state == .awaitingConnect, broker.requiresConnectFirst {
             if case .connect = op {
                 // fine
@@ -266,9 +267,12 @@ extension ClientConnection {
         let now = NIODeadline.now()
         let interval = TimeAmount(broker.configuration.pingInterval)
         let recentlyActive = now - lastActivity < interval || now - lastPingReceived < interval
-        if !recentlyActive || roundTripTime == .zero {
+        // A spoke always pings its hub: that is how a dead uplink is found (nats-server does
+        // the same); busy traffic must not hide a link that stopped answering.
+        let alwaysPing = leaf?.isSolicited == true
+        if !recentlyActive || roundTripTime == .zero || alwaysPing {
             if pingsOutstanding + 1 > broker.configuration.pingMaxOutstanding {
-                logger.debug("\(logPrefix) - Stale Client Connection - Closing")
+                logger.debug("\(logPrefix) - Stale \(isLeaf ? "Leafnode" : "Client") Connection - Closing")
                 sendError("Stale Connection")
                 close(reason: .staleConnection)
                 return

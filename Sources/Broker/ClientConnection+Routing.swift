@@ -50,34 +50,79 @@ extension ClientConnection {
         return deliver(match, op, subject: subject, reply: reply, payload: payload)
     }
 
+    /// Delivers one message to the subscribers in `match`. Leafnode links are collected and get
+    /// one `LMSG` each after the local deliveries (naming the queue groups chosen for them);
+    /// a queue group prefers its local members, as nats-server does. `inboundQueues` is set for
+    /// a message that came over a leafnode link: only the groups it names are served.
     @inline(__always)
-    private func deliver(
+    func deliver(
         _ match: borrowing SubjectMatch<Subscription>,
         _ op: MessageOp,
         subject: UnsafeRawBufferPointer,
         reply: UnsafeRawBufferPointer?,
-        payload: UnsafeRawBufferPointer
+        payload: UnsafeRawBufferPointer,
+        inboundQueues: [String]? = nil
     ) -> Bool {
         if match.isEmpty { return false }
         var didDeliver = false
+        var leafFanout = LeafFanout()
         for subscription in match.plain {
+            if subscription.isLeafInterest {
+                if mayForward(to: subscription) { leafFanout.add(subscription, queue: nil) }
+                continue
+            }
             if deliver(to: subscription, op, subject: subject, reply: reply, payload: payload) {
                 didDeliver = true
             }
         }
         for group in match.queueGroups {
+            if let inboundQueues, !inboundQueues.contains(group.name) { continue }
             let members = group.members
             let count = members.count
             let start = count > 1 ? Int(deliveryLoop.nextRandom() % UInt64(count)) : 0
+            var remoteMember: Subscription?
+            var served = false
             for offset in 0..<count {
                 let member = members[(start + offset) % count]
+                if member.isLeafInterest {
+                    if remoteMember == nil, mayForward(to: member) { remoteMember = member }
+                    continue
+                }
                 if deliver(to: member, op, subject: subject, reply: reply, payload: payload) {
-                    didDeliver = true
+                    served = true
                     break
                 }
             }
+            if !served, let remoteMember { leafFanout.add(remoteMember, queue: group.name) }
+            if served { didDeliver = true }
+        }
+        if !leafFanout.isEmpty {
+            for target in leafFanout.targets {
+                sendToLeaf(target, op, subject: subject, reply: reply, payload: payload)
+            }
+            didDeliver = true
         }
         return didDeliver
+    }
+
+    /// Whether a message from this connection may go to the leafnode link holding `subscription`:
+    /// never back where it came from, and not from one hub to another (a message that came down
+    /// a solicited link does not go up another solicited link, as in nats-server).
+    @inline(__always)
+    private func mayForward(to subscription: Subscription) -> Bool {
+        guard let target = subscription.connection, target !== self else { return false }
+        if isLeaf && leaf?.isSolicited == true && target.leaf?.isSolicited == true { return false }
+        return true
+    }
+
+    @inline(__always)
+    private func sendToLeaf(_ target: LeafFanout.Target, _ op: MessageOp, subject: UnsafeRawBufferPointer, reply: UnsafeRawBufferPointer?, payload: UnsafeRawBufferPointer) {
+        let connection = target.connection
+        if connection.deliveryLoop === deliveryLoop {
+            connection.writeToLeaf(subject: subject, reply: reply, queues: target.queues, headerLength: op.headerLength, payload: payload)
+        } else {
+            connection.enqueueFromOtherLoop(PendingDelivery(subscription: target.subscription, op: op, leafQueues: target.queues))
+        }
     }
 
     /// One delivery from this (publishing) connection to one subscription.
@@ -194,6 +239,12 @@ extension ClientConnection {
         for delivery in deliveries {
             guard state != .closed else { return }
             let op = delivery.op
+            if let leafQueues = delivery.leafQueues {
+                op.withUnsafeParts { subject, reply, payload in
+                    writeToLeaf(subject: subject, reply: reply, queues: leafQueues, headerLength: op.headerLength, payload: payload)
+                }
+                continue
+            }
             _ = op.withUnsafeParts { subject, reply, payload in
                 write(delivery.subscription, subject: subject, reply: reply, headerLength: op.headerLength, payload: payload)
             }

@@ -46,6 +46,8 @@ package final class ClientConnection: @unchecked Sendable {
 
     package let id: UInt64
     package let broker: Broker
+    /// A leafnode link rather than a client (set at creation; the link's state is in `leaf`).
+    package let isLeaf: Bool
     package let eventLoop: any EventLoop
     let deliveryLoop: DeliveryLoop
     package let remoteHost: String
@@ -64,6 +66,8 @@ package final class ClientConnection: @unchecked Sendable {
 
     var context: ChannelHandlerContext?
     var state = State.awaitingConnect
+    /// The leafnode side of a leafnode link; nil for clients.
+    var leaf: LeafLink?
     package internal(set) var options = ConnectOptions()
     var account: Account
     /// Both sides support headers (our config and the client's CONNECT).
@@ -110,9 +114,12 @@ package final class ClientConnection: @unchecked Sendable {
         deliveryLoop: DeliveryLoop,
         remoteHost: String,
         remotePort: Int,
-        logger: Logger
+        logger: Logger,
+        leafRole: LeafLink.Role? = nil
     ) {
         self.id = id
+        self.isLeaf = leafRole != nil
+        self.leaf = leafRole.map { LeafLink(role: $0) }
         self.broker = broker
         self.eventLoop = eventLoop
         self.deliveryLoop = deliveryLoop
@@ -120,7 +127,7 @@ package final class ClientConnection: @unchecked Sendable {
         self.remotePort = remotePort
         self.startTime = WallClock.now
         self.account = broker.globalAccount
-        self.logPrefix = "\(remoteHost):\(remotePort) - cid:\(id)"
+        self.logPrefix = "\(remoteHost):\(remotePort) - \(leafRole == nil ? "cid" : "lid"):\(id)"
         self.logger = logger
         self.maxPending = broker.configuration.maxPending
     }
@@ -129,6 +136,7 @@ package final class ClientConnection: @unchecked Sendable {
 
     /// The channel is up: send INFO, start the auth timer, register with the broker.
     func start(context: ChannelHandlerContext) {
+        if isLeaf { return startLeaf(context: context) }
         self.context = context
         logger.debug("\(logPrefix) - Client connection created")
         outbound.writeInfo(json: broker.infoJSON(for: self))
@@ -155,6 +163,7 @@ package final class ClientConnection: @unchecked Sendable {
     /// (typically an `-ERR`), closes the socket. Safe to call more than once.
     func close(reason: CloseReason) {
         guard state != .closed else { return }
+        if isLeaf { leafClosed(reason: reason) }
         state = .closed
         closeReason = reason
         authTimeoutTask?.cancel()
@@ -172,7 +181,7 @@ package final class ClientConnection: @unchecked Sendable {
         resultCache.removeAll()
         inbox.withLock { $0.removeAll() }
         broker.unregister(self, reason: reason)
-        logger.debug("\(logPrefix) - Client connection closed: \(reason.rawValue)")
+        if !isLeaf { logger.debug("\(logPrefix) - Client connection closed: \(reason.rawValue)") }
         if let context {
             if outbound.readableBytes > 0 {
                 context.writeAndFlush(NIOAny(outbound), promise: nil)
@@ -294,6 +303,14 @@ package final class ClientConnection: @unchecked Sendable {
 struct PendingDelivery: @unchecked Sendable {
     var subscription: Subscription
     var op: MessageOp
+    /// Set for a message to a leafnode link: the queue groups the `LMSG` names (often none).
+    var leafQueues: [String]?
+
+    init(subscription: Subscription, op: MessageOp, leafQueues: [String]? = nil) {
+        self.subscription = subscription
+        self.op = op
+        self.leafQueues = leafQueues
+    }
 }
 
 /// Wall-clock time in nanoseconds since 1970, for /connz and /varz timestamps.

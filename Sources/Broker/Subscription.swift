@@ -20,6 +20,8 @@ package final class Subscription: @unchecked Sendable {
     package var delivered = 0
     /// Set once removed, so deliveries already under way skip it.
     package let isClosed = Atomic<Bool>(false)
+    /// Interest announced by a leafnode peer (`LS+`): messages go to the link as `LMSG`.
+    package let isLeafInterest: Bool
 
     package init(connection: ClientConnection, subject: String, queue: String?, sid: [UInt8]) {
         self.connection = connection
@@ -27,6 +29,7 @@ package final class Subscription: @unchecked Sendable {
         self.subject = subject
         self.queue = queue
         self.sid = sid
+        self.isLeafInterest = connection.isLeaf
     }
 
     package init(internalSubject subject: String, queue: String? = nil, handler: @escaping @Sendable (InternalMessage) -> Void) {
@@ -35,6 +38,7 @@ package final class Subscription: @unchecked Sendable {
         self.subject = subject
         self.queue = queue
         self.sid = []
+        self.isLeafInterest = false
     }
 
     package var sidString: String { String(decoding: sid, as: UTF8.self) }

@@ -63,7 +63,7 @@ extension ConfigurationBuilder {
     }
 
     /// Seconds (integer or float) or, since nats-server 2.12, a duration string.
-    private mutating func authorizationTimeout(_ value: ConfigValue, key: String, at: ConfigPosition) -> Duration? {
+    mutating func authorizationTimeout(_ value: ConfigValue, key: String, at: ConfigPosition) -> Duration? {
         let timeout: Duration
         switch value.kind {
         case .integer(let seconds):

@@ -173,7 +173,7 @@ struct ConfigurationBuilder {
             processServerTags(value, key: key, at: at)
         case "leaf", "leafnodes":
             configuration.leafNodes = value
-            warn(.unsupported, "not supported yet: Outpost ignores leafnodes for now", at: at, key: key)
+            processLeafNodes(value, key: key, at: at)
         case "accounts":
             configuration.accounts = value
             warn(.unsupported, "not supported yet: Outpost ignores accounts for now (all clients share one account)", at: at, key: key)

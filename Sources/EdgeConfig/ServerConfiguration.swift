@@ -34,7 +34,7 @@
 /// | `jetstream`, `store_dir` | ``jetStream`` | disabled |
 /// | `system_account`, `system` | ``systemAccount`` | `$SYS` (server's choice) |
 /// | `server_tags` | ``serverTags`` | none |
-/// | `leafnodes`, `accounts`, `tls`, `websocket`, `mqtt`, `cluster`, `gateway`, `operator`, `resolver` | kept raw, with a warning | |
+/// | `accounts`, `tls`, `websocket`, `mqtt`, `cluster`, `gateway`, `operator`, `resolver` | kept raw, with a warning | |
 ///
 /// Other keys nats-server knows are kept in ``unsupportedSettings`` with a warning; keys it does
 /// not know are errors.
@@ -106,6 +106,8 @@ package struct ServerConfiguration: Hashable, Sendable {
     package var systemAccount: String?
     /// `server_tags`.
     package var serverTags: [String] = []
+    /// `leafnodes` (also `leaf`): the leafnode port and the remotes; nil when not configured.
+    package var leafNodeSettings: LeafNodeSettings?
 
     // MARK: Kept for later
 

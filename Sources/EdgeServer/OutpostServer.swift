@@ -34,7 +34,7 @@ package final class OutpostServer: Service {
     package let settings: Settings
     package let logger: Logger
     package let group: MultiThreadedEventLoopGroup
-    private let boundPorts = Mutex<(client: Int?, http: Int?)>((nil, nil))
+    private let boundPorts = Mutex<(client: Int?, http: Int?, leaf: Int?)>((nil, nil, nil))
 
     package init(settings: Settings, logger: Logger) {
         self.settings = settings
@@ -57,6 +57,18 @@ package final class OutpostServer: Service {
         let clientPort = clientChannel.localAddress?.port ?? configuration.port
         configuration.port = clientPort
         var httpChannel: (any Channel)?
+        var leafChannel: (any Channel)?
+        if var leafNodes = configuration.leafNodes, let port = leafNodes.acceptPort {
+            let host = leafNodes.acceptHost ?? configuration.host
+            let channel = try await LeafNodeLinks.bindListener(
+                group: group, host: host, port: port, brokerBox: { [weak self] in self?.broker }, logger: logger
+            )
+            leafChannel = channel
+            leafNodes.acceptHost = host
+            leafNodes.acceptPort = channel.localAddress?.port ?? port
+            configuration.leafNodes = leafNodes
+            boundPorts.withLock { $0.leaf = leafNodes.acceptPort }
+        }
 
         // The broker learns the real port before any client can connect through it: the
         // listener does not accept until `clientChannel` is activated below.
@@ -91,12 +103,26 @@ package final class OutpostServer: Service {
         }
 
         try await startAccepting(clientChannel, broker: broker)
+        if let leafChannel, let leafNodes = configuration.leafNodes {
+            try await startAccepting(leafChannel, broker: broker)
+            logger.info("Listening for leafnode connections on \(leafNodes.acceptHost ?? configuration.host):\(leafNodes.acceptPort ?? 0)")
+        }
         logger.info("Listening for client connections on \(configuration.host):\(clientPort)")
         logger.info("Server is ready")
+        let leafRemotes = (configuration.leafNodes?.remotes ?? []).enumerated().map { LeafRemote(configuration: $0.element, index: $0.offset) }
+        leafRemotesBox.withLock { $0 = leafRemotes }
+        let interval = configuration.leafNodes?.reconnectInterval ?? .seconds(1)
+        let dialers = leafRemotes.map { remote in
+            Task { [group, logger] in
+                await LeafNodeLinks.maintain(remote: remote, broker: broker, group: group, interval: interval, logger: logger)
+            }
+        }
 
         // Wait for SIGTERM/SIGINT (graceful shutdown) or SIGUSR2 (lame duck).
         let lameDuck = await waitForStopSignal()
         try? await clientChannel.close()
+        try? await leafChannel?.close()
+        for dialer in dialers { dialer.cancel() }
         if !lameDuck { logger.info("Initiating Shutdown...") }
         if lameDuck {
             await broker.enterLameDuckMode()
@@ -110,6 +136,13 @@ package final class OutpostServer: Service {
     }
 
     private let brokerBox = Mutex<Broker?>(nil)
+    private let leafRemotesBox = Mutex<[LeafRemote]>([])
+
+    /// The configured leafnode remotes and their link state (for monitoring).
+    package var leafRemotes: [LeafRemote] { leafRemotesBox.withLock { $0 } }
+
+    /// The leafnode port actually bound (useful with port -1).
+    package var leafPort: Int? { boundPorts.withLock { $0.leaf } }
 
     /// The broker, once `run()` has created it.
     package var broker: Broker? { brokerBox.withLock { $0 } }

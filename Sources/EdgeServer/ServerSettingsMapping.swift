@@ -43,6 +43,7 @@ package enum ServerSettingsMapping {
         authentication.noAuthUser = configuration.noAuthUser
         if let timeout = authorization.timeout { authentication.timeout = timeout }
         broker.authentication = authentication
+        broker.leafNodes = leafNodeConfiguration(from: configuration)
 
         var settings = OutpostServer.Settings(
             broker: broker,
@@ -54,6 +55,29 @@ package enum ServerSettingsMapping {
         settings.portsFileDirectory = configuration.portsFileDirectory
         settings.jetStream = jetStreamSettings(from: configuration)
         return settings
+    }
+
+    /// The `leafnodes` block as the broker takes it; nil when there is none.
+    static func leafNodeConfiguration(from configuration: ServerConfiguration) -> LeafNodeConfiguration? {
+        guard let settings = configuration.leafNodeSettings else { return nil }
+        var leafNodes = LeafNodeConfiguration()
+        if let port = settings.port, port != 0 {
+            leafNodes.acceptPort = port
+            leafNodes.acceptHost = settings.host ?? configuration.host
+        }
+        leafNodes.advertise = settings.advertise
+        leafNodes.users = settings.users.map { UserCredentials(user: $0.username, password: $0.password) }
+        if let timeout = settings.authTimeout { leafNodes.authTimeout = timeout }
+        if let interval = settings.reconnectInterval { leafNodes.reconnectInterval = interval }
+        leafNodes.remotes = settings.remotes.map { remote in
+            var configured = LeafRemoteConfiguration(
+                urls: remote.urls.map { LeafURL(host: $0.host, port: $0.port, user: $0.user, password: $0.password) }
+            )
+            configured.denyImports = remote.denyImports
+            configured.denyExports = remote.denyExports
+            return configured
+        }
+        return leafNodes
     }
 
     /// JetStream settings. With no configuration file (the embedded default) JetStream is on and

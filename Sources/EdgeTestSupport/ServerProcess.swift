@@ -39,6 +39,10 @@ public enum TestPaths {
 
 public struct ServerStartError: Error, CustomStringConvertible {
     public let description: String
+
+    public init(description: String) {
+        self.description = description
+    }
 }
 
 /// Servers shared by the cases of a table-driven test (starting one per case costs more than the
@@ -142,6 +146,22 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     public var url: String { "nats://127.0.0.1:\(port)" }
+
+    /// How many times `text` appears in the log so far.
+    public func occurrences(of text: String) -> Int {
+        log.components(separatedBy: text).count - 1
+    }
+
+    /// Waits until `text` appears in the log at least `count` times; `false` after `timeout`.
+    @discardableResult
+    public func waitForLog(_ text: String, count: Int = 1, timeout: TimeInterval = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if occurrences(of: text) >= count { return true }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return false
+    }
     public var pid: Int32 { process.processIdentifier }
 
     /// Sends `signal` to the server.

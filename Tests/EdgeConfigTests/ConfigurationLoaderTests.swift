@@ -174,6 +174,45 @@ struct ConfigurationLoaderTests {
         #expect(Self.errors("UNUSED: 1")?.errors.first?.message == "unknown field \"UNUSED\"")
     }
 
+    @Test("leafnodes: listen, authorization, remotes with URL credentials and deny lists")
+    func leafNodes() throws {
+        let loaded = try Self.load(
+            """
+            leafnodes {
+              listen: "127.0.0.1:7422"
+              reconnect: "2s"
+              authorization { user: leafu, password: leafp, timeout: 3 }
+              remotes [
+                { urls: ["nats-leaf://u:p%40ss@hub1:7000", "nats://hub2"], deny_imports: "secret.>", deny_exports: ["private.>", "x.*"] }
+                { url: "nats-leaf://[::1]:7423", tls { ca_file: ca.pem } }
+              ]
+            }
+            """
+        )
+        let leafNodes = try #require(loaded.configuration.leafNodeSettings)
+        #expect(leafNodes.host == "127.0.0.1" && leafNodes.port == 7422)
+        #expect(leafNodes.reconnectInterval == .seconds(2))
+        #expect(leafNodes.users == [LeafUser(username: "leafu", password: "leafp")])
+        #expect(leafNodes.authTimeout == .seconds(3))
+        #expect(leafNodes.remotes.count == 2)
+        #expect(leafNodes.remotes[0].urls == [
+            LeafRemoteURL(host: "hub1", port: 7000, user: "u", password: "p@ss"),
+            LeafRemoteURL(host: "hub2", port: 7422),
+        ])
+        #expect(leafNodes.remotes[0].denyImports == ["secret.>"])
+        #expect(leafNodes.remotes[0].denyExports == ["private.>", "x.*"])
+        #expect(leafNodes.remotes[1].urls == [LeafRemoteURL(host: "::1", port: 7423)])
+        // The remote's TLS block is named in a warning, not silently ignored.
+        #expect(loaded.warnings.map(\.key) == ["leafnodes.remotes[1].tls"])
+
+        let bad = try #require(Self.errors("leafnodes { remotes [ { url: \"tls://hub:7422\" }, { deny_imports: [\"a..b\"] } ] }"))
+        #expect(bad.errors.map(\.description) == [
+            "outpost.conf:1:25: leafnodes.remotes[0].url: invalid leafnode remote url: scheme \"tls\" is not supported yet (Outpost's leafnode links are plain TCP for now)",
+            "outpost.conf:1:67: leafnodes.remotes[1].deny_imports: invalid subject \"a..b\"",
+            "outpost.conf:1:50: leafnodes.remotes[1]: remote leafnode entry requires at least one url",
+        ])
+    }
+
     @Test("keys nats-server knows but Outpost ignores produce a warning naming the key")
     func unsupportedKeys() throws {
         let loaded = try Self.load(
@@ -194,7 +233,7 @@ struct ConfigurationLoaderTests {
         )
         let keys = loaded.warnings.compactMap(\.key)
         #expect(keys == [
-            "cluster", "gateway", "leafnodes", "accounts", "tls", "websocket", "mqtt", "operator", "resolver", "syslog",
+            "cluster", "gateway", "accounts", "tls", "websocket", "mqtt", "operator", "resolver", "syslog",
             "prof_port", "client_advertise",
         ])
         #expect(loaded.warnings.allSatisfy { $0.code == .unsupported })

@@ -49,6 +49,49 @@ struct DialectTests {
         }
     }
 
+    @Test("what the leafnode encoder writes is nats-server's wire form and parses back")
+    func leafEncoder() {
+        func encoded(subject: String, reply: String?, suffix: String? = nil, queues: [String], headerLength: Int?, payload: String) -> String {
+            var buffer = ByteBuffer()
+            let subjectBytes = Array(subject.utf8), payloadBytes = Array(payload.utf8)
+            let replyBytes = reply.map { Array($0.utf8) }, suffixBytes = suffix.map { Array($0.utf8) }
+            func withBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+                guard let bytes else { return body(nil) }
+                return bytes.withUnsafeBytes { body($0) }
+            }
+            subjectBytes.withUnsafeBytes { subjectPointer in
+                payloadBytes.withUnsafeBytes { payloadPointer in
+                    withBytes(replyBytes) { replyPointer in
+                        withBytes(suffixBytes) { suffixPointer in
+                            buffer.writeLeafMessage(subject: subjectPointer, reply: replyPointer, replySuffix: suffixPointer, queues: queues, headerLength: headerLength, payload: payloadPointer)
+                        }
+                    }
+                }
+            }
+            return String(buffer: buffer)
+        }
+        let cases: [(String, [String])] = [
+            (encoded(subject: "foo", reply: nil, queues: [], headerLength: nil, payload: "hi"), ["LMSG foo - [] - [hi]"]),
+            (encoded(subject: "foo", reply: "r.1", queues: [], headerLength: nil, payload: ""), ["LMSG foo r.1 [] - []"]),
+            (encoded(subject: "q", reply: nil, queues: ["g1", "g2"], headerLength: nil, payload: "x"), ["LMSG q - [\"g1\", \"g2\"] - [x]"]),
+            (encoded(subject: "q", reply: "r", queues: ["g"], headerLength: 12, payload: "NATS/1.0\r\n\r\nhi"), ["LMSG q r [\"g\"] 12 [NATS/1.0\r\n\r\nhi]"]),
+            (encoded(subject: "$JS.S.x", reply: "$JS.ACK.S.c.1.1.1.0.0", suffix: "@s.1", queues: [], headerLength: nil, payload: "one"),
+             ["LMSG $JS.S.x $JS.ACK.S.c.1.1.1.0.0@s.1 [] - [one]"]),
+        ]
+        #expect(cases[0].0 == "LMSG foo 2\r\nhi\r\n")
+        #expect(cases[2].0 == "LMSG q | g1 g2 1\r\nx\r\n")
+        #expect(cases[3].0 == "HMSG q + r g 12 14\r\nNATS/1.0\r\n\r\nhi\r\n")
+        for (wire, expected) in cases {
+            #expect(parse(wire, dialect: .leaf).ops == expected, "\(wire)")
+        }
+        var interest = ByteBuffer()
+        interest.writeLeafSubscribe(subject: "foo.*", queue: nil, weight: 1)
+        interest.writeLeafSubscribe(subject: "work", queue: "workers", weight: 3)
+        interest.writeLeafUnsubscribe(subject: "work", queue: "workers")
+        interest.writeLeafUnsubscribe(subject: "foo.*", queue: nil)
+        #expect(String(buffer: interest) == "LS+ foo.*\r\nLS+ work workers 3\r\nLS- work workers\r\nLS- foo.*\r\n")
+    }
+
     @Test("each dialect refuses the others' verbs")
     func foreignVerbs() {
         #expect(parse("PUB foo 1\r\nx\r\n", dialect: .server).error?.code == .unknownOperation)

@@ -1,0 +1,50 @@
+/// The `leafnodes` block, as the broker uses it (nats-server `LeafNodeOpts`).
+package struct LeafNodeConfiguration: Sendable, Equatable {
+    /// Where leafnodes below us connect (`listen`, or `host`/`port`); nil: we accept none.
+    package var acceptHost: String?
+    package var acceptPort: Int?
+    /// The address announced in our INFO's `leafnode_urls` (`advertise`), if not the listener's.
+    package var advertise: String?
+    /// Who may connect on the leafnode port (`authorization { user, password, users }`);
+    /// empty: anyone.
+    package var users: [UserCredentials] = []
+    package var authTimeout: Duration = .seconds(2)
+    /// Pause between connection attempts of a remote (`reconnect`; nats-server: 1 s).
+    package var reconnectInterval: Duration = .seconds(1)
+    package var remotes: [LeafRemoteConfiguration] = []
+
+    package init() {}
+}
+
+/// One entry of `leafnodes.remotes`: the hub we connect up to.
+package struct LeafRemoteConfiguration: Sendable, Equatable {
+    package var urls: [LeafURL]
+    /// Subjects the hub may not send us (`deny_imports`, sent as CONNECT `deny_pub`).
+    package var denyImports: [String] = []
+    /// Subjects we never send to the hub (`deny_exports`).
+    package var denyExports: [String] = []
+
+    package init(urls: [LeafURL]) {
+        self.urls = urls
+    }
+}
+
+/// A remote's URL: `nats-leaf://user:password@host:port` (the port defaults to 7422).
+package struct LeafURL: Sendable, Hashable, CustomStringConvertible {
+    package var host: String
+    package var port: Int
+    package var user: String?
+    package var password: String?
+
+    package init(host: String, port: Int, user: String? = nil, password: String? = nil) {
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+    }
+
+    /// `host:port`, without credentials (for logs).
+    package var description: String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}

@@ -1,0 +1,99 @@
+/// The `leafnodes` block (nats-server `LeafNodeOpts`, `RemoteLeafOpts`).
+package struct LeafNodeSettings: Hashable, Sendable {
+    /// Where leafnodes below us connect (`listen`, `host`, `port`); nil port: no listener.
+    package var host: String?
+    package var port: Int?
+    /// `advertise`: the `host:port` announced in `leafnode_urls`.
+    package var advertise: String?
+    /// `authorization { user, password }` or `authorization { users [...] }`.
+    package var users: [LeafUser] = []
+    package var authTimeout: Duration?
+    /// `reconnect` (also `reconnect_delay`): the pause between attempts of a remote.
+    package var reconnectInterval: Duration?
+    package var remotes: [LeafRemoteSettings] = []
+
+    package init() {}
+}
+
+/// One user allowed on the leafnode port.
+package struct LeafUser: Hashable, Sendable {
+    package var username: String
+    package var password: String
+}
+
+/// One `remotes` entry.
+package struct LeafRemoteSettings: Hashable, Sendable {
+    package var urls: [LeafRemoteURL] = []
+    package var denyImports: [String] = []
+    package var denyExports: [String] = []
+    /// `account`: the local account bound to the link (only `$G` exists in Outpost so far).
+    package var account: String?
+    package var position: ConfigPosition?
+}
+
+/// `nats-leaf://user:password@host:port` (also `nats://`; the port defaults to 7422).
+package struct LeafRemoteURL: Hashable, Sendable {
+    package var host: String
+    package var port: Int
+    package var user: String?
+    package var password: String?
+
+    /// Parses a remote URL; the error text says what is wrong.
+    package static func parse(_ text: String) -> Result<LeafRemoteURL, LeafURLError> {
+        let parts = text.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return .failure(LeafURLError(text: "missing scheme in \"\(text)\"")) }
+        let scheme = parts[0].lowercased()
+        guard ["nats-leaf", "nats"].contains(scheme) else {
+            let reason = ["tls", "wss", "ws"].contains(scheme)
+                ? "scheme \"\(scheme)\" is not supported yet (Outpost's leafnode links are plain TCP for now)"
+                : "unknown scheme \"\(scheme)\""
+            return .failure(LeafURLError(text: reason))
+        }
+        var rest = parts[1]
+        if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
+        var user: String?
+        var password: String?
+        if let at = rest.lastIndex(of: "@") {
+            let userInfo = rest[..<at]
+            rest = rest[rest.index(after: at)...]
+            if let colon = userInfo.firstIndex(of: ":") {
+                user = percentDecoded(userInfo[..<colon])
+                password = percentDecoded(userInfo[userInfo.index(after: colon)...])
+            } else {
+                user = percentDecoded(userInfo)
+            }
+        }
+        let hostPort = String(rest)
+        if let parsed = HostPort(parsing: hostPort) {
+            guard !parsed.host.isEmpty, (1...65535).contains(parsed.port) else {
+                return .failure(LeafURLError(text: "invalid host or port in \"\(hostPort)\""))
+            }
+            return .success(LeafRemoteURL(host: parsed.host, port: parsed.port, user: user, password: password))
+        }
+        guard !hostPort.isEmpty, !hostPort.contains(":") || hostPort.hasPrefix("[") else {
+            return .failure(LeafURLError(text: "invalid port in \"\(hostPort)\""))
+        }
+        let host = hostPort.hasPrefix("[") ? String(hostPort.dropFirst().dropLast()) : hostPort
+        return .success(LeafRemoteURL(host: host, port: ServerDefaults.leafNodePort, user: user, password: password))
+    }
+
+    private static func percentDecoded(_ text: Substring) -> String {
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8)[...]
+        while let byte = iterator.popFirst() {
+            if byte == UInt8(ascii: "%"), iterator.count >= 2,
+                let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16)
+            {
+                bytes.append(value)
+                iterator = iterator.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+package struct LeafURLError: Error, Hashable, Sendable {
+    package var text: String
+}
