@@ -17,35 +17,50 @@ struct LeafnodeTests {
         let leafPort: Int
         let hubStore: URL
         let edgeStore: URL
-        var hub: ServerProcess
-        var edge: ServerProcess
+        var hub: ServerProcess!
+        var edge: ServerProcess!
 
-        init(edge kind: ServerKind) throws {
+        /// Where the edge dials: the hub's leafnode port, or a fault proxy in front of it.
+        let dialPort: Int
+        /// Keepalive for both ends (nats-server's `ping_interval`, `ping_max`): short in fault
+        /// tests, so that a silent link is found dead within seconds.
+        let keepalive: String
+
+        /// - Parameters:
+        ///   - leafPort: the hub's leafnode port (a free one if nil).
+        ///   - proxyPort: a fault proxy's port in front of `leafPort`, which the edge dials.
+        init(edge kind: ServerKind, leafPort chosenPort: Int? = nil, throughProxyPort proxyPort: Int? = nil) throws {
             self.kind = kind
-            leafPort = try ServerProcess.freePort()
+            leafPort = try chosenPort ?? ServerProcess.freePort()
+            dialPort = proxyPort ?? leafPort
+            keepalive = proxyPort == nil ? "" : "ping_interval: \"1s\"\nping_max: 2"
             let base = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-leaf-\(UUID().uuidString)")
             hubStore = base.appendingPathComponent("hub")
             edgeStore = base.appendingPathComponent("edge")
             try FileManager.default.createDirectory(at: hubStore, withIntermediateDirectories: true)
             try FileManager.default.createDirectory(at: edgeStore, withIntermediateDirectories: true)
-            hub = try Self.startHub(leafPort: leafPort, store: hubStore)
-            edge = try Self.startEdge(kind, leafPort: leafPort, store: edgeStore)
+            hub = try startHub()
+            edge = try startEdge()
             try waitForLink()
         }
 
-        static func startHub(leafPort: Int, store: URL) throws -> ServerProcess {
+        /// The hub advertises the port the edge dials, so that the edge does not learn the hub's
+        /// own port and go around the proxy.
+        func startHub() throws -> ServerProcess {
             try ServerProcess(.reference, configuration: """
                 server_name: hub
-                leafnodes { listen: "127.0.0.1:\(leafPort)" }
-                jetstream { store_dir: "\(store.path)", domain: hub }
+                \(keepalive)
+                leafnodes { listen: "127.0.0.1:\(leafPort)", advertise: "127.0.0.1:\(dialPort)" }
+                jetstream { store_dir: "\(hubStore.path)", domain: hub }
                 """)
         }
 
-        static func startEdge(_ kind: ServerKind, leafPort: Int, store: URL) throws -> ServerProcess {
+        func startEdge() throws -> ServerProcess {
             try ServerProcess(kind, configuration: """
                 server_name: edge
-                leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(leafPort)" } ] }
-                jetstream { store_dir: "\(store.path)", domain: edge }
+                \(keepalive)
+                leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(dialPort)" } ] }
+                jetstream { store_dir: "\(edgeStore.path)", domain: edge }
                 """)
         }
 
@@ -92,19 +107,78 @@ struct LeafnodeTests {
         result = try pair.run("source_publish", "300", "500")
         #expect(result.status == 0, "publishing while the hub is down:\n\(result.output)")
         let links = pair.edge.occurrences(of: "Leafnode connection created")
-        pair.hub = try Pair.startHub(leafPort: pair.leafPort, store: pair.hubStore)
+        pair.hub = try pair.startHub()
         try pair.waitForLink(before: links)
         result = try pair.run("source_check", "500")
         #expect(result.status == 0, "after the hub restart:\n\(result.output)\n\(pair.logs)")
 
         // The edge restarts from its store; the hub resumes where it was.
         pair.edge.stop()
-        pair.edge = try Pair.startEdge(kind, leafPort: pair.leafPort, store: pair.edgeStore)
+        pair.edge = try pair.startEdge()
         try pair.waitForLink()
         result = try pair.run("source_publish", "500", "700")
         #expect(result.status == 0, "publishing after the edge restart:\n\(result.output)")
         result = try pair.run("source_check", "700")
         #expect(result.status == 0, "after the edge restart:\n\(result.output)\n\(pair.logs)")
+    }
+
+    @Test("a link that drops, then goes silent, in the middle of sourcing: the hub stream still holds every message once, in order",
+          arguments: ServerKind.allCases)
+    func faultyLink(kind: ServerKind) throws {
+        let leafPort = try ServerProcess.freePort()
+        let proxyPort = try ServerProcess.freePort()
+        let controlPort = try ServerProcess.freePort()
+        let proxy = try PythonScenario.start(script: "Tests/IntegrationTests/Python/tcp_proxy.py", arguments: [
+            String(proxyPort), String(leafPort), String(controlPort), "120",
+        ])
+        defer { proxy.process.terminate() }
+        let pair = try Pair(edge: kind, leafPort: leafPort, throughProxyPort: proxyPort)
+        var result = try pair.run("source_setup", "300")
+        #expect(result.status == 0, "setup:\n\(result.output)\n\(pair.logs)")
+        result = try pair.run("source_check", "300")
+        #expect(result.status == 0, "first sync:\n\(result.output)\n\(pair.logs)")
+
+        let publisher = try PythonScenario.start(script: Self.script, arguments: ["source_publish", pair.hub.url, pair.edge.url, "300", "6300"])
+        Thread.sleep(forTimeInterval: 0.5)
+        let linksBeforeDrop = pair.edge.occurrences(of: "Leafnode connection created")
+        try Self.control(controlPort, "drop")
+        try pair.waitForLink(before: linksBeforeDrop)
+        try Self.control(controlPort, "stall")
+        Thread.sleep(forTimeInterval: 5)
+        try Self.control(controlPort, "pass")
+        let published = publisher.wait(timeout: 60)
+        #expect(published.status == 0, "publisher:\n\(published.output)")
+        result = try pair.run("source_check", "6300")
+        #expect(result.status == 0, "after the faults:\n\(result.output)\n\(pair.logs)")
+        // Both faults cost the link: the first connection, the one after the drop, and the one
+        // after the silence was found out.
+        let links = pair.edge.occurrences(of: "Leafnode connection created")
+        #expect(links >= 3, "\(links) links: the faults did not break the link\n\(pair.logs)")
+        print("faulty link, \(kind) leaf: \(links) links made")
+    }
+
+    /// Sends one command to the fault proxy and waits for its "ok".
+    static func control(_ port: Int, _ command: String) throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw ServerStartError(description: "socket() failed") }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var connected: Int32 = -1
+        for _ in 0..<100 {
+            connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if connected == 0 { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        guard connected == 0 else { throw ServerStartError(description: "the fault proxy does not answer on \(port)") }
+        let line = Array((command + "\n").utf8)
+        _ = line.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
+        var answer = [UInt8](repeating: 0, count: 16)
+        _ = answer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
     }
 
     @Test("two servers linked both ways detect the loop and report it", arguments: ServerKind.allCases)
