@@ -76,6 +76,8 @@ final class Consumer {
     var ackTimer: Scheduled<Void>?
     var ackTimerDeadline: NIODeadline?
     var heartbeatTask: RepeatedTask?
+    /// The acknowledgement and flow-control subscriptions (see `subscribeReplies`).
+    var replySubscriptions: [JetStreamSubscription] = []
     var pullTimer: Scheduled<Void>?
     var interestPoll: Scheduled<Void>?
     var lastPullActivity = NIODeadline.uptimeNanoseconds(0)
@@ -305,9 +307,23 @@ final class Consumer {
         rebuildPendingOrder()
     }
 
+    /// Subscribes this consumer's acknowledgement and flow-control subjects
+    /// (`$JS.ACK.<stream>.<consumer>.>`, `$JS.FC.<stream>.<consumer>.>`), as nats-server does per
+    /// consumer: interest in them is announced over leafnode links, and a wildcard over every
+    /// stream would draw the hub's own acknowledgements down the uplink.
+    func subscribeReplies() {
+        for (prefix, target) in [("$JS.ACK", JetStreamTarget.ack), ("$JS.FC", JetStreamTarget.flowControl)] {
+            if let subscription = try? engine.transport.subscribe(subject: "\(prefix).\(stream.name).\(name).>", queue: nil, target: target) {
+                replySubscriptions.append(subscription)
+            }
+        }
+    }
+
     /// Stops timers; pull requests still waiting are told the consumer is gone.
     func stop(deleted: Bool) {
         isDeleted = true
+        for subscription in replySubscriptions { engine.transport.unsubscribe(subscription) }
+        replySubscriptions.removeAll()
         ackTimer?.cancel()
         heartbeatTask?.cancel()
         pullTimer?.cancel()

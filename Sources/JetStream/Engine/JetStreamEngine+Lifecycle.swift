@@ -192,6 +192,7 @@ extension JetStreamEngine {
             return .failure(.consumerCreate("\(error)"))
         }
         stream.consumers[name] = consumer
+        consumer.subscribeReplies()
         consumer.startHeartbeats()
         scheduleDelivery(for: consumer)
         return .success(consumer)

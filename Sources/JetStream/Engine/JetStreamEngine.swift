@@ -89,8 +89,6 @@ public final class JetStreamEngine: @unchecked Sendable {
             for subject in self.apiSubjects {
                 self.apiSubscriptions.append(try self.transport.subscribe(subject: subject, queue: nil, target: .api))
             }
-            self.apiSubscriptions.append(try self.transport.subscribe(subject: "$JS.ACK.>", queue: nil, target: .ack))
-            self.apiSubscriptions.append(try self.transport.subscribe(subject: "$JS.FC.>", queue: nil, target: .flowControl))
             self.housekeeping = self.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
                 self.runHousekeeping()
             }
@@ -139,6 +137,7 @@ public final class JetStreamEngine: @unchecked Sendable {
                     consumer.restore(state)
                     try? consumer.recountPending()
                     stream.consumers[saved.name] = consumer
+                    consumer.subscribeReplies()
                     consumer.startHeartbeats()
                     consumer.armAckTimer()
                 }

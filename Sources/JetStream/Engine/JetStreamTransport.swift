@@ -35,9 +35,9 @@ public final class JetStreamSubscription: @unchecked Sendable {
 public enum JetStreamTarget: Sendable, Equatable {
     /// `$JS.API.>` (and the domain form): API requests.
     case api
-    /// `$JS.ACK.>`: acknowledgements.
+    /// `$JS.ACK.<stream>.<consumer>.>`: acknowledgements.
     case ack
-    /// `$JS.FC.>`: flow-control replies from push consumers' clients.
+    /// `$JS.FC.<stream>.<consumer>.>`: flow-control replies from push consumers' clients.
     case flowControl
     /// A stream's subjects: messages to store.
     case stream(String)
