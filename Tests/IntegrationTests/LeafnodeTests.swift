@@ -91,6 +91,10 @@ struct LeafnodeTests {
             let result = try pair.run(scenario)
             #expect(result.status == 0, "\(scenario) with a \(kind) leaf:\n\(result.output)\n\(pair.logs)")
         }
+        // A 2.14 hub asks for API level 4 when it sources; below that level the answer is 10185
+        // and the hub falls back. nats-server 2.9 predates API levels and ignores the header.
+        let result = try pair.run("api_level", kind == .outpost ? "10185" : "created")
+        #expect(result.status == 0, "api_level with a \(kind) leaf:\n\(result.output)\n\(pair.logs)")
     }
 
     @Test("the hub sources and mirrors an edge stream through $JS.edge.API, across a hub restart and an edge restart",

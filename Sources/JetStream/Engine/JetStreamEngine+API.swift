@@ -33,6 +33,12 @@ extension JetStreamEngine {
             respond(APIResponse.failure(type: type, error))
         }
 
+        if Self.requiresHigherApiLevel(message.headers) {
+            let isConsumerCreate = tokens.first == "CONSUMER" && (tokens.count > 1 && (tokens[1] == "CREATE" || tokens[1] == "DURABLE"))
+            let type = isConsumerCreate ? "io.nats.jetstream.api.v1.consumer_create_response" : "io.nats.jetstream.api.v1.\(tokens.first?.lowercased() ?? "api")_response"
+            return fail(type, .requiredApiLevel)
+        }
+
         switch tokens.first {
         case "INFO" where tokens.count == 1:
             let usage = self.usage()

@@ -288,6 +288,34 @@ async def source_check(hub_url, edge_url, count):
     await hub.close()
 
 
+async def api_level(hub_url, edge_url, expected):
+    """A consumer create carrying `Nats-Required-Api-Level: 4`, as a 2.14 hub sends it to source a
+    stream, over `$JS.edge.API`. `expected` is "10185" (a server that implements a lower level:
+    Outpost, nats-server 2.12+ below 4) or "created" (nats-server 2.9, which predates the header)."""
+    hub, edge = await connect(hub_url), await connect(edge_url)
+    await edge.jetstream().add_stream(name="LVL", subjects=["lvl.>"])
+    request = {"stream_name": "LVL", "config": {"deliver_policy": "all", "ack_policy": "none",
+               "deliver_subject": "$JS.S.levelprobe", "idle_heartbeat": 1000000000, "flow_control": True,
+               "sourcing": True}}
+    reply = await hub.request("$JS.edge.API.CONSUMER.CREATE.LVL", json.dumps(request).encode(),
+                              timeout=3, headers={"Nats-Required-Api-Level": "4"})
+    answer = json.loads(reply.data)
+    if expected == "10185":
+        error = answer.get("error") or {}
+        assert error.get("err_code") == 10185 and error.get("code") == 412, f"{answer}"
+        assert error.get("description") == "JetStream minimum api level required", f"{answer}"
+    else:
+        assert "error" not in answer and answer.get("name"), f"{answer}"
+    # Without the header, the same request creates the consumer.
+    del request["config"]["sourcing"]
+    reply = await hub.request("$JS.edge.API.CONSUMER.CREATE.LVL", json.dumps(request).encode(), timeout=3)
+    answer = json.loads(reply.data)
+    assert "error" not in answer and answer.get("name"), f"{answer}"
+    await edge.jetstream().delete_stream("LVL")
+    await hub.close()
+    await edge.close()
+
+
 async def accepted_interest(hub_url, leaf_url):
     """The hub here is the server under test; the leaf connecting to it is nats-server."""
     await interest(hub_url, leaf_url)
@@ -303,6 +331,7 @@ SCENARIOS = {
     "source_publish": source_publish,
     "source_check": source_check,
     "accepted_interest": accepted_interest,
+    "api_level": api_level,
 }
 
 
