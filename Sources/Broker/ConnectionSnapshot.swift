@@ -19,6 +19,10 @@ package struct ConnectionSnapshot: Sendable {
     package var language: String?
     package var version: String?
     package var account: String
+    /// For a leafnode link: whether we dialled it (we are the spoke).
+    package var isSolicitedLeaf = false
+    /// For a leafnode link: the peer's server name.
+    package var leafPeerName: String?
 }
 
 extension ClientConnection {
@@ -44,7 +48,9 @@ extension ClientConnection {
             name: options.name,
             language: options.language,
             version: options.version,
-            account: account.name
+            account: account.name,
+            isSolicitedLeaf: leaf?.isSolicited ?? false,
+            leafPeerName: leaf.map { _ in leafLogName }
         )
     }
 }
@@ -59,6 +65,18 @@ extension Broker {
             }
         }
         return snapshots
+    }
+
+    /// Snapshots of every established leafnode link (/leafz), each taken on its own event loop.
+    package func leafConnectionSnapshots() async -> [ConnectionSnapshot] {
+        var snapshots: [ConnectionSnapshot] = []
+        for connection in leafConnections {
+            let snapshot = try? await connection.eventLoop.submit { () -> ConnectionSnapshot? in
+                connection.leaf?.isEstablished == true ? connection.snapshot() : nil
+            }.get()
+            if let snapshot = snapshot ?? nil { snapshots.append(snapshot) }
+        }
+        return snapshots.sorted { $0.id < $1.id }
     }
 
     /// Message and byte totals over open and closed connections, for /varz.
@@ -76,7 +94,7 @@ extension Broker {
             outMessages: statistics.closedOutMessages.load(ordering: .relaxed),
             outBytes: statistics.closedOutBytes.load(ordering: .relaxed)
         )
-        for connection in connections {
+        for connection in connections + leafConnections {
             totals.inMessages += connection.inMessages.load(ordering: .relaxed)
             totals.inBytes += connection.inBytes.load(ordering: .relaxed)
             totals.outMessages += connection.outMessages.load(ordering: .relaxed)

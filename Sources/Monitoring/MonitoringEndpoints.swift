@@ -53,7 +53,7 @@ package final class MonitoringEndpoints: Sendable {
             maxPending: configuration.maxPending,
             cluster: EmptyObject(),
             gateway: EmptyObject(),
-            leaf: EmptyObject(),
+            leaf: leafVarz(),
             mqtt: EmptyObject(),
             websocket: EmptyObject(),
             jetstream: EmptyObject(),
@@ -70,7 +70,7 @@ package final class MonitoringEndpoints: Sendable {
             totalConnections: broker.statistics.totalConnections.load(ordering: .relaxed),
             routes: 0,
             remotes: 0,
-            leafnodes: 0,
+            leafnodes: broker.leafConnections.count,
             inMsgs: totals.inMessages,
             outMsgs: totals.outMessages,
             inBytes: totals.inBytes,
@@ -151,6 +151,43 @@ package final class MonitoringEndpoints: Sendable {
             limit: options.limit,
             connections: Array(connections)
         )
+    }
+
+    private func leafVarz() -> LeafVarz {
+        var leaf = LeafVarz()
+        guard let leafNodes = broker.configuration.leafNodes else { return leaf }
+        if let port = leafNodes.acceptPort {
+            leaf.host = leafNodes.acceptHost
+            leaf.port = port
+            leaf.authTimeout = Double(TimeNanoseconds.of(leafNodes.authTimeout)) / 1e9
+            leaf.tlsTimeout = 2
+        }
+        if !leafNodes.remotes.isEmpty {
+            leaf.remotes = leafNodes.remotes.map { remote in
+                LeafVarz.Remote(localAccount: "$G", urls: remote.urls.map(\.description))
+            }
+        }
+        return leaf
+    }
+
+    /// `/leafz`: the established leafnode links, with their subjects on request.
+    package func leafz(subscriptions: Bool) async -> Leafz {
+        let snapshots = await broker.leafConnectionSnapshots()
+        let leafs = snapshots.map { snapshot in
+            Leafz.Leaf(
+                account: snapshot.account,
+                ip: snapshot.host,
+                port: snapshot.port,
+                rtt: GoFormat.duration(nanoseconds: snapshot.roundTripNanoseconds),
+                inMsgs: snapshot.inMessages,
+                outMsgs: snapshot.outMessages,
+                inBytes: snapshot.inBytes,
+                outBytes: snapshot.outBytes,
+                subscriptions: snapshot.subscriptionCount,
+                subscriptionsList: subscriptions && !snapshot.subscriptions.isEmpty ? snapshot.subscriptions.sorted() : nil
+            )
+        }
+        return Leafz(serverID: broker.configuration.serverID, now: GoFormat.timestamp(WallClock.now), leafnodes: leafs.count, leafs: leafs)
     }
 
     /// `/healthz`: `{"status":"ok"}` while the server runs.

@@ -43,10 +43,13 @@ package final class MonitoringHTTPHandler: ChannelInboundHandler {
                 return (.ok, try Self.encode(endpoints.varz()))
             case "/connz":
                 return (.ok, try Self.encode(await endpoints.connz(.init(query: query))))
+            case "/leafz":
+                let subs = query["subs"] ?? ""
+                return (.ok, try Self.encode(await endpoints.leafz(subscriptions: subs == "1" || subs == "true" || subs == "detail")))
             case "/healthz":
                 return (.ok, try Self.encode(endpoints.healthz()))
             case "/":
-                let links = ["varz", "connz", "healthz"].map { "<a href=\"./\($0)\">\($0)</a>" }.joined(separator: "<br/>\n")
+                let links = ["varz", "connz", "leafz", "healthz"].map { "<a href=\"./\($0)\">\($0)</a>" }.joined(separator: "<br/>\n")
                 return (.ok, Data("<html><body>\n\(links)\n</body></html>\n".utf8))
             default:
                 return (.notFound, Data("404 page not found\n".utf8))

@@ -24,7 +24,7 @@ package struct Varz: Encodable, Sendable {
     package var maxPending: Int
     package var cluster: EmptyObject
     package var gateway: EmptyObject
-    package var leaf: EmptyObject
+    package var leaf: LeafVarz
     package var mqtt: EmptyObject
     package var websocket: EmptyObject
     package var jetstream: EmptyObject
@@ -92,6 +92,67 @@ package struct EmptyObject: Encodable, Sendable {
 }
 
 /// `/connz`, field names as nats-server's `Connz`.
+/// `/varz` `leaf`: the leafnode port (host, port, timeouts) and the remotes, as nats-server
+/// fills it (`LeafNodeOptsVarz`); empty when leafnodes are not configured.
+package struct LeafVarz: Encodable, Sendable {
+    package struct Remote: Encodable, Sendable {
+        package var localAccount: String
+        package var urls: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case localAccount = "local_account"
+            case urls
+        }
+    }
+
+    package var host: String?
+    package var port: Int?
+    package var authTimeout: Double?
+    package var tlsTimeout: Double?
+    package var remotes: [Remote]?
+
+    enum CodingKeys: String, CodingKey {
+        case host, port, remotes
+        case authTimeout = "auth_timeout"
+        case tlsTimeout = "tls_timeout"
+    }
+}
+
+/// `/leafz` (nats-server 2.9 `Leafz`, `LeafInfo`).
+package struct Leafz: Encodable, Sendable {
+    package struct Leaf: Encodable, Sendable {
+        package var account: String
+        package var ip: String
+        package var port: Int
+        package var rtt: String
+        package var inMsgs: Int
+        package var outMsgs: Int
+        package var inBytes: Int
+        package var outBytes: Int
+        package var subscriptions: Int
+        package var subscriptionsList: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case account, ip, port, rtt, subscriptions
+            case inMsgs = "in_msgs"
+            case outMsgs = "out_msgs"
+            case inBytes = "in_bytes"
+            case outBytes = "out_bytes"
+            case subscriptionsList = "subscriptions_list"
+        }
+    }
+
+    package var serverID: String
+    package var now: String
+    package var leafnodes: Int
+    package var leafs: [Leaf]
+
+    enum CodingKeys: String, CodingKey {
+        case serverID = "server_id"
+        case now, leafnodes, leafs
+    }
+}
+
 package struct Connz: Encodable, Sendable {
     package var serverID: String
     package var now: String

@@ -61,7 +61,7 @@ struct LeafnodeTests {
                 \(keepalive)
                 leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(dialPort)" } ] }
                 jetstream { store_dir: "\(edgeStore.path)", domain: edge }
-                """)
+                """, monitor: true)
         }
 
         /// Waits until the edge logs one more link than `before`.
@@ -95,6 +95,20 @@ struct LeafnodeTests {
         // and the hub falls back. nats-server 2.9 predates API levels and ignores the header.
         let result = try pair.run("api_level", kind == .outpost ? "10185" : "created")
         #expect(result.status == 0, "api_level with a \(kind) leaf:\n\(result.output)\n\(pair.logs)")
+
+        // Monitoring: /leafz with nats-server 2.9's keys and the link's traffic; /varz's leaf block.
+        let leafz = try MonitoringClient.get(port: pair.edge.monitorPort!, path: "/leafz?subs=1")
+        #expect(leafz["leafnodes"] as? Int == 1, "\(kind): \(leafz)")
+        let link = try #require((leafz["leafs"] as? [[String: Any]])?.first, "\(kind): \(leafz)")
+        #expect(Set(link.keys) == ["account", "ip", "port", "rtt", "in_msgs", "out_msgs", "in_bytes", "out_bytes", "subscriptions", "subscriptions_list"],
+                "\(kind): \(link.keys.sorted())")
+        #expect(link["account"] as? String == "$G" && link["port"] as? Int == pair.leafPort)
+        #expect((link["in_msgs"] as? Int ?? 0) >= 100 && (link["out_msgs"] as? Int ?? 0) >= 100, "\(kind): \(link)")
+        #expect((link["subscriptions_list"] as? [String])?.contains { $0.hasPrefix("$LDS.") } == true)
+        let varz = try MonitoringClient.get(port: pair.edge.monitorPort!, path: "/varz")
+        #expect(varz["leafnodes"] as? Int == 1)
+        let remotes = (varz["leaf"] as? [String: Any])?["remotes"] as? [[String: Any]]
+        #expect(remotes?.first?["urls"] as? [String] == ["127.0.0.1:\(pair.leafPort)"], "\(kind): \(varz["leaf"] ?? "")")
     }
 
     @Test("the hub sources and mirrors an edge stream through $JS.edge.API, across a hub restart and an edge restart",
