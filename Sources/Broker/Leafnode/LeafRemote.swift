@@ -70,8 +70,9 @@ package final class LeafRemote: Sendable {
     }
 
     /// The pause before the next attempt: the override if the peer asked for one, otherwise
-    /// `interval` plus up to one more `interval` of jitter (nats-server 2.10+), so that boards
-    /// restarted together do not reconnect in step.
+    /// `interval` plus up to half an `interval` of jitter, so that boards restarted together do
+    /// not reconnect in step (nats-server 2.9 waits exactly `interval`; 2.10+ adds up to a whole
+    /// `interval`, which makes a returning hub wait longer for its leafs).
     package func takeDelay(interval: Duration) -> Duration {
         state.withLock { state in
             if let override = state.delayOverride {
@@ -79,7 +80,7 @@ package final class LeafRemote: Sendable {
                 return override
             }
             let nanoseconds = max(Int64(1), interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000)
-            return interval + .nanoseconds(Int64.random(in: 0..<nanoseconds))
+            return interval + .nanoseconds(Int64.random(in: 0..<max(1, nanoseconds / 2)))
         }
     }
 
