@@ -25,6 +25,13 @@ package final class Broker: Sendable {
     }
 
     private let registry = Mutex(Registry())
+    private let leafRemoteList = Mutex<[LeafRemote]>([])
+
+    /// The configured leafnode remotes (set once by the server at start), for monitoring.
+    package var leafRemotes: [LeafRemote] {
+        get { leafRemoteList.withLock { $0 } }
+        set { leafRemoteList.withLock { $0 = newValue } }
+    }
     private let nextConnectionID = Atomic<UInt64>(1)
     /// Leafnode links registered, readable without the lock (interest changes skip the
     /// leafnode fan-out when there is none).

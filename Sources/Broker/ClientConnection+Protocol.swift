@@ -279,6 +279,7 @@ extension ClientConnection {
             }
             if isTracing { trace("->> [PING]") }
             outbound.writePing()
+            leaf?.pongWaiters.append(nil)
             pingsOutstanding += 1
             pingSentAt = now
             markForFlush()

@@ -66,8 +66,9 @@ package final class ClientConnection: @unchecked Sendable {
 
     var context: ChannelHandlerContext?
     var state = State.awaitingConnect
-    /// The leafnode side of a leafnode link; nil for clients.
-    var leaf: LeafLink?
+    /// The leafnode side of a leafnode link; nil for clients. Its `role` may be read from any
+    /// thread; everything else in it belongs to the loop.
+    let leaf: LeafLink?
     package internal(set) var options = ConnectOptions()
     var account: Account
     /// Both sides support headers (our config and the client's CONNECT).

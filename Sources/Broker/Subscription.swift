@@ -22,6 +22,10 @@ package final class Subscription: @unchecked Sendable {
     package let isClosed = Atomic<Bool>(false)
     /// Interest announced by a leafnode peer (`LS+`): messages go to the link as `LMSG`.
     package let isLeafInterest: Bool
+    /// Whether leafnode links announce this subscription to their peers. The store-and-forward
+    /// buffer's subscriptions are not: they take local messages to the hub, they do not ask the
+    /// hub for its messages.
+    package let isAnnounced: Bool
 
     package init(connection: ClientConnection, subject: String, queue: String?, sid: [UInt8]) {
         self.connection = connection
@@ -30,15 +34,17 @@ package final class Subscription: @unchecked Sendable {
         self.queue = queue
         self.sid = sid
         self.isLeafInterest = connection.isLeaf
+        self.isAnnounced = true
     }
 
-    package init(internalSubject subject: String, queue: String? = nil, handler: @escaping @Sendable (InternalMessage) -> Void) {
+    package init(internalSubject subject: String, queue: String? = nil, isAnnounced: Bool = true, handler: @escaping @Sendable (InternalMessage) -> Void) {
         self.connection = nil
         self.internalHandler = handler
         self.subject = subject
         self.queue = queue
         self.sid = []
         self.isLeafInterest = false
+        self.isAnnounced = isAnnounced
     }
 
     package var sidString: String { String(decoding: sid, as: UTF8.self) }

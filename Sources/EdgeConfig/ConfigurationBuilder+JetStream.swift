@@ -93,7 +93,7 @@ extension ConfigurationBuilder {
 
     /// An integer size, or a string with one power-of-two suffix `K`, `M`, `G` or `T`
     /// (nats-server `getStorageSize`; `"1G"` is 1 GiB; an empty string is 0).
-    private mutating func storageSize(_ value: ConfigValue, label: String, key: String, at: ConfigPosition) -> Int64? {
+    mutating func storageSize(_ value: ConfigValue, label: String, key: String, at: ConfigPosition) -> Int64? {
         switch value.kind {
         case .integer(let size):
             return size

@@ -145,6 +145,8 @@ extension ConfigurationBuilder {
                     remote.denyImports = subjectList(entry.value, key: fieldPath, at: position)
                 case "deny_exports", "deny_export":
                     remote.denyExports = subjectList(entry.value, key: fieldPath, at: position)
+                case "store_and_forward", "store_forward":
+                    remote.storeAndForward = storeAndForward(entry.value, key: fieldPath, at: position)
                 case "credentials", "creds", "nkey", "tls", "hub", "ws_compression", "ws_no_masking", "compression",
                     "first_info_timeout", "jetstream_cluster_migrate", "local_isolation", "request_isolation", "name",
                     "disabled", "proxy":
@@ -162,6 +164,46 @@ extension ConfigurationBuilder {
             remotes.append(remote)
         }
         return remotes
+    }
+
+    private mutating func storeAndForward(_ value: ConfigValue, key: String, at: ConfigPosition) -> StoreAndForwardSettings? {
+        guard let block = map(value, key: key, at: at) else { return nil }
+        var settings = StoreAndForwardSettings()
+        for entry in block.entries {
+            let path = "\(key).\(entry.key)"
+            let position = entry.keyPosition
+            switch entry.key.lowercased() {
+            case "subjects", "subject":
+                settings.subjects = subjectList(entry.value, key: path, at: position)
+            case "max_bytes":
+                settings.maxBytes = storageSize(entry.value, label: "max_bytes", key: path, at: position) ?? 0
+            case "max_msgs", "max_messages":
+                settings.maxMessages = integer(entry.value, key: path, at: position) ?? 0
+            case "max_age":
+                settings.maxAge = duration(entry.value, key: path, at: position) ?? .zero
+            case "rate_limit":
+                settings.rateLimit = storageSize(entry.value, label: "rate_limit", key: path, at: position) ?? 0
+            case "discard":
+                switch string(entry.value, key: path, at: position)?.lowercased() {
+                case "old": settings.discardNew = false
+                case "new": settings.discardNew = true
+                case nil: break
+                case let other?: fail(.invalidValue, "discard must be \"old\" or \"new\", got \"\(other)\"", at: position, key: path)
+                }
+            default:
+                guard !entry.isReferencedAsVariable else { continue }
+                fail(.unknownField, "unknown field \"\(entry.key)\"", at: position, key: key)
+            }
+        }
+        if settings.subjects.isEmpty {
+            fail(.invalidValue, "store_and_forward needs at least one subject", at: at, key: key)
+            return nil
+        }
+        if settings.maxBytes < 0 || settings.maxMessages < 0 || settings.rateLimit < 0 {
+            fail(.invalidValue, "store_and_forward limits cannot be negative", at: at, key: key)
+            return nil
+        }
+        return settings
     }
 
     private mutating func remoteURL(_ text: String, key: String, at: ConfigPosition, into remote: inout LeafRemoteSettings) {

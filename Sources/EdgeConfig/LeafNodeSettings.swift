@@ -29,6 +29,23 @@ package struct LeafRemoteSettings: Hashable, Sendable {
     /// `account`: the local account bound to the link (only `$G` exists in Outpost so far).
     package var account: String?
     package var position: ConfigPosition?
+    /// `store_and_forward { ... }`: core messages on these subjects wait in SQLite for the hub.
+    package var storeAndForward: StoreAndForwardSettings?
+}
+
+/// A remote's `store_and_forward` block (Outpost's own; nats-server has no such option).
+package struct StoreAndForwardSettings: Hashable, Sendable {
+    package var subjects: [String] = []
+    /// 0: no limit.
+    package var maxBytes: Int64 = 0
+    package var maxMessages: Int64 = 0
+    package var maxAge: Duration = .zero
+    /// `discard: new` refuses new messages when full; the default (`old`) drops the oldest.
+    package var discardNew = false
+    /// Bytes per second for sending the buffer to the hub; 0: as fast as the link takes it.
+    package var rateLimit: Int64 = 0
+
+    package init() {}
 }
 
 /// `nats-leaf://user:password@host:port` (also `nats://`; the port defaults to 7422).

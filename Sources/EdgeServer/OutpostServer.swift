@@ -102,6 +102,31 @@ package final class OutpostServer: Service {
             )
         }
 
+        // Store-and-forward journals: one SQLite file and one buffer per remote that has one,
+        // on a thread of their own (journal writes stay off the client event loops).
+        var forwardBuffers: [ForwardBuffer] = []
+        var leafRemotes: [LeafRemote] = []
+        let forwardGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        for (index, remote) in (configuration.leafNodes?.remotes ?? []).enumerated() {
+            var buffer: ForwardBuffer?
+            if let forward = remote.storeAndForward {
+                let journal: SQLiteForwardJournalStorage
+                do {
+                    journal = try SQLiteForwardJournalStorage(path: forward.journalPath)
+                } catch {
+                    logger.error("Store-and-forward journal \(forward.journalPath) of leafnode remote \(index) cannot be opened: \(error)")
+                    throw error
+                }
+                let made = ForwardBuffer(configuration: forward, remoteIndex: index, journal: journal, loop: forwardGroup.next(), broker: broker, logger: logger)
+                try await made.start().get()
+                logger.info("Store-and-forward for leafnode remote \(index): \(forward.subjects.joined(separator: ", ")) journaled in \(forward.journalPath)")
+                forwardBuffers.append(made)
+                buffer = made
+            }
+            leafRemotes.append(LeafRemote(configuration: remote, index: index, forwardBuffer: buffer))
+        }
+        leafRemotesBox.withLock { $0 = leafRemotes }
+        broker.leafRemotes = leafRemotes
         try await startAccepting(clientChannel, broker: broker)
         if let leafChannel, let leafNodes = configuration.leafNodes {
             try await startAccepting(leafChannel, broker: broker)
@@ -109,8 +134,6 @@ package final class OutpostServer: Service {
         }
         logger.info("Listening for client connections on \(configuration.host):\(clientPort)")
         logger.info("Server is ready")
-        let leafRemotes = (configuration.leafNodes?.remotes ?? []).enumerated().map { LeafRemote(configuration: $0.element, index: $0.offset) }
-        leafRemotesBox.withLock { $0 = leafRemotes }
         let interval = configuration.leafNodes?.reconnectInterval ?? .seconds(1)
         let dialers = leafRemotes.map { remote in
             Task { [group, logger] in
@@ -129,6 +152,8 @@ package final class OutpostServer: Service {
             logger.info("Initiating Shutdown...")
         }
         await broker.shutDown()
+        for buffer in forwardBuffers { try? await buffer.stop().get() }
+        try? await forwardGroup.shutdownGracefully()
         await jetStream?.stop(logger: logger)
         try? await httpChannel?.close()
         logger.info("Server Exiting..")

@@ -69,12 +69,25 @@ package enum ServerSettingsMapping {
         leafNodes.users = settings.users.map { UserCredentials(user: $0.username, password: $0.password) }
         if let timeout = settings.authTimeout { leafNodes.authTimeout = timeout }
         if let interval = settings.reconnectInterval { leafNodes.reconnectInterval = interval }
-        leafNodes.remotes = settings.remotes.map { remote in
+        // The journals live beside JetStream's store (`./data` when none is configured).
+        let storeDirectory = configuration.jetStream.storeDirectory.flatMap { $0.isEmpty ? nil : $0 } ?? "./data"
+        leafNodes.remotes = settings.remotes.enumerated().map { index, remote in
             var configured = LeafRemoteConfiguration(
                 urls: remote.urls.map { LeafURL(host: $0.host, port: $0.port, user: $0.user, password: $0.password) }
             )
             configured.denyImports = remote.denyImports
             configured.denyExports = remote.denyExports
+            if let buffer = remote.storeAndForward {
+                var forward = StoreAndForwardConfiguration(
+                    subjects: buffer.subjects, journalPath: "\(storeDirectory)/forward/remote-\(index).db"
+                )
+                forward.maxBytes = Int(buffer.maxBytes)
+                forward.maxMessages = Int(buffer.maxMessages)
+                forward.maxAge = buffer.maxAge
+                forward.discardNew = buffer.discardNew
+                forward.rateLimit = Int(buffer.rateLimit)
+                configured.storeAndForward = forward
+            }
             return configured
         }
         return leafNodes

@@ -163,8 +163,26 @@ package final class MonitoringEndpoints: Sendable {
             leaf.tlsTimeout = 2
         }
         if !leafNodes.remotes.isEmpty {
-            leaf.remotes = leafNodes.remotes.map { remote in
-                LeafVarz.Remote(localAccount: "$G", urls: remote.urls.map(\.description))
+            let live = broker.leafRemotes
+            let now = WallClock.now.nanosecondsSince1970
+            leaf.remotes = leafNodes.remotes.enumerated().map { index, remote in
+                var entry = LeafVarz.Remote(localAccount: "$G", urls: remote.urls.map(\.description))
+                guard index < live.count else { return entry }
+                let status = live[index].status
+                entry.state = status.state.rawValue
+                entry.lastError = status.lastError
+                if let buffer = live[index].forwardBuffer {
+                    let oldest = buffer.oldestTimestamp.load(ordering: .relaxed)
+                    entry.storeAndForward = LeafVarz.ForwardBufferVarz(
+                        subjects: buffer.configuration.subjects,
+                        bufferedMessages: buffer.bufferedMessages.load(ordering: .relaxed),
+                        bufferedBytes: buffer.bufferedBytes.load(ordering: .relaxed),
+                        oldestAgeSeconds: oldest > 0 ? Double(now - oldest) / 1e9 : 0,
+                        forwardedMessages: buffer.forwardedMessages.load(ordering: .relaxed),
+                        discardedMessages: buffer.discardedMessages.load(ordering: .relaxed)
+                    )
+                }
+                return entry
             }
         }
         return leaf

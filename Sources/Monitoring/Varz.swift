@@ -98,10 +98,36 @@ package struct LeafVarz: Encodable, Sendable {
     package struct Remote: Encodable, Sendable {
         package var localAccount: String
         package var urls: [String]
+        /// Outpost's own: the link's state and its store-and-forward buffer.
+        package var state: String?
+        package var lastError: String?
+        package var storeAndForward: ForwardBufferVarz?
 
         enum CodingKeys: String, CodingKey {
             case localAccount = "local_account"
-            case urls
+            case urls, state
+            case lastError = "last_error"
+            case storeAndForward = "store_and_forward"
+        }
+    }
+
+    /// A remote's store-and-forward buffer.
+    package struct ForwardBufferVarz: Encodable, Sendable {
+        package var subjects: [String]
+        package var bufferedMessages: Int
+        package var bufferedBytes: Int
+        /// Age of the oldest buffered message, in seconds (0 when empty).
+        package var oldestAgeSeconds: Double
+        package var forwardedMessages: Int
+        package var discardedMessages: Int
+
+        enum CodingKeys: String, CodingKey {
+            case subjects
+            case bufferedMessages = "buffered_msgs"
+            case bufferedBytes = "buffered_bytes"
+            case oldestAgeSeconds = "oldest_age_seconds"
+            case forwardedMessages = "forwarded_msgs"
+            case discardedMessages = "discarded_msgs"
         }
     }
 

@@ -75,6 +75,7 @@ extension ClientConnection {
             processPing()
         case .pong:
             processPong()
+            if !leaf.pongWaiters.isEmpty { leaf.pongWaiters.removeFirst()?(true) }
         case .error(let text):
             processLeafError(String(buffer: text), leaf: leaf)
         case .ok:
@@ -218,6 +219,7 @@ extension ClientConnection {
                 status.lastError = nil
             }
         }
+        defer { leaf.remote?.forwardBuffer?.linkUp(self) }
         // Changes made from now on reach us through `leafInterestChanged`; those already queued
         // and the snapshot may name the same subscription, which the table counts once.
         var snapshot: [Subscription] = []
@@ -234,7 +236,7 @@ extension ClientConnection {
     /// hub told us when we talk to another hub (a spoke passes on only local interest and that of
     /// the leafnodes below it), nothing the link's rules deny.
     private func shouldAnnounce(_ subscription: Subscription, leaf: LeafLink) -> Bool {
-        if subscription.isClosed.load(ordering: .relaxed) { return false }
+        if subscription.isClosed.load(ordering: .relaxed) || !subscription.isAnnounced { return false }
         if let owner = subscription.connection {
             if owner === self { return false }
             if leaf.isSolicited && owner.leaf?.isSolicited == true { return false }
@@ -401,6 +403,10 @@ extension ClientConnection {
         guard let leaf else { return }
         leaf.handshakeTimer?.cancel()
         leaf.handshakeTimer = nil
+        let waiters = leaf.pongWaiters
+        leaf.pongWaiters.removeAll()
+        for waiter in waiters { waiter?(false) }
+        leaf.remote?.forwardBuffer?.linkDown(self)
         logger.info("\(logPrefix) - Leafnode connection closed: \(reason.rawValue)")
         if let remote = leaf.remote {
             remote.update { status in

@@ -43,6 +43,10 @@ package final class LeafLink {
     var subscribeDeny: [String] = []
     /// Subjects we drop when the peer sends them (deny_imports).
     var importDeny: [[UInt8]] = []
+    /// One entry per PING we sent, in order: what to call when its PONG comes (`true`) or the
+    /// link closes first (`false`). Keepalive pings have none. PONGs answer PINGs in order, so a
+    /// PONG confirms that the peer has processed everything we sent before that PING.
+    var pongWaiters: [((Bool) -> Void)?] = []
 
     init(role: Role) {
         self.role = role
@@ -82,6 +86,8 @@ package final class LeafLink {
         }
         if case .solicited(let remote, _) = role {
             publish += remote.configuration.denyExports
+            // These go to the hub through the store-and-forward buffer only, with a message id.
+            publish += remote.configuration.storeAndForward?.subjects ?? []
             subscribe += remote.configuration.denyImports
             importDeny = remote.configuration.denyImports.map { Array($0.utf8) }
         }

@@ -23,6 +23,8 @@ package struct LeafRemoteConfiguration: Sendable, Equatable {
     package var denyImports: [String] = []
     /// Subjects we never send to the hub (`deny_exports`).
     package var denyExports: [String] = []
+    /// Core messages on these subjects are journaled and sent through the buffer.
+    package var storeAndForward: StoreAndForwardConfiguration?
 
     package init(urls: [LeafURL]) {
         self.urls = urls
@@ -46,5 +48,24 @@ package struct LeafURL: Sendable, Hashable, CustomStringConvertible {
     /// `host:port`, without credentials (for logs).
     package var description: String {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}
+
+/// A remote's store-and-forward buffer: which subjects, its bounds, its replay rate.
+package struct StoreAndForwardConfiguration: Sendable, Equatable {
+    package var subjects: [String]
+    /// 0: no limit.
+    package var maxBytes = 0
+    package var maxMessages = 0
+    package var maxAge: Duration = .zero
+    package var discardNew = false
+    /// Bytes per second for sending to the hub; 0: no limit.
+    package var rateLimit = 0
+    /// The journal file (SQLite).
+    package var journalPath: String
+
+    package init(subjects: [String], journalPath: String) {
+        self.subjects = subjects
+        self.journalPath = journalPath
     }
 }

@@ -7,6 +7,8 @@ package final class LeafRemote: Sendable {
     package let configuration: LeafRemoteConfiguration
     /// Position of the remote in `leafnodes.remotes`, for logs.
     package let index: Int
+    /// The store-and-forward buffer of this remote, if it has one.
+    package let forwardBuffer: ForwardBuffer?
 
     package enum LinkState: String, Sendable {
         case connecting, handshaking, connected, waiting
@@ -31,9 +33,10 @@ package final class LeafRemote: Sendable {
 
     private let state = Mutex(State())
 
-    package init(configuration: LeafRemoteConfiguration, index: Int) {
+    package init(configuration: LeafRemoteConfiguration, index: Int, forwardBuffer: ForwardBuffer? = nil) {
         self.configuration = configuration
         self.index = index
+        self.forwardBuffer = forwardBuffer
     }
 
     /// The URL for the next attempt, rotating over configured and learned URLs.
