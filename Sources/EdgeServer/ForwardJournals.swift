@@ -27,7 +27,7 @@ final class SQLiteForwardJournalStorage: ForwardJournalStorage {
         }
     }
 
-    func delete(ids: [Int64]) throws { try journal.delete(ids: ids) }
+    func delete(_ removed: [(id: Int64, size: Int)]) throws { try journal.delete(removed) }
 
     func trim(maxMessages: Int, maxBytes: Int, oldestAllowed: Int64) throws -> Int {
         try journal.trim(maxMessages: maxMessages, maxBytes: maxBytes, oldestAllowed: oldestAllowed)

@@ -40,9 +40,24 @@ extension ByteBuffer {
         headerLength: Int?,
         payload: UnsafeRawBufferPointer
     ) {
+        writeLeafMessage(subject: subject, reply: reply, replySuffix: replySuffix, queues: queues, headerLength: headerLength, leading: nil, payload: payload)
+    }
+
+    /// The same, with the message's first bytes in `leading` and the rest in `payload` (a
+    /// header block built for the link in front of a stored body, without joining them first).
+    public mutating func writeLeafMessage(
+        subject: UnsafeRawBufferPointer,
+        reply: UnsafeRawBufferPointer?,
+        replySuffix: UnsafeRawBufferPointer? = nil,
+        queues: [String],
+        headerLength: Int?,
+        leading: UnsafeRawBufferPointer?,
+        payload: UnsafeRawBufferPointer
+    ) {
+        let total = (leading?.count ?? 0) + payload.count
         var queueBytes = 0
         for queue in queues { queueBytes += queue.utf8.count + 1 }
-        reserveCapacity(minimumWritableBytes: subject.count + (reply?.count ?? 0) + (replySuffix?.count ?? 0) + queueBytes + payload.count + 48)
+        reserveCapacity(minimumWritableBytes: subject.count + (reply?.count ?? 0) + (replySuffix?.count ?? 0) + queueBytes + total + 48)
         if headerLength != nil { writeStaticString("HMSG ") } else { writeStaticString("LMSG ") }
         writeBytes(subject)
         writeStaticString(" ")
@@ -60,8 +75,9 @@ extension ByteBuffer {
             writeString(String(headerLength))
             writeStaticString(" ")
         }
-        writeString(String(payload.count))
+        writeString(String(total))
         writeStaticString("\r\n")
+        if let leading { writeBytes(leading) }
         writeBytes(payload)
         writeStaticString("\r\n")
     }

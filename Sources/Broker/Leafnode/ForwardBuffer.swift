@@ -11,7 +11,8 @@ package protocol ForwardJournalStorage: AnyObject {
     var bytes: Int { get }
     func append(_ messages: [ForwardEntry]) throws -> [Int64]
     func read(after id: Int64, limit: Int, maxBytes: Int) throws -> [ForwardEntry]
-    func delete(ids: [Int64]) throws
+    /// Removes confirmed entries (ascending ids), with their sizes.
+    func delete(_ removed: [(id: Int64, size: Int)]) throws
     func trim(maxMessages: Int, maxBytes: Int, oldestAllowed: Int64) throws -> Int
     func oldestTimestamp() throws -> Int64?
 }
@@ -34,7 +35,7 @@ package struct ForwardEntry: Sendable {
         self.timestamp = timestamp
     }
 
-    var size: Int { subject.utf8.count + (headers?.count ?? 0) + payload.count }
+    package var size: Int { subject.utf8.count + (headers?.count ?? 0) + payload.count }
 }
 
 /// A remote's store-and-forward buffer: core messages published here on its subjects are
@@ -64,10 +65,17 @@ package final class ForwardBuffer: @unchecked Sendable {
     private var linkGeneration = 0
     /// The last journal id handed to the current link.
     private var cursor: Int64 = 0
-    private var isSending = false
+    /// Waiting for the PONG that ends the link's start (the hub's interest has arrived).
+    private var isSyncing = false
+    /// Batches sent and not yet confirmed.
+    private var batchesInFlight = 0
     private var nextSendAllowed = NIODeadline.uptimeNanoseconds(0)
     private var pumpScheduled = false
     private var subscriptions: [Subscription] = []
+    /// The newest journaled entries not yet handed to the link, in id order: while the link
+    /// keeps up, batches come from here instead of being read back from the journal.
+    private var tail: [ForwardEntry] = []
+    static let tailLimit = 16_384
     private var housekeeping: RepeatedTask?
     private var discardsSinceLog = 0
     private var lastDiscardLog = NIODeadline.uptimeNanoseconds(0)
@@ -82,6 +90,11 @@ package final class ForwardBuffer: @unchecked Sendable {
     /// Largest batch between two confirmations.
     static let batchMessages = 1000
     static let batchBytes = 256 * 1024
+    /// Batches sent before the first is confirmed: one round trip per batch would cap the rate
+    /// at batch size / round trip. With a rate limit, one at a time keeps the pacing exact.
+    static let window = 8
+    /// How long arriving messages gather before they are journaled (one transaction).
+    static let intakeDelay: TimeAmount = .microseconds(500)
     /// How often messages that had no interest on the hub are looked at again.
     static let retryWithoutInterest: TimeAmount = .seconds(5)
 
@@ -138,7 +151,9 @@ package final class ForwardBuffer: @unchecked Sendable {
             intake.isScheduled = true
             return true
         }
-        if schedule { loop.execute { self.drainIntake() } }
+        // Gathered for a moment rather than drained at once: waking the buffer's thread for
+        // every message costs a context switch each (measured: a third of the rate on one core).
+        if schedule { loop.scheduleTask(in: Self.intakeDelay) { self.drainIntake() } }
     }
 
     /// Journals what arrived (one transaction), applying the limits, then sends.
@@ -166,7 +181,13 @@ package final class ForwardBuffer: @unchecked Sendable {
             }
         }
         do {
-            _ = try journal.append(messages)
+            let ids = try journal.append(messages)
+            if link != nil && tail.count + messages.count <= Self.tailLimit {
+                for index in messages.indices { messages[index].id = ids[index] }
+                tail.append(contentsOf: messages)
+            } else {
+                tail.removeAll()
+            }
         } catch {
             recordDiscards(messages.count, reason: "journal error: \(error)")
         }
@@ -183,6 +204,7 @@ package final class ForwardBuffer: @unchecked Sendable {
                 maxBytes: configuration.discardNew ? 0 : configuration.maxBytes,
                 oldestAllowed: oldestAllowed
             )
+            if removed > 0 { tail.removeAll() }
             if removed > 0 { recordDiscards(removed, reason: configuration.discardNew ? "older than max_age" : "full, discard old") }
         } catch {
             logger.error("Store-and-forward buffer of leafnode remote \(remoteIndex): \(error)")
@@ -216,14 +238,16 @@ package final class ForwardBuffer: @unchecked Sendable {
             self.link = connection
             self.linkGeneration += 1
             self.cursor = 0
-            self.isSending = true
+            self.tail.removeAll()
+            self.isSyncing = true
+            self.batchesInFlight = 0
             let generation = self.linkGeneration
             let identity = self.journal.identity
             connection.onLoop {
                 connection.forward([], identity: identity) { _, confirmed in
                     self.loop.execute {
                         guard generation == self.linkGeneration else { return }
-                        self.isSending = false
+                        self.isSyncing = false
                         if confirmed {
                             if self.journal.count > 0 {
                                 self.logger.info("Store-and-forward buffer of leafnode remote \(self.remoteIndex): sending \(self.journal.count) buffered messages to the hub")
@@ -241,63 +265,94 @@ package final class ForwardBuffer: @unchecked Sendable {
             guard self.link === connection else { return }
             self.link = nil
             self.linkGeneration += 1
-            self.isSending = false
+            self.isSyncing = false
+            self.batchesInFlight = 0
             self.cursor = 0
+            self.tail.removeAll()
         }
     }
 
-    /// Sends the next batch if the link is up, nothing is awaiting confirmation and the rate
-    /// limit allows it.
+    /// Sends batches while the link is up, the window has room and the rate limit allows.
     private func pump() {
-        guard let link, !isSending else { return }
-        let now = NIODeadline.now()
-        if now < nextSendAllowed {
-            schedulePump(at: nextSendAllowed)
-            return
+        let window = configuration.rateLimit > 0 ? 1 : Self.window
+        while let link, !isSyncing, batchesInFlight < window {
+            let now = NIODeadline.now()
+            if now < nextSendAllowed {
+                schedulePump(at: nextSendAllowed)
+                return
+            }
+            guard let batch = nextBatch() else {
+                // Caught up. Messages without interest on the hub stay; look at them again later.
+                if batchesInFlight == 0 && journal.count > 0 {
+                    cursor = 0
+                    schedulePump(at: now + Self.retryWithoutInterest)
+                }
+                return
+            }
+            send(batch, over: link)
         }
+    }
+
+    /// The entries after `cursor`: from the in-memory tail when it continues the link's
+    /// stream, otherwise read back from the journal.
+    private func nextBatch() -> [ForwardEntry]? {
         var maxBytes = Self.batchBytes
         if configuration.rateLimit > 0 { maxBytes = max(1, min(maxBytes, configuration.rateLimit / 4)) }
-        let entries: [ForwardEntry]
+        if let first = tail.first, first.id == cursor + 1 || (cursor == 0 && journal.count == tail.count) {
+            var total = 0
+            var taken = 0
+            for entry in tail {
+                if taken > 0 && (taken >= Self.batchMessages || total + entry.size > maxBytes) { break }
+                total += entry.size
+                taken += 1
+            }
+            let batch = Array(tail.prefix(taken))
+            tail.removeFirst(taken)
+            return batch
+        }
+        tail.removeAll()
         do {
-            entries = try journal.read(after: cursor, limit: Self.batchMessages, maxBytes: maxBytes)
+            let batch = try journal.read(after: cursor, limit: Self.batchMessages, maxBytes: maxBytes)
+            return batch.isEmpty ? nil : batch
         } catch {
             logger.error("Store-and-forward buffer of leafnode remote \(remoteIndex): cannot read the journal: \(error)")
-            schedulePump(at: now + .seconds(1))
-            return
+            schedulePump(at: NIODeadline.now() + .seconds(1))
+            return nil
         }
-        guard let last = entries.last else {
-            // Caught up. Messages without interest on the hub stay; look at them again later.
-            if journal.count > 0 {
-                cursor = 0
-                schedulePump(at: now + Self.retryWithoutInterest)
-            }
-            return
-        }
-        isSending = true
+    }
+
+    private func send(_ batch: [ForwardEntry], over link: ClientConnection) {
+        guard let last = batch.last else { return }
+        batchesInFlight += 1
+        cursor = last.id
         let generation = linkGeneration
-        let batchBytes = entries.reduce(0) { $0 + $1.size }
+        let batchBytes = batch.reduce(0) { $0 + $1.size }
+        if configuration.rateLimit > 0 {
+            nextSendAllowed = NIODeadline.now() + .nanoseconds(Int64(batchBytes) * 1_000_000_000 / Int64(configuration.rateLimit))
+        }
         let identity = journal.identity
         link.onLoop {
-            link.forward(entries, identity: identity) { sent, confirmed in
-                self.loop.execute { self.batchEnded(generation: generation, lastID: last.id, sent: sent, bytes: batchBytes, confirmed: confirmed) }
+            link.forward(batch, identity: identity) { sent, confirmed in
+                self.loop.execute {
+                    self.batchEnded(generation: generation, sent: sent, confirmed: confirmed)
+                }
             }
         }
     }
 
-    private func batchEnded(generation: Int, lastID: Int64, sent: [Int64], bytes: Int, confirmed: Bool) {
+    private func batchEnded(generation: Int, sent: [(id: Int64, size: Int)], confirmed: Bool) {
         guard generation == linkGeneration else { return }
-        isSending = false
-        guard confirmed else { return }
+        batchesInFlight -= 1
+        guard confirmed else {
+            tail.removeAll()
+            return
+        }
         do {
-            try journal.delete(ids: sent)
+            try journal.delete(sent)
         } catch {
             logger.error("Store-and-forward buffer of leafnode remote \(remoteIndex): cannot remove sent messages: \(error)")
         }
         forwardedMessages.add(sent.count, ordering: .relaxed)
-        cursor = lastID
-        if configuration.rateLimit > 0 {
-            nextSendAllowed = NIODeadline.now() + .nanoseconds(Int64(bytes) * 1_000_000_000 / Int64(configuration.rateLimit))
-        }
         publishCounters()
         pump()
     }
@@ -318,39 +373,68 @@ package final class ForwardBuffer: @unchecked Sendable {
 
 extension ClientConnection {
     /// Sends journaled messages to the hub (our loop), each with `Nats-Msg-Id: <identity>-<id>`,
-    /// then a PING; `completion` gets the ids sent and whether the PONG came (`false`: the link
-    /// closed first). Messages without interest on the hub are not sent (and not in the ids).
-    func forward(_ entries: [ForwardEntry], identity: String, completion: @escaping ([Int64], Bool) -> Void) {
+    /// then a PING; `completion` gets the entries sent (id and size) and whether the PONG came
+    /// (`false`: the link closed first). Messages without interest on the hub are not sent.
+    func forward(_ entries: [ForwardEntry], identity: String, completion: @escaping ([(id: Int64, size: Int)], Bool) -> Void) {
         guard state != .closed, let leaf, leaf.isEstablished else {
             completion([], false)
             return
         }
-        var sent: [Int64] = []
+        var sent: [(id: Int64, size: Int)] = []
         sent.reserveCapacity(entries.count)
+        // Interest per subject, looked up once per batch (sensors repeat a few subjects).
+        var interest: [String: (plain: Bool, queues: [String])] = [:]
+        var header: [UInt8] = []
+        let prefix = Array("NATS/1.0\r\nNats-Msg-Id: \(identity)-".utf8)
         for entry in entries {
-            let match = account.match(entry.subject)
-            let plain = match.plain.contains { $0.connection === self }
-            let queues = match.queueGroups.filter { group in group.members.contains { $0.connection === self } }.map(\.name)
-            guard plain || !queues.isEmpty else { continue }
-            var headers = entry.headers
-            if headersEnabled { headers = Self.addingMessageID("\(identity)-\(entry.id)", to: headers) }
-            let payload = (headers ?? []) + entry.payload
-            let subject = Array(entry.subject.utf8)
-            let reply = entry.reply.map { Array($0.utf8) }
-            subject.withUnsafeBytes { subjectBytes in
-                payload.withUnsafeBytes { payloadBytes in
-                    if let reply {
-                        reply.withUnsafeBytes { replyBytes in
-                            outbound.writeLeafMessage(subject: subjectBytes, reply: replyBytes, queues: plain ? [] : queues, headerLength: headers?.count, payload: payloadBytes)
+            let found: (plain: Bool, queues: [String])
+            if let cached = interest[entry.subject] {
+                found = cached
+            } else {
+                let match = account.match(entry.subject)
+                found = (
+                    match.plain.contains { $0.connection === self },
+                    match.queueGroups.filter { group in group.members.contains { $0.connection === self } }.map(\.name)
+                )
+                interest[entry.subject] = found
+            }
+            guard found.plain || !found.queues.isEmpty else { continue }
+            // The header block goes in front of the stored body (which may hold the
+            // publisher's own headers: then the id is added to those).
+            var leading: [UInt8] = []
+            let body = entry.payload
+            var headerLength: Int?
+            if headersEnabled {
+                if let existing = entry.headers {
+                    leading = Self.addingMessageID("\(identity)-\(entry.id)", to: existing)
+                } else {
+                    header.removeAll(keepingCapacity: true)
+                    header.append(contentsOf: prefix)
+                    header.append(contentsOf: String(entry.id).utf8)
+                    header.append(contentsOf: [13, 10, 13, 10])
+                    swap(&leading, &header)
+                }
+                headerLength = leading.count
+            }  // a hub without headers gets the body alone
+            var subject = entry.subject
+            let queues = found.plain ? [] : found.queues
+            subject.withUTF8 { subjectBytes in
+                leading.withUnsafeBytes { leadingBytes in
+                    body.withUnsafeBytes { payloadBytes in
+                        if var reply = entry.reply {
+                            reply.withUTF8 { replyBytes in
+                                outbound.writeLeafMessage(subject: UnsafeRawBufferPointer(subjectBytes), reply: UnsafeRawBufferPointer(replyBytes), queues: queues, headerLength: headerLength, leading: leadingBytes, payload: payloadBytes)
+                            }
+                        } else {
+                            outbound.writeLeafMessage(subject: UnsafeRawBufferPointer(subjectBytes), reply: nil, queues: queues, headerLength: headerLength, leading: leadingBytes, payload: payloadBytes)
                         }
-                    } else {
-                        outbound.writeLeafMessage(subject: subjectBytes, reply: nil, queues: plain ? [] : queues, headerLength: headers?.count, payload: payloadBytes)
                     }
                 }
             }
+            if headerLength != nil && entry.headers == nil { swap(&leading, &header) }
             outMessages.store(outMessages.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
-            outBytes.store(outBytes.load(ordering: .relaxed) &+ payload.count, ordering: .relaxed)
-            sent.append(entry.id)
+            outBytes.store(outBytes.load(ordering: .relaxed) &+ (headerLength ?? 0) + body.count, ordering: .relaxed)
+            sent.append((entry.id, entry.size))
         }
         if isTracing { trace("->> [\(sent.count) buffered messages, PING]") }
         outbound.writePing()
