@@ -18,8 +18,12 @@ struct ForwardTests {
         var hub: ServerProcess?
         var edge: ServerProcess!
 
+        /// The port the edge dials: the hub's leafnode port, or a fault proxy in front of it.
+        var dialPort: Int
+
         init(forward: String = "") throws {
             leafPort = try ServerProcess.freePort()
+            dialPort = leafPort
             base = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-forward-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: base.appendingPathComponent("hub"), withIntermediateDirectories: true)
             try FileManager.default.createDirectory(at: base.appendingPathComponent("edge"), withIntermediateDirectories: true)
@@ -29,7 +33,7 @@ struct ForwardTests {
         func startHub() throws {
             hub = try ServerProcess(.reference, configuration: """
                 server_name: hub
-                leafnodes { listen: "127.0.0.1:\(leafPort)" }
+                leafnodes { listen: "127.0.0.1:\(leafPort)", advertise: "127.0.0.1:\(dialPort)" }
                 jetstream { store_dir: "\(base.path)/hub", domain: hub }
                 """)
         }
@@ -37,7 +41,7 @@ struct ForwardTests {
         func startEdge() throws {
             edge = try ServerProcess(.outpost, configuration: """
                 server_name: edge
-                leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(leafPort)", store_and_forward { subjects: ["telemetry.>"] \(forwardBlock) } } ] }
+                leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(dialPort)", store_and_forward { subjects: ["telemetry.>"] \(forwardBlock) } } ] }
                 jetstream { store_dir: "\(base.path)/edge", domain: edge }
                 """, monitor: true)
         }
@@ -130,6 +134,37 @@ struct ForwardTests {
         let (first, last) = discard == "old" ? ("500", "999") : ("0", "499")
         result = try setup.run("check", setup.hubURL, first, last)
         #expect(result.status == 0, "discard \(discard):\n\(result.output)\n\(setup.logs)")
+    }
+
+    @Test("the link flaps every 1.5 s during a 100,000-message stream: every message arrives once, in order")
+    func flappingLink() throws {
+        let setup = try Setup()
+        let proxyPort = try ServerProcess.freePort()
+        let controlPort = try ServerProcess.freePort()
+        setup.dialPort = proxyPort
+        let proxy = try PythonScenario.start(script: "Tests/IntegrationTests/Python/tcp_proxy.py", arguments: [
+            String(proxyPort), String(setup.leafPort), String(controlPort), "150",
+        ])
+        defer { proxy.process.terminate() }
+        try setup.startHub()
+        _ = try setup.run("make_stream", setup.hubURL)
+        try setup.startEdge()
+        #expect(setup.edge.waitForLog("Leafnode connection created", timeout: 15))
+        let publisher = try PythonScenario.start(script: Self.script, arguments: ["publish", setup.edge.url, "0", "100000"])
+        var drops = 0
+        while publisher.process.isRunning || drops < 4 {
+            Thread.sleep(forTimeInterval: 1.5)
+            try LeafnodeTests.control(controlPort, "drop")
+            drops += 1
+            if drops >= 20 { break }
+        }
+        let published = publisher.wait(timeout: 120)
+        #expect(published.status == 0, "\(published.output)")
+        let result = try setup.run("check", setup.hubURL, "0", "99999", timeout: 200)
+        #expect(result.status == 0, "after \(drops) drops:\n\(result.output)\n\(setup.logs)")
+        let links = setup.edge.occurrences(of: "Leafnode connection created")
+        print("flapping link: \(drops) drops, \(links) links")
+        #expect(links >= 4, "the drops did not cut the link: \(links) links")
     }
 
     @Test("rate_limit paces the replay within 10%")
