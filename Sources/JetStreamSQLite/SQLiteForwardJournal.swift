@@ -123,6 +123,12 @@ package final class SQLiteForwardJournal: @unchecked Sendable {
             var start = 0
             while start < messages.count {
                 var data: [UInt8] = []
+                var reserve = 0
+                for message in messages[start..<min(messages.count, start + Self.chunkMessages)] {
+                    reserve += 24 + message.subject.utf8.count + (message.reply?.utf8.count ?? 0) + (message.headers?.count ?? 0) + message.payload.count
+                    if reserve > Self.chunkBytes { break }
+                }
+                data.reserveCapacity(reserve + 1024)
                 var end = start
                 var chunkBytes = 0
                 while end < messages.count && end - start < Self.chunkMessages && (end == start || data.count < Self.chunkBytes) {
@@ -142,8 +148,13 @@ package final class SQLiteForwardJournal: @unchecked Sendable {
                 connection.bind(insert, 4, Int64(chunk.liveCount))
                 connection.bind(insert, 5, Int64(chunk.liveBytes))
                 connection.bind(insert, 6, chunk.firstTimestamp)
-                connection.bind(insert, 7, data)
-                try connection.run(insert)
+                // SQLITE_STATIC (no destructor): `data` outlives the step, so SQLite need not copy it.
+                let status = data.withUnsafeBytes { bytes in
+                    sqlite3_bind_blob(insert, 7, bytes.baseAddress, Int32(bytes.count), nil)
+                    return sqlite3_step(insert)
+                }
+                guard status == SQLITE_DONE else { throw connection.mapError(status, String(cString: sqlite3_errmsg(connection.handle))) }
+                sqlite3_reset(insert)
                 for offset in 0..<(end - start) { ids.append(id + Int64(offset)) }
                 id = chunk.last + 1
                 added.append(chunk)

@@ -87,7 +87,8 @@ package final class LeafLink {
         if case .solicited(let remote, _) = role {
             publish += remote.configuration.denyExports
             // These go to the hub through the store-and-forward buffer only, with a message id.
-            publish += remote.configuration.storeAndForward?.subjects ?? []
+            // First in the list: they are the busiest subjects checked against it.
+            publish.insert(contentsOf: remote.configuration.storeAndForward?.subjects ?? [], at: 0)
             subscribe += remote.configuration.denyImports
             importDeny = remote.configuration.denyImports.map { Array($0.utf8) }
         }
