@@ -1,5 +1,9 @@
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // not Foundation: it would load ICU and add 6 MB to an idle server
+#else
 import Foundation
+#endif
 import JetStreamSQLite
 
 /// The SQLite journal seen as the broker's ``ForwardJournalStorage``.
@@ -8,8 +12,9 @@ final class SQLiteForwardJournalStorage: ForwardJournalStorage {
 
     /// Opens (or creates) the journal at `path`, creating its directory.
     init(path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            try FileManager.default.createDirectory(atPath: String(path[..<slash]), withIntermediateDirectories: true)
+        }
         journal = try SQLiteForwardJournal(path: path)
     }
 

@@ -106,10 +106,13 @@ package final class OutpostServer: Service {
         // on a thread of their own (journal writes stay off the client event loops).
         var forwardBuffers: [ForwardBuffer] = []
         var leafRemotes: [LeafRemote] = []
-        let forwardGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        for (index, remote) in (configuration.leafNodes?.remotes ?? []).enumerated() {
+        // Made only when a remote has a buffer: an idle thread still costs memory (malloc arena).
+        let remotes = configuration.leafNodes?.remotes ?? []
+        let forwardGroup: MultiThreadedEventLoopGroup? = remotes.contains { $0.storeAndForward != nil }
+            ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
+        for (index, remote) in remotes.enumerated() {
             var buffer: ForwardBuffer?
-            if let forward = remote.storeAndForward {
+            if let forward = remote.storeAndForward, let forwardGroup {
                 let journal: SQLiteForwardJournalStorage
                 do {
                     journal = try SQLiteForwardJournalStorage(path: forward.journalPath)
@@ -153,7 +156,7 @@ package final class OutpostServer: Service {
         }
         await broker.shutDown()
         for buffer in forwardBuffers { try? await buffer.stop().get() }
-        try? await forwardGroup.shutdownGracefully()
+        try? await forwardGroup?.shutdownGracefully()
         await jetStream?.stop(logger: logger)
         try? await httpChannel?.close()
         logger.info("Server Exiting..")
