@@ -214,8 +214,10 @@ package final class ForwardBuffer: @unchecked Sendable {
                 maxBytes: configuration.discardNew ? 0 : configuration.maxBytes,
                 oldestAllowed: oldestAllowed
             )
-            if removed > 0 { clearTail() }
-            if removed > 0 { recordDiscards(removed, reason: configuration.discardNew ? "older than max_age" : "full, discard old") }
+            if removed > 0 {
+                clearTail()
+                recordDiscards(removed, reason: configuration.discardNew ? "older than max_age" : "over max_msgs, max_bytes or max_age; discard old")
+            }
         } catch {
             logger.error("Store-and-forward buffer of leafnode remote \(remoteIndex): \(error)")
         }
