@@ -36,6 +36,9 @@ let package = Package(
         ),
         // Subject validation, tokenizing and the subscription index with its match cache.
         .target(name: "Subjects", swiftSettings: swiftSettings),
+        // nkeys (Ed25519 keys in NATS's encoding, the system's libcrypto loaded on first use) and
+        // .creds files: signing a hub's nonce.
+        .target(name: "NKeys", swiftSettings: swiftSettings),
         // nats-server configuration files and command-line flags -> ServerConfiguration.
         .target(name: "EdgeConfig", swiftSettings: swiftSettings),
         // JetStream: stream and consumer model, API types, error table, StreamStore protocol,
@@ -61,7 +64,7 @@ let package = Package(
         .target(
             name: "Broker",
             dependencies: [
-                "NATSWire", "Subjects", "JetStream",
+                "NATSWire", "Subjects", "JetStream", "NKeys",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -82,7 +85,7 @@ let package = Package(
         .target(
             name: "EdgeServer",
             dependencies: [
-                "Broker", "EdgeConfig", "Monitoring", "NATSWire", "Subjects", "JetStream", "JetStreamSQLite",
+                "Broker", "EdgeConfig", "Monitoring", "NATSWire", "Subjects", "JetStream", "JetStreamSQLite", "NKeys",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -98,6 +101,7 @@ let package = Package(
 
         .testTarget(name: "NATSWireTests", dependencies: ["NATSWire"], swiftSettings: swiftSettings),
         .testTarget(name: "SubjectsTests", dependencies: ["Subjects"], swiftSettings: swiftSettings),
+        .testTarget(name: "NKeysTests", dependencies: ["NKeys"], swiftSettings: swiftSettings),
         .testTarget(name: "EdgeConfigTests", dependencies: ["EdgeConfig"], swiftSettings: swiftSettings),
         // Fixtures/ holds replies captured from nats-server 2.9.10, read by path.
         .testTarget(name: "JetStreamTests", dependencies: ["JetStream", "JetStreamSQLite"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
@@ -108,7 +112,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["EdgeTestSupport"],
+            dependencies: ["EdgeTestSupport", "NKeys"],
             exclude: ["Python"],
             swiftSettings: swiftSettings
         ),

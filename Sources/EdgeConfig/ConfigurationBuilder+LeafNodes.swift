@@ -147,7 +147,10 @@ extension ConfigurationBuilder {
                     remote.denyExports = subjectList(entry.value, key: fieldPath, at: position)
                 case "store_and_forward", "store_forward":
                     remote.storeAndForward = storeAndForward(entry.value, key: fieldPath, at: position)
-                case "credentials", "creds", "nkey", "tls", "hub", "ws_compression", "ws_no_masking", "compression",
+                case "credentials", "creds":
+                    remote.credentialsPath = string(entry.value, key: fieldPath, at: position)
+                    remote.credentialsPosition = position
+                case "nkey", "tls", "hub", "ws_compression", "ws_no_masking", "compression",
                     "first_info_timeout", "jetstream_cluster_migrate", "local_isolation", "request_isolation", "name",
                     "disabled", "proxy":
                     warn(.unsupported, "not supported yet: ignored", at: position, key: fieldPath)

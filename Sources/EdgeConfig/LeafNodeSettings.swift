@@ -29,6 +29,9 @@ package struct LeafRemoteSettings: Hashable, Sendable {
     /// `account`: the local account bound to the link (only `$G` exists in Outpost so far).
     package var account: String?
     package var position: ConfigPosition?
+    /// `credentials`: a `.creds` file (user JWT and nkey seed), read at start-up.
+    package var credentialsPath: String?
+    package var credentialsPosition: ConfigPosition?
     /// `store_and_forward { ... }`: core messages on these subjects wait in SQLite for the hub.
     package var storeAndForward: StoreAndForwardSettings?
 }

@@ -52,6 +52,15 @@ public enum OutpostCommand {
             for warning in error.warnings { SystemFiles.standardError("outpost: warning: \(warning.description)\n") }
             exit(1)
         }
+        let leafCredentials: [Int: LeafCredentials]
+        switch ServerSettingsMapping.loadLeafCredentials(from: loaded.configuration, read: { path in
+            do throws(SystemFiles.FileError) { return try SystemFiles.readText(path) } catch { throw CredentialsReadError(reason: error.reason) }
+        }) {
+        case .success(let credentials): leafCredentials = credentials
+        case .failure(let error):
+            SystemFiles.standardError("outpost: \(error.description)\n")
+            exit(1)
+        }
         if flags.isConfigurationCheck {
             for warning in loaded.warnings { SystemFiles.standardError("outpost: warning: \(warning.description)\n") }
             SystemFiles.standardOutput("outpost: configuration file \(flags.configFile ?? "(none)") is valid\n")
@@ -74,7 +83,7 @@ public enum OutpostCommand {
         logger.logLevel = level
         for warning in loaded.warnings { logger.warning("\(warning.description)") }
 
-        let settings = ServerSettingsMapping.settings(from: configuration)
+        let settings = ServerSettingsMapping.settings(from: configuration, leafCredentials: leafCredentials)
         logger.info("Starting outpost")
         logger.info("  Version:  \(OutpostVersion.current) (nats-server protocol level \(BrokerConfiguration.protocolFeatureLevel))")
         logger.info("  Name:     \(settings.broker.serverName)")
@@ -126,4 +135,10 @@ package enum ServerIdentity {
         var generator = SystemRandomNumberGenerator()
         return "N" + String((0..<55).map { _ in alphabet[Int(generator.next() % 32)] })
     }
+}
+
+/// Why a credentials file could not be read (its text is the system's reason).
+struct CredentialsReadError: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { reason }
 }

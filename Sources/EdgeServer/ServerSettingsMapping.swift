@@ -1,10 +1,13 @@
 import Broker
 import EdgeConfig
+import NKeys
 
 /// Maps the parsed configuration (file plus flags) onto what each part of the server takes.
 /// Modules never import EdgeConfig; this is the one place where the two meet.
 package enum ServerSettingsMapping {
-    package static func settings(from configuration: ServerConfiguration) -> OutpostServer.Settings {
+    /// - Parameter leafCredentials: the `.creds` files of the leafnode remotes, by remote index
+    ///   (read and checked beforehand by ``loadLeafCredentials(from:read:)``).
+    package static func settings(from configuration: ServerConfiguration, leafCredentials: [Int: LeafCredentials] = [:]) -> OutpostServer.Settings {
         let serverID = ServerIdentity.randomServerID()
         var broker = BrokerConfiguration(
             serverName: configuration.serverName ?? serverID,
@@ -44,6 +47,9 @@ package enum ServerSettingsMapping {
         if let timeout = authorization.timeout { authentication.timeout = timeout }
         broker.authentication = authentication
         broker.leafNodes = leafNodeConfiguration(from: configuration)
+        for (index, credentials) in leafCredentials where index < (broker.leafNodes?.remotes.count ?? 0) {
+            broker.leafNodes?.remotes[index].credentials = credentials
+        }
 
         var settings = OutpostServer.Settings(
             broker: broker,
@@ -55,6 +61,32 @@ package enum ServerSettingsMapping {
         settings.portsFileDirectory = configuration.portsFileDirectory
         settings.jetStream = jetStreamSettings(from: configuration)
         return settings
+    }
+
+    /// Reads and checks each remote's `credentials` file: a user JWT and a valid user seed.
+    /// The error names the file, line, column and key of the setting.
+    package static func loadLeafCredentials(
+        from configuration: ServerConfiguration,
+        read: (String) throws -> String
+    ) -> Result<[Int: LeafCredentials], ConfigError> {
+        var found: [Int: LeafCredentials] = [:]
+        for (index, remote) in (configuration.leafNodeSettings?.remotes ?? []).enumerated() {
+            guard let path = remote.credentialsPath else { continue }
+            let key = "leafnodes.remotes[\(index)].credentials"
+            let text: String
+            do {
+                text = try read(path)
+            } catch {
+                return .failure(ConfigError(.invalidValue, "cannot read \(path): \(error)", at: remote.credentialsPosition, key: key))
+            }
+            do {
+                let parsed = try NKeys.checkedCredentials(text)
+                found[index] = LeafCredentials(jwt: parsed.jwt, seed: parsed.seed)
+            } catch {
+                return .failure(ConfigError(.invalidValue, "\(path): \(error)", at: remote.credentialsPosition, key: key))
+            }
+        }
+        return .success(found)
     }
 
     /// The `leafnodes` block as the broker takes it; nil when there is none.

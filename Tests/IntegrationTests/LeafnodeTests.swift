@@ -1,5 +1,6 @@
 import EdgeTestSupport
 import Foundation
+import NKeys
 import Testing
 
 /// The leafnode uplink against Debian's nats-server as the hub, with nats-py clients on both
@@ -249,6 +250,110 @@ struct LeafnodeTests {
         #expect(attempts >= 1 && attempts <= 6, "\(attempts) attempts in 4 s:\n\(edge.log.suffix(2000))")
         #expect(!edge.log.contains("wrong"), "the password was logged")
         #expect(edge.process.isRunning)
+    }
+
+    /// A NATS JWT (`{"typ":"JWT","alg":"ed25519-nkey"}`), signed by `issuer`.
+    static func jwt(_ claims: [String: Any], issuer: NKeys.KeyPair) throws -> String {
+        var claims = claims
+        claims["iss"] = issuer.publicKey
+        claims["iat"] = Int(Date().timeIntervalSince1970)
+        claims["jti"] = UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        let header = NKeys.base64URL(Array(#"{"typ":"JWT","alg":"ed25519-nkey"}"#.utf8))
+        let body = NKeys.base64URL(Array(try JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys])))
+        let signature = NKeys.base64URL(issuer.sign(Array("\(header).\(body)".utf8)))
+        return "\(header).\(body).\(signature)"
+    }
+
+    @Test("credentials: a user JWT and the seed signing the hub's nonce let the link in (operator-mode hub); a user of an account the hub does not know is refused",
+          arguments: ServerKind.allCases)
+    func credentials(kind: ServerKind) throws {
+        let operatorKeys = try NKeys.KeyPair(generating: .operator)
+        let account = try NKeys.KeyPair(generating: .account)
+        let user = try NKeys.KeyPair(generating: .user)
+        let operatorJWT = try Self.jwt(["sub": operatorKeys.publicKey, "name": "op", "nats": ["type": "operator", "version": 2]], issuer: operatorKeys)
+        let limits: [String: Any] = ["subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1, "wildcards": true, "conn": -1, "leaf": -1]
+        let accountJWT = try Self.jwt(["sub": account.publicKey, "name": "edge", "nats": ["limits": limits, "type": "account", "version": 2]], issuer: operatorKeys)
+        let userClaims: [String: Any] = ["sub": user.publicKey, "name": "leaf", "nats": ["pub": [String: Any](), "sub": [String: Any](), "subs": -1, "data": -1, "payload": -1, "type": "user", "version": 2]]
+        let userJWT = try Self.jwt(userClaims, issuer: account)
+        // The same user, issued by an account the hub was never told about.
+        let strangerJWT = try Self.jwt(userClaims, issuer: try NKeys.KeyPair(generating: .account))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-creds-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func credsFile(_ name: String, jwt userJWT: String, seed: String) throws -> String {
+            let path = directory.appendingPathComponent(name).path
+            try """
+                -----BEGIN NATS USER JWT-----
+                \(userJWT)
+                ------END NATS USER JWT------
+
+                ************************* IMPORTANT *************************
+                NKEY Seed printed below can be used to sign and prove identity.
+
+                -----BEGIN USER NKEY SEED-----
+                \(seed)
+                ------END USER NKEY SEED------
+
+                """.write(toFile: path, atomically: true, encoding: .utf8)  // nats-server needs the final newline
+            return path
+        }
+        let creds = try credsFile("leaf.creds", jwt: userJWT, seed: user.seed)
+        // Two hubs: one trusts the account that issued the user, the other knows another account.
+        func startHub(knowing knownAccount: NKeys.KeyPair, port: Int) throws -> ServerProcess {
+            let knownJWT = knownAccount.publicKey == account.publicKey
+                ? accountJWT
+                : try Self.jwt(["sub": knownAccount.publicKey, "name": "other", "nats": ["limits": limits, "type": "account", "version": 2]], issuer: operatorKeys)
+            return try ServerProcess(.reference, configuration: """
+                server_name: hub
+                operator: "\(operatorJWT)"
+                resolver: MEMORY
+                resolver_preload: { \(knownAccount.publicKey): "\(knownJWT)" }
+                leafnodes { listen: "127.0.0.1:\(port)" }
+                """, monitor: true)
+        }
+        for trusted in [true, false] {
+            let leafPort = try ServerProcess.freePort()
+            let hub = try startHub(knowing: trusted ? account : try NKeys.KeyPair(generating: .account), port: leafPort)
+            defer { hub.stop() }
+            let edge = try ServerProcess(kind, configuration: """
+                server_name: edge
+                leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(leafPort)", credentials: "\(creds)" } ] }
+                """)
+            defer { edge.stop() }
+            if trusted {
+                // The hub's own view: one leafnode link, in the account that issued the user.
+                let deadline = Date().addingTimeInterval(15)
+                var leafz: [String: Any] = [:]
+                while Date() < deadline {
+                    leafz = try MonitoringClient.get(port: hub.monitorPort!, path: "/leafz")
+                    if leafz["leafnodes"] as? Int == 1 { break }
+                    Thread.sleep(forTimeInterval: 0.1)
+                }
+                #expect(leafz["leafnodes"] as? Int == 1, "\(kind): \(leafz)\n\(edge.log.suffix(2000))\nhub:\n\(hub.log.suffix(2000))")
+                #expect((leafz["leafs"] as? [[String: Any]])?.first?["account"] as? String == account.publicKey)
+            } else {
+                #expect(edge.waitForLog("Authorization Violation", timeout: 15), "\(kind):\n\(edge.log.suffix(2000))\nhub:\n\(hub.log.suffix(2000))")
+                #expect((try MonitoringClient.get(port: hub.monitorPort!, path: "/leafz"))["leafnodes"] as? Int == 0)
+                #expect(edge.process.isRunning)
+            }
+        }
+    }
+
+    @Test("a credentials file whose seed is not the JWT's user stops the start with an error naming the key")
+    func mismatchedCredentials() throws {
+        let account = try NKeys.KeyPair(generating: .account)
+        let user = try NKeys.KeyPair(generating: .user)
+        let userJWT = try Self.jwt(["sub": user.publicKey, "name": "leaf", "nats": ["type": "user", "version": 2]], issuer: account)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-mismatch-\(UUID().uuidString).creds").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "-----BEGIN NATS USER JWT-----\n\(userJWT)\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n\(try NKeys.KeyPair(generating: .user).seed)\n------END USER NKEY SEED------\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try ServerProcess(.outpost, configuration: "leafnodes { remotes [ { url: \"nats-leaf://127.0.0.1:7422\", credentials: \"\(path)\" } ] }", timeout: 5)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("exited (1)") && text.contains("leafnodes.remotes[0].credentials") && text.contains("the seed is not the key of the JWT's user")
+        }
     }
 
     @Test("a nats-server leaf connects to our leafnode port: interest and requests both ways", arguments: ServerKind.allCases)

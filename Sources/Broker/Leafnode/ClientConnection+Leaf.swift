@@ -5,6 +5,7 @@ import Foundation
 #endif
 import NIOCore
 import NATSWire
+import NKeys
 import Subjects
 
 /// A connection that is a leafnode link (nats-server `server/leafnode.go`): the handshake on
@@ -125,7 +126,7 @@ extension ClientConnection {
             logPrefix = "\(remoteHost):\(remotePort) - lid:\(id) - \"\(leafLogName)\""
             remote.update { $0.state = .handshaking; $0.remoteServerName = leafLogName }
             outbound.writeString("CONNECT ")
-            outbound.writeString(leafConnectJSON(url: url, remote: remote))
+            outbound.writeString(leafConnectJSON(url: url, remote: remote, nonce: info.nonce))
             outbound.writeStaticString("\r\n")
             flushNow()
             if info.infoOnConnect == true {
@@ -452,10 +453,17 @@ extension ClientConnection {
     }
 
     /// The CONNECT a spoke sends, fields in nats-server's order (`leafConnectInfo`).
-    func leafConnectJSON(url: LeafURL, remote: LeafRemote) -> String {
+    func leafConnectJSON(url: LeafURL, remote: LeafRemote, nonce: String?) -> String {
         let configuration = broker.configuration
         var json = JSONWriter()
         json.add("version", BrokerConfiguration.protocolFeatureLevel)
+        if let credentials = remote.configuration.credentials {
+            json.add("jwt", credentials.jwt)
+            // The seed was checked at start-up; the hub refuses a missing or bad signature.
+            if let nonce, let keys = try? NKeys.KeyPair(seed: credentials.seed) {
+                json.add("sig", NKeys.base64URL(keys.sign(Array(nonce.utf8))))
+            }
+        }
         if let user = url.user { json.add("user", user) }
         if let password = url.password { json.add("pass", password) }
         json.add("tls_required", false)
@@ -483,9 +491,10 @@ struct LeafInfoMessage: Decodable {
     var remoteAccount: String?
     var domain: String?
     var cluster: String?
+    var nonce: String?
 
     enum CodingKeys: String, CodingKey {
-        case headers, domain, cluster
+        case headers, domain, cluster, nonce
         case serverID = "server_id"
         case serverName = "server_name"
         case clientID = "client_id"

@@ -23,6 +23,8 @@ package struct LeafRemoteConfiguration: Sendable, Equatable {
     package var denyImports: [String] = []
     /// Subjects we never send to the hub (`deny_exports`).
     package var denyExports: [String] = []
+    /// A user JWT and the seed that signs the hub's nonce (`credentials`).
+    package var credentials: LeafCredentials?
     /// Core messages on these subjects are journaled and sent through the buffer.
     package var storeAndForward: StoreAndForwardConfiguration?
 
@@ -67,5 +69,16 @@ package struct StoreAndForwardConfiguration: Sendable, Equatable {
     package init(subjects: [String], journalPath: String) {
         self.subjects = subjects
         self.journalPath = journalPath
+    }
+}
+
+/// The contents of a `.creds` file: the user JWT sent in CONNECT, the seed that signs the nonce.
+package struct LeafCredentials: Sendable, Equatable {
+    package var jwt: String
+    package var seed: String
+
+    package init(jwt: String, seed: String) {
+        self.jwt = jwt
+        self.seed = seed
     }
 }
