@@ -26,6 +26,49 @@ package final class Broker: Sendable {
 
     private let registry = Mutex(Registry())
     private let leafRemoteList = Mutex<[LeafRemote]>([])
+    private let jetStreamStatusProvider = Mutex<(@Sendable () async -> JetStreamStatus?)?>(nil)
+
+    /// What /jsz shows, gathered by the JetStream runtime (nil without JetStream).
+    package struct JetStreamStatus: Sendable {
+        package var maxMemory: Int64
+        package var maxStorage: Int64
+        package var storeDirectory: String
+        package var domain: String?
+        package var memory: UInt64
+        package var storage: UInt64
+        package var streams: Int
+        package var consumers: Int
+        package var messages: UInt64
+        package var bytes: UInt64
+        package var apiTotal: UInt64
+        package var apiErrors: UInt64
+
+        package init(maxMemory: Int64, maxStorage: Int64, storeDirectory: String, domain: String?, memory: UInt64, storage: UInt64,
+                     streams: Int, consumers: Int, messages: UInt64, bytes: UInt64, apiTotal: UInt64, apiErrors: UInt64) {
+            self.maxMemory = maxMemory
+            self.maxStorage = maxStorage
+            self.storeDirectory = storeDirectory
+            self.domain = domain
+            self.memory = memory
+            self.storage = storage
+            self.streams = streams
+            self.consumers = consumers
+            self.messages = messages
+            self.bytes = bytes
+            self.apiTotal = apiTotal
+            self.apiErrors = apiErrors
+        }
+    }
+
+    /// Set once JetStream runs.
+    package func setJetStreamStatusProvider(_ provider: @escaping @Sendable () async -> JetStreamStatus?) {
+        jetStreamStatusProvider.withLock { $0 = provider }
+    }
+
+    package func jetStreamStatus() async -> JetStreamStatus? {
+        guard let provider = jetStreamStatusProvider.withLock({ $0 }) else { return nil }
+        return await provider()
+    }
 
     /// The configured leafnode remotes (set once by the server at start), for monitoring.
     package var leafRemotes: [LeafRemote] {

@@ -115,6 +115,16 @@ package final class JetStreamRuntime: @unchecked Sendable {
             close(lock)
             throw StartError(description: "JetStream could not start: \(error)")
         }
+        let limits = JetStreamLimits.effective(maxMemory: settings.maxMemory, maxStorage: settings.maxStorage, directory: directory)
+        let domain = settings.domain
+        broker.setJetStreamStatusProvider {
+            guard let usage = try? await engine.currentUsage().get() else { return nil }
+            return Broker.JetStreamStatus(
+                maxMemory: limits.memory, maxStorage: limits.storage, storeDirectory: directory, domain: domain,
+                memory: usage.memoryBytes, storage: usage.storageBytes, streams: usage.streams, consumers: usage.consumers,
+                messages: usage.messages, bytes: usage.bytes, apiTotal: usage.apiTotal, apiErrors: usage.apiErrors
+            )
+        }
         return JetStreamRuntime(engine: engine, group: group, lockDescriptor: lock)
     }
 
@@ -136,5 +146,24 @@ package final class JetStreamRuntime: @unchecked Sendable {
                 throw StartError(description: "cannot create \(current): \(String(cString: strerror(errno)))")
             }
         }
+    }
+}
+
+/// The limits /jsz reports: the configured ones, or what nats-server takes when none is set
+/// ("dynamic": 75% of the machine's memory, 75% of the store's free disk space).
+enum JetStreamLimits {
+    static func effective(maxMemory: Int64, maxStorage: Int64, directory: String) -> (memory: Int64, storage: Int64) {
+        var memory = maxMemory
+        if memory < 0 {
+            let pages = Int64(sysconf(Int32(_SC_PHYS_PAGES)))
+            let pageSize = Int64(sysconf(Int32(_SC_PAGESIZE)))
+            memory = pages > 0 && pageSize > 0 ? pages * pageSize / 4 * 3 : 0
+        }
+        var storage = maxStorage
+        if storage < 0 {
+            var stats = statvfs()
+            storage = statvfs(directory, &stats) == 0 ? Int64(stats.f_bavail) * Int64(stats.f_frsize) / 4 * 3 : 0
+        }
+        return (memory, storage)
     }
 }

@@ -208,6 +208,24 @@ package final class MonitoringEndpoints: Sendable {
         return Leafz(serverID: broker.configuration.serverID, now: GoFormat.timestamp(WallClock.now), leafnodes: leafs.count, leafs: leafs)
     }
 
+    /// `/jsz`: JetStream's configuration and totals (`"disabled": true` without JetStream).
+    package func jsz() async -> Jsz {
+        let now = GoFormat.timestamp(WallClock.now)
+        guard let status = await broker.jetStreamStatus() else {
+            return Jsz(serverID: broker.configuration.serverID, now: now, disabled: true,
+                       config: .init(maxMemory: 0, maxStorage: 0, storeDirectory: nil, domain: nil), memory: 0, storage: 0,
+                       reservedMemory: 0, reservedStorage: 0, accounts: 0, haAssets: 0, api: .init(total: 0, errors: 0),
+                       streams: 0, consumers: 0, messages: 0, bytes: 0)
+        }
+        return Jsz(
+            serverID: broker.configuration.serverID, now: now, disabled: nil,
+            config: .init(maxMemory: status.maxMemory, maxStorage: status.maxStorage, storeDirectory: status.storeDirectory, domain: status.domain),
+            memory: status.memory, storage: status.storage, reservedMemory: 0, reservedStorage: 0, accounts: 1, haAssets: 0,
+            api: .init(total: status.apiTotal, errors: status.apiErrors),
+            streams: status.streams, consumers: status.consumers, messages: status.messages, bytes: status.bytes
+        )
+    }
+
     /// `/healthz`: `{"status":"ok"}` while the server runs.
     package func healthz() -> [String: String] {
         ["status": "ok"]

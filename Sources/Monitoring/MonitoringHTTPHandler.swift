@@ -46,10 +46,14 @@ package final class MonitoringHTTPHandler: ChannelInboundHandler {
             case "/leafz":
                 let subs = query["subs"] ?? ""
                 return (.ok, try Self.encode(await endpoints.leafz(subscriptions: subs == "1" || subs == "true" || subs == "detail")))
+            case "/jsz":
+                return (.ok, try Self.encode(await endpoints.jsz()))
             case "/healthz":
+                // `?js-enabled-only=true` checks JetStream only where it is enabled (nats-server
+                // 2.9 answers ok without JetStream too); a running JetStream here is healthy.
                 return (.ok, try Self.encode(endpoints.healthz()))
             case "/":
-                let links = ["varz", "connz", "leafz", "healthz"].map { "<a href=\"./\($0)\">\($0)</a>" }.joined(separator: "<br/>\n")
+                let links = ["varz", "connz", "leafz", "jsz", "healthz"].map { "<a href=\"./\($0)\">\($0)</a>" }.joined(separator: "<br/>\n")
                 return (.ok, Data("<html><body>\n\(links)\n</body></html>\n".utf8))
             default:
                 return (.notFound, Data("404 page not found\n".utf8))

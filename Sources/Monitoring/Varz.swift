@@ -144,6 +144,52 @@ package struct LeafVarz: Encodable, Sendable {
     }
 }
 
+/// `/jsz` (nats-server 2.9 `JSInfo`, without `account_details`).
+package struct Jsz: Encodable, Sendable {
+    package struct Config: Encodable, Sendable {
+        package var maxMemory: Int64
+        package var maxStorage: Int64
+        package var storeDirectory: String?
+        package var domain: String?
+
+        enum CodingKeys: String, CodingKey {
+            case maxMemory = "max_memory"
+            case maxStorage = "max_storage"
+            case storeDirectory = "store_dir"
+            case domain
+        }
+    }
+
+    package struct API: Encodable, Sendable {
+        package var total: UInt64
+        package var errors: UInt64
+    }
+
+    package var serverID: String
+    package var now: String
+    package var disabled: Bool?
+    package var config: Config?
+    package var memory: UInt64
+    package var storage: UInt64
+    package var reservedMemory: UInt64
+    package var reservedStorage: UInt64
+    package var accounts: Int
+    package var haAssets: Int
+    package var api: API
+    package var streams: Int
+    package var consumers: Int
+    package var messages: UInt64
+    package var bytes: UInt64
+
+    enum CodingKeys: String, CodingKey {
+        case serverID = "server_id"
+        case now, disabled, config, memory, storage, accounts, api, streams, consumers, messages, bytes
+        case reservedMemory = "reserved_memory"
+        case reservedStorage = "reserved_storage"
+        case haAssets = "ha_assets"
+    }
+}
+
 /// `/leafz` (nats-server 2.9 `Leafz`, `LeafInfo`).
 package struct Leafz: Encodable, Sendable {
     package struct Leaf: Encodable, Sendable {

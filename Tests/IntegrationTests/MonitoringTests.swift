@@ -88,4 +88,41 @@ struct MonitoringTests {
         let health = try MonitoringClient.get(port: server.monitorPort!, path: "/healthz")
         #expect(health["status"] as? String == "ok")
     }
+
+    @Test("/jsz has the reference's keys and counts streams, consumers, messages and API calls; without JetStream it says disabled")
+    func jsz() throws {
+        var keys: [ServerKind: Set<String>] = [:]
+        for kind in ServerKind.allCases {
+            let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-jsz-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: store) }
+            let server = try ServerProcess(kind, arguments: ["-js", "-sd", store.path], monitor: true)
+            defer { server.stop() }
+            let client = try RawClient(port: server.port)
+            try client.handshake()
+            let create = #"{"name":"JSZ","subjects":["jsz.>"]}"#
+            let consumer = #"{"stream_name":"JSZ","config":{"durable_name":"d","ack_policy":"explicit"}}"#
+            client.send("SUB _INBOX.jsz.* 1\r\n")
+            client.send("PUB $JS.API.STREAM.CREATE.JSZ _INBOX.jsz.1 \(create.utf8.count)\r\n\(create)\r\n")
+            client.read(untilContains: "stream_create_response", timeout: 5)
+            client.send("PUB $JS.API.CONSUMER.DURABLE.CREATE.JSZ.d _INBOX.jsz.2 \(consumer.utf8.count)\r\n\(consumer)\r\n")
+            client.read(untilContains: "consumer_create_response", timeout: 5)
+            client.send("PUB jsz.a _INBOX.jsz.3 5\r\nhello\r\nPUB jsz.b _INBOX.jsz.4 5\r\nworld\r\n")
+            client.read(until: { $0.components(separatedBy: "\"seq\"").count == 3 }, timeout: 5)
+            let jsz = try MonitoringClient.get(port: server.monitorPort!, path: "/jsz")
+            keys[kind] = MonitoringTests.keyPaths(jsz)
+            #expect(jsz["streams"] as? Int == 1 && jsz["consumers"] as? Int == 1 && jsz["messages"] as? Int == 2, "\(kind): \(jsz)")
+            #expect((jsz["storage"] as? Int ?? 0) > 0 && jsz["bytes"] as? Int == jsz["storage"] as? Int, "\(kind): \(jsz)")
+            #expect(((jsz["api"] as? [String: Any])?["total"] as? Int ?? 0) >= 2, "\(kind): \(jsz)")
+            #expect((jsz["config"] as? [String: Any])?["store_dir"] as? String == store.path + "/jetstream", "\(kind)")
+
+            // Outpost without a configuration file runs JetStream (its embedded default): turn it off.
+            let plain = try ServerProcess(kind, configuration: "jetstream: disabled", monitor: true)
+            defer { plain.stop() }
+            let disabled = try MonitoringClient.get(port: plain.monitorPort!, path: "/jsz")
+            #expect(disabled["disabled"] as? Bool == true, "\(kind): \(disabled)")
+            let health = try MonitoringClient.get(port: plain.monitorPort!, path: "/healthz?js-enabled-only=true")
+            #expect(health["status"] as? String == "ok", "\(kind)")
+        }
+        #expect(keys[.reference] == keys[.outpost], "reference only: \(keys[.reference]!.subtracting(keys[.outpost]!).sorted()), ours only: \(keys[.outpost]!.subtracting(keys[.reference]!).sorted())")
+    }
 }

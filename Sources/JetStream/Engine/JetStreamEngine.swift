@@ -515,10 +515,13 @@ public final class JetStreamEngine: @unchecked Sendable {
         public var bytes: UInt64
         public var memoryBytes: UInt64
         public var storageBytes: UInt64
+        /// API requests handled, and those answered with an error.
+        public var apiTotal: UInt64 = 0
+        public var apiErrors: UInt64 = 0
     }
 
     func usage() -> Usage {
-        var usage = Usage(streams: streams.count, consumers: 0, messages: 0, bytes: 0, memoryBytes: 0, storageBytes: 0)
+        var usage = Usage(streams: streams.count, consumers: 0, messages: 0, bytes: 0, memoryBytes: 0, storageBytes: 0, apiTotal: apiTotal, apiErrors: apiErrors)
         for stream in streams.values {
             usage.consumers += stream.consumers.count
             usage.messages += stream.messageCount
