@@ -206,15 +206,7 @@ package final class Broker: Sendable {
 
     /// The INFO JSON for one connection, fields in nats-server's order.
     func infoJSON(for connection: ClientConnection, lameDuck: Bool = false) -> String {
-        var json = JSONWriter()
-        json.add("server_id", configuration.serverID)
-        json.add("server_name", configuration.serverName)
-        json.add("version", BrokerConfiguration.protocolFeatureLevel)
-        json.add("proto", BrokerConfiguration.protocolVersion)
-        json.add("go", "outpost \(configuration.outpostVersion)")
-        json.add("host", configuration.host)
-        json.add("port", configuration.port)
-        json.add("headers", configuration.headersSupported)
+        var json = infoPreamble(host: configuration.host, port: configuration.port)
         let authentication = configuration.authentication
         if authentication.isRequired && accountForNoAuthUser() == nil {
             json.add("auth_required", true)
@@ -226,6 +218,20 @@ package final class Broker: Sendable {
         json.add("client_ip", connection.remoteHost)
         if lameDuck { json.add("ldm", true) }
         return json.finished()
+    }
+
+    /// The fields every INFO starts with (client and leafnode ports), in nats-server's order.
+    func infoPreamble(host: String, port: Int) -> JSONWriter {
+        var json = JSONWriter()
+        json.add("server_id", configuration.serverID)
+        json.add("server_name", configuration.serverName)
+        json.add("version", BrokerConfiguration.protocolFeatureLevel)
+        json.add("proto", BrokerConfiguration.protocolVersion)
+        json.add("go", "outpost \(configuration.outpostVersion)")
+        json.add("host", host)
+        json.add("port", port)
+        json.add("headers", configuration.headersSupported)
+        return json
     }
 
     // MARK: - Interest

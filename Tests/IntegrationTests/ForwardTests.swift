@@ -46,6 +46,13 @@ struct ForwardTests {
                 """, monitor: true)
         }
 
+        /// The edge's `/varz` `leaf.remotes[0].store_and_forward`.
+        func bufferStatus() throws -> [String: Any]? {
+            let varz = try MonitoringClient.get(port: edge.monitorPort!, path: "/varz")
+            let remote = ((varz["leaf"] as? [String: Any])?["remotes"] as? [[String: Any]])?.first
+            return remote?["store_and_forward"] as? [String: Any]
+        }
+
         func stopHub() {
             hub?.stop()
             hub = nil
@@ -125,9 +132,7 @@ struct ForwardTests {
         var result = try setup.run("publish", setup.edge.url, "0", "1000")
         #expect(result.status == 0, "\(result.output)")
         #expect(setup.edge.waitForLog("discarded", timeout: 5), "\(setup.edge.log.suffix(2000))")
-        let varz = try MonitoringClient.get(port: setup.edge.monitorPort!, path: "/varz")
-        let remote = ((varz["leaf"] as? [String: Any])?["remotes"] as? [[String: Any]])?.first
-        let buffer = remote?["store_and_forward"] as? [String: Any]
+        let buffer = try setup.bufferStatus()
         #expect(buffer?["buffered_msgs"] as? Int == 500, "\(buffer ?? [:])")
         #expect(buffer?["discarded_msgs"] as? Int == 500, "\(buffer ?? [:])")
         try setup.startHub()
@@ -179,8 +184,7 @@ struct ForwardTests {
         setup.stopHub()
         var result = try setup.run("publish", setup.edge.url, "0", messages)
         #expect(result.status == 0, "\(result.output)")
-        let varz = try MonitoringClient.get(port: setup.edge.monitorPort!, path: "/varz")
-        let buffer = (((varz["leaf"] as? [String: Any])?["remotes"] as? [[String: Any]])?.first?["store_and_forward"] as? [String: Any])
+        let buffer = try setup.bufferStatus()
         let bytes = try #require(buffer?["buffered_bytes"] as? Int)
         try setup.startHub()
         #expect(setup.edge.waitForLog("sending \(messages) buffered messages", timeout: 15))

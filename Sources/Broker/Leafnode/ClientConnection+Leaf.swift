@@ -117,13 +117,7 @@ extension ClientConnection {
                 return
             }
             leaf.handshakeTimer?.cancel()
-            leaf.remoteServerID = info.serverID ?? ""
-            leaf.remoteServerName = info.serverName ?? ""
-            leaf.remoteDomain = info.domain
-            leaf.remoteCluster = info.cluster
-            leaf.remoteHeaders = info.headers ?? false
-            headersEnabled = broker.configuration.headersSupported && leaf.remoteHeaders
-            logPrefix = "\(remoteHost):\(remotePort) - lid:\(id) - \"\(leafLogName)\""
+            adoptPeer(leaf, serverID: info.serverID, name: info.serverName, domain: info.domain, cluster: info.cluster, headers: info.headers)
             remote.update { $0.state = .handshaking; $0.remoteServerName = leafLogName }
             outbound.writeString("CONNECT ")
             outbound.writeString(leafConnectJSON(url: url, remote: remote, nonce: info.nonce))
@@ -187,15 +181,20 @@ extension ClientConnection {
             close(reason: .protocolViolation)
             return
         }
-        leaf.remoteServerID = connect.serverID ?? ""
-        leaf.remoteServerName = connect.name ?? ""
-        leaf.remoteDomain = connect.domain
-        leaf.remoteCluster = connect.cluster
-        leaf.remoteHeaders = connect.headers ?? false
-        headersEnabled = broker.configuration.headersSupported && leaf.remoteHeaders
-        logPrefix = "\(remoteHost):\(remotePort) - lid:\(id) - \"\(leafLogName)\""
+        adoptPeer(leaf, serverID: connect.serverID, name: connect.name, domain: connect.domain, cluster: connect.cluster, headers: connect.headers)
         outbound.writeInfo(json: leafInfoJSON(connectInfo: true))
         establishLeaf(leaf, peerDenyPublish: connect.denyPublish ?? [])
+    }
+
+    /// What the peer said of itself (the hub's INFO, or the spoke's CONNECT).
+    private func adoptPeer(_ leaf: LeafLink, serverID: String?, name: String?, domain: String?, cluster: String?, headers: Bool?) {
+        leaf.remoteServerID = serverID ?? ""
+        leaf.remoteServerName = name ?? ""
+        leaf.remoteDomain = domain
+        leaf.remoteCluster = cluster
+        leaf.remoteHeaders = headers ?? false
+        headersEnabled = broker.configuration.headersSupported && leaf.remoteHeaders
+        logPrefix = "\(remoteHost):\(remotePort) - lid:\(id) - \"\(leafLogName)\""
     }
 
     // MARK: Established
@@ -426,15 +425,7 @@ extension ClientConnection {
         let leafNodes = configuration.leafNodes
         let host = leafNodes?.acceptHost ?? configuration.host
         let port = leafNodes?.acceptPort ?? 0
-        var json = JSONWriter()
-        json.add("server_id", configuration.serverID)
-        json.add("server_name", configuration.serverName)
-        json.add("version", BrokerConfiguration.protocolFeatureLevel)
-        json.add("proto", BrokerConfiguration.protocolVersion)
-        json.add("go", "outpost \(configuration.outpostVersion)")
-        json.add("host", host)
-        json.add("port", port)
-        json.add("headers", configuration.headersSupported)
+        var json = broker.infoPreamble(host: host, port: port)
         json.add("auth_required", true)
         json.add("max_payload", configuration.maxPayload)
         if configuration.jetStreamEnabled { json.add("jetstream", true) }
