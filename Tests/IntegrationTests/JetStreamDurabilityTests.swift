@@ -65,7 +65,10 @@ struct JetStreamDurabilityTests {
 
         let restarted = try ServerProcess(kind, arguments: ["-js", "-sd", store.path])
         defer { restarted.stop() }
-        let verified = try PythonScenario.run(script: Self.script, arguments: ["verify", restarted.url, "KEEP", acknowledgements, "--strict-consumer-acks"], timeout: 60)
+        // nats-server 2.9 writes consumer state asynchronously even on a clean stop (a CI run saw
+        // its ack floor at 0 after 150 confirmed acks), so only Outpost is held to the strict check.
+        let strict = kind == .outpost ? ["--strict-consumer-acks"] : []
+        let verified = try PythonScenario.run(script: Self.script, arguments: ["verify", restarted.url, "KEEP", acknowledgements] + strict, timeout: 60)
         #expect(verified.status == 0, "\(kind):\n\(verified.output)\nserver log:\n\(restarted.log.suffix(3000))")
     }
 
