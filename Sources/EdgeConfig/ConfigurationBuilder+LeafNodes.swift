@@ -75,16 +75,26 @@ extension ConfigurationBuilder {
                     }
                     var name: String?
                     var password: String?
+                    var nkey: String?
                     for field in fields.entries {
                         let fieldPath = "\(path)[\(index)].\(field.key)"
                         switch field.key.lowercased() {
                         case "user", "username": name = string(field.value, key: fieldPath, at: field.keyPosition)
                         case "pass", "password": password = string(field.value, key: fieldPath, at: field.keyPosition)
+                        case "nkey": nkey = string(field.value, key: fieldPath, at: field.keyPosition)
                         case "account":
                             warn(.unsupported, "not supported yet: accounts are ignored, the link uses the global account", at: field.keyPosition, key: fieldPath)
                         default:
                             fail(.unknownField, "unknown field \"\(field.key)\"", at: field.keyPosition, key: "\(path)[\(index)]")
                         }
+                    }
+                    if let nkey {
+                        guard NKeyValidation.isValidPublicKey(nkey, kind: .user) else {
+                            fail(.invalidValue, "Not a valid public nkey for a user", at: element.position, key: "\(path)[\(index)]")
+                            continue
+                        }
+                        settings.nkeys.append(nkey)
+                        continue
                     }
                     guard let name else {
                         fail(.invalidValue, "User entry requires a user", at: element.position, key: "\(path)[\(index)]")
@@ -95,7 +105,13 @@ extension ConfigurationBuilder {
             case "account":
                 warn(.unsupported, "not supported yet: accounts are ignored, the link uses the global account", at: entry.keyPosition, key: path)
             case "nkey":
-                warn(.unsupported, "not supported yet: nkey users on the leafnode port are ignored", at: entry.keyPosition, key: path)
+                if let nkey = string(entry.value, key: path, at: entry.keyPosition) {
+                    if NKeyValidation.isValidPublicKey(nkey, kind: .user) {
+                        settings.nkeys.append(nkey)
+                    } else {
+                        fail(.invalidValue, "Not a valid public nkey for a user", at: entry.keyPosition, key: path)
+                    }
+                }
             default:
                 guard !entry.isReferencedAsVariable else { continue }
                 fail(.unknownField, "unknown field \"\(entry.key)\"", at: entry.keyPosition, key: key)
@@ -150,7 +166,10 @@ extension ConfigurationBuilder {
                 case "credentials", "creds":
                     remote.credentialsPath = string(entry.value, key: fieldPath, at: position)
                     remote.credentialsPosition = position
-                case "nkey", "tls", "hub", "ws_compression", "ws_no_masking", "compression",
+                case "nkey", "seed":
+                    remote.nkeySeed = string(entry.value, key: fieldPath, at: position)
+                    remote.nkeyPosition = position
+                case "tls", "hub", "ws_compression", "ws_no_masking", "compression",
                     "first_info_timeout", "jetstream_cluster_migrate", "local_isolation", "request_isolation", "name",
                     "disabled", "proxy":
                     warn(.unsupported, "not supported yet: ignored", at: position, key: fieldPath)

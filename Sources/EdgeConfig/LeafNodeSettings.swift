@@ -7,6 +7,8 @@ package struct LeafNodeSettings: Hashable, Sendable {
     package var advertise: String?
     /// `authorization { user, password }` or `authorization { users [...] }`.
     package var users: [LeafUser] = []
+    /// nkey users (`authorization { nkey }` or `users [ { nkey } ]`): public keys, `U...`.
+    package var nkeys: [String] = []
     package var authTimeout: Duration?
     /// `reconnect` (also `reconnect_delay`): the pause between attempts of a remote.
     package var reconnectInterval: Duration?
@@ -32,6 +34,9 @@ package struct LeafRemoteSettings: Hashable, Sendable {
     /// `credentials`: a `.creds` file (user JWT and nkey seed), read at start-up.
     package var credentialsPath: String?
     package var credentialsPosition: ConfigPosition?
+    /// `nkey`: a user seed (`SU...`) that signs the hub's nonce (nats-server 2.10.9+ hubs).
+    package var nkeySeed: String?
+    package var nkeyPosition: ConfigPosition?
     /// `store_and_forward { ... }`: core messages on these subjects wait in SQLite for the hub.
     package var storeAndForward: StoreAndForwardSettings?
 }

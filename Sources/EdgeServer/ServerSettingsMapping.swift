@@ -71,6 +71,14 @@ package enum ServerSettingsMapping {
     ) -> Result<[Int: LeafCredentials], ConfigError> {
         var found: [Int: LeafCredentials] = [:]
         for (index, remote) in (configuration.leafNodeSettings?.remotes ?? []).enumerated() {
+            if let seed = remote.nkeySeed {
+                do {
+                    let keys = try NKeys.KeyPair(seed: seed)
+                    guard keys.role == .user else { throw NKeys.Failure.invalidCredentials("not a user seed") }
+                } catch {
+                    return .failure(ConfigError(.invalidValue, "not a valid user nkey seed: \(error)", at: remote.nkeyPosition, key: "leafnodes.remotes[\(index)].nkey"))
+                }
+            }
             guard let path = remote.credentialsPath else { continue }
             let key = "leafnodes.remotes[\(index)].credentials"
             let text: String
@@ -99,6 +107,7 @@ package enum ServerSettingsMapping {
         }
         leafNodes.advertise = settings.advertise
         leafNodes.users = settings.users.map { UserCredentials(user: $0.username, password: $0.password) }
+        leafNodes.nkeys = settings.nkeys
         if let timeout = settings.authTimeout { leafNodes.authTimeout = timeout }
         if let interval = settings.reconnectInterval { leafNodes.reconnectInterval = interval }
         // The journals live beside JetStream's store (`./data` when none is configured).
@@ -108,6 +117,7 @@ package enum ServerSettingsMapping {
                 urls: remote.urls.map { LeafURL(host: $0.host, port: $0.port, user: $0.user, password: $0.password) }
             )
             configured.denyImports = remote.denyImports
+            configured.nkeySeed = remote.nkeySeed
             configured.denyExports = remote.denyExports
             if let buffer = remote.storeAndForward {
                 var forward = StoreAndForwardConfiguration(

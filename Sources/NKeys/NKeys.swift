@@ -86,6 +86,12 @@ public enum NKeys {
         }
     }
 
+    /// Whether `signature` is `publicKey`'s (encoded, `U...`) Ed25519 signature of `data`.
+    public static func verify(publicKey: String, signature: [UInt8], data: [UInt8]) -> Bool {
+        guard let raw = try? decodeChecked(publicKey), raw.count == 33, let crypto = LibCrypto.shared else { return false }
+        return crypto.verify(signature, of: data, publicKey: Array(raw[1...]))
+    }
+
     /// The user JWT and seed of a `.creds` file: each is the first line after its
     /// `-----BEGIN ...-----` marker.
     public static func parseCredentials(_ text: String) throws(Failure) -> (jwt: String, seed: String) {
@@ -123,7 +129,8 @@ public enum NKeys {
 
     // MARK: - Encoding
 
-    static func unbase64URL(_ text: String) -> [UInt8]? {
+    /// Decodes base64 (URL or standard alphabet, padding optional).
+    public static func unbase64URL(_ text: String) -> [UInt8]? {
         var values: [UInt8] = []
         for character in text.utf8 {
             switch character {
@@ -245,6 +252,9 @@ final class LibCrypto: @unchecked Sendable {  // immutable after init; OpenSSL i
     private typealias FreeContext = @convention(c) (OpaquePointer?) -> Void
     private typealias DigestSignInit = @convention(c) (OpaquePointer?, UnsafeMutablePointer<OpaquePointer?>?, OpaquePointer?, OpaquePointer?, OpaquePointer?) -> Int32
     private typealias DigestSign = @convention(c) (OpaquePointer?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<Int>?, UnsafePointer<UInt8>?, Int) -> Int32
+    private typealias NewRawPublicKey = @convention(c) (Int32, OpaquePointer?, UnsafePointer<UInt8>?, Int) -> OpaquePointer?
+    private typealias DigestVerifyInit = @convention(c) (OpaquePointer?, UnsafeMutablePointer<OpaquePointer?>?, OpaquePointer?, OpaquePointer?, OpaquePointer?) -> Int32
+    private typealias DigestVerify = @convention(c) (OpaquePointer?, UnsafePointer<UInt8>?, Int, UnsafePointer<UInt8>?, Int) -> Int32
 
     /// `EVP_PKEY_ED25519` (`NID_ED25519`).
     private static let ed25519: Int32 = 1087
@@ -256,6 +266,9 @@ final class LibCrypto: @unchecked Sendable {  // immutable after init; OpenSSL i
     private let freeContext: FreeContext
     private let digestSignInit: DigestSignInit
     private let digestSign: DigestSign
+    private let newRawPublicKey: NewRawPublicKey
+    private let digestVerifyInit: DigestVerifyInit
+    private let digestVerify: DigestVerify
 
     static let shared: LibCrypto? = LibCrypto()
 
@@ -271,8 +284,14 @@ final class LibCrypto: @unchecked Sendable {  // immutable after init; OpenSSL i
             let newContext = symbol("EVP_MD_CTX_new", as: NewContext.self),
             let freeContext = symbol("EVP_MD_CTX_free", as: FreeContext.self),
             let digestSignInit = symbol("EVP_DigestSignInit", as: DigestSignInit.self),
-            let digestSign = symbol("EVP_DigestSign", as: DigestSign.self)
+            let digestSign = symbol("EVP_DigestSign", as: DigestSign.self),
+            let newRawPublicKey = symbol("EVP_PKEY_new_raw_public_key", as: NewRawPublicKey.self),
+            let digestVerifyInit = symbol("EVP_DigestVerifyInit", as: DigestVerifyInit.self),
+            let digestVerify = symbol("EVP_DigestVerify", as: DigestVerify.self)
         else { return nil }
+        self.newRawPublicKey = newRawPublicKey
+        self.digestVerifyInit = digestVerifyInit
+        self.digestVerify = digestVerify
         self.newRawPrivateKey = newRawPrivateKey
         self.getRawPublicKey = getRawPublicKey
         self.freeKey = freeKey
@@ -301,5 +320,18 @@ final class LibCrypto: @unchecked Sendable {  // immutable after init; OpenSSL i
         var length = 64
         let status = data.withUnsafeBufferPointer { digestSign(context, &signature, &length, $0.baseAddress, data.count) }
         return status == 1 && length == 64 ? signature : nil
+    }
+
+    func verify(_ signature: [UInt8], of data: [UInt8], publicKey: [UInt8]) -> Bool {
+        guard signature.count == 64, publicKey.count == 32,
+            let key = publicKey.withUnsafeBufferPointer({ newRawPublicKey(Self.ed25519, nil, $0.baseAddress, 32) })
+        else { return false }
+        defer { freeKey(key) }
+        guard let context = newContext() else { return false }
+        defer { freeContext(context) }
+        guard digestVerifyInit(context, nil, nil, nil, key) == 1 else { return false }
+        return signature.withUnsafeBufferPointer { signatureBytes in
+            data.withUnsafeBufferPointer { digestVerify(context, signatureBytes.baseAddress, 64, $0.baseAddress, data.count) == 1 }
+        }
     }
 }

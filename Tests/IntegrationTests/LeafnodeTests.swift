@@ -339,6 +339,40 @@ struct LeafnodeTests {
         }
     }
 
+    @Test("nkey: an Outpost leaf signs the nonce of an Outpost hub's leafnode port with a user seed; another seed is refused; a bad seed stops the start")
+    func nkeyLink() throws {
+        // nats-server 2.9 has neither side of this (2.10.9 added it), so Outpost is on both ends.
+        let allowed = try NKeys.KeyPair(generating: .user)
+        let leafPort = try ServerProcess.freePort()
+        let hub = try ServerProcess(.outpost, configuration: """
+            server_name: hub
+            jetstream: disabled
+            leafnodes { listen: "127.0.0.1:\(leafPort)", authorization { users [ { nkey: \(allowed.publicKey) } ] } }
+            """, monitor: true)
+        defer { hub.stop() }
+        for (seed, accepted) in [(allowed.seed, true), (try NKeys.KeyPair(generating: .user).seed, false)] {
+            let edge = try ServerProcess(.outpost, configuration: """
+                server_name: edge
+                jetstream: disabled
+                leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(leafPort)", nkey: \(seed) } ] }
+                """)
+            defer { edge.stop() }
+            if accepted {
+                #expect(edge.waitForLog("Leafnode connection created", timeout: 10), "\(edge.log.suffix(2000))\nhub:\n\(hub.log.suffix(2000))")
+                #expect(hub.waitForLog("Leafnode connection created", timeout: 5))
+            } else {
+                #expect(edge.waitForLog("Leafnode Error 'Authorization Violation'", timeout: 10), "\(edge.log.suffix(2000))")
+                #expect(!edge.log.contains("Leafnode connection created"))
+            }
+        }
+        #expect(!hub.log.contains(allowed.seed), "a seed was logged")
+        #expect {
+            _ = try ServerProcess(.outpost, configuration: "leafnodes { remotes [ { url: \"nats-leaf://127.0.0.1:\(leafPort)\", nkey: SUAAAA } ] }", timeout: 5)
+        } throws: { error in
+            "\(error)".contains("leafnodes.remotes[0].nkey: not a valid user nkey seed")
+        }
+    }
+
     @Test("a credentials file whose seed is not the JWT's user stops the start with an error naming the key")
     func mismatchedCredentials() throws {
         let account = try NKeys.KeyPair(generating: .account)

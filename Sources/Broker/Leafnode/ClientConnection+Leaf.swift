@@ -42,7 +42,8 @@ extension ClientConnection {
                 close(reason: .readError)
             }
         case .accepted:
-            outbound.writeInfo(json: leafInfoJSON(connectInfo: false))
+            leaf.sentNonce = ServerNonce.make(length: 11)
+            outbound.writeInfo(json: leafInfoJSON(connectInfo: false, nonce: leaf.sentNonce))
             let timeout = broker.configuration.leafNodes?.authTimeout ?? .seconds(2)
             leaf.handshakeTimer = eventLoop.scheduleTask(in: TimeAmount(timeout)) { [self] in
                 guard self.leaf?.phase == .awaitingConnect else { return }
@@ -164,10 +165,18 @@ extension ClientConnection {
             return
         }
         let users = broker.configuration.leafNodes?.users ?? []
-        if !users.isEmpty {
-            let accepted = users.contains { user in
-                guard let offered = connect.user, constantTimeEquals(offered, user.user) else { return false }
-                return constantTimeEquals(connect.password ?? "", user.password)
+        let nkeys = broker.configuration.leafNodes?.nkeys ?? []
+        if !users.isEmpty || !nkeys.isEmpty {
+            let accepted: Bool
+            if let nkey = connect.nkey {
+                // An nkey user proves itself by signing the nonce of our INFO.
+                let signature = connect.signature.flatMap { NKeys.unbase64URL($0) } ?? []
+                accepted = nkeys.contains(nkey) && NKeys.verify(publicKey: nkey, signature: signature, data: Array(leaf.sentNonce.utf8))
+            } else {
+                accepted = users.contains { user in
+                    guard let offered = connect.user, constantTimeEquals(offered, user.user) else { return false }
+                    return constantTimeEquals(connect.password ?? "", user.password)
+                }
             }
             guard accepted else {
                 logger.error("\(logPrefix) - authentication error")  // never the credentials
@@ -182,7 +191,7 @@ extension ClientConnection {
             return
         }
         adoptPeer(leaf, serverID: connect.serverID, name: connect.name, domain: connect.domain, cluster: connect.cluster, headers: connect.headers)
-        outbound.writeInfo(json: leafInfoJSON(connectInfo: true))
+        outbound.writeInfo(json: leafInfoJSON(connectInfo: true, nonce: nil))
         establishLeaf(leaf, peerDenyPublish: connect.denyPublish ?? [])
     }
 
@@ -420,7 +429,7 @@ extension ClientConnection {
     // MARK: - JSON
 
     /// The INFO a hub sends on its leafnode port; with `connectInfo`, the answer to CONNECT.
-    func leafInfoJSON(connectInfo: Bool) -> String {
+    func leafInfoJSON(connectInfo: Bool, nonce: String?) -> String {
         let configuration = broker.configuration
         let leafNodes = configuration.leafNodes
         let host = leafNodes?.acceptHost ?? configuration.host
@@ -434,7 +443,7 @@ extension ClientConnection {
             json.add("connect_info", true)
             json.add("remote_account", account.name)
         } else {
-            json.add("nonce", ServerNonce.make(length: 11))
+            if let nonce { json.add("nonce", nonce) }
             if configuration.jetStreamEnabled, let domain = configuration.jetStreamDomain, !domain.isEmpty { json.add("domain", domain) }
             json.add("info_on_connect", true)
             let advertised = leafNodes?.advertise ?? "\(host == "0.0.0.0" || host.isEmpty ? "127.0.0.1" : host):\(port)"
@@ -448,6 +457,10 @@ extension ClientConnection {
         let configuration = broker.configuration
         var json = JSONWriter()
         json.add("version", BrokerConfiguration.protocolFeatureLevel)
+        if let seed = remote.configuration.nkeySeed, let keys = try? NKeys.KeyPair(seed: seed) {
+            json.add("nkey", keys.publicKey)
+            if let nonce { json.add("sig", NKeys.base64URL(keys.sign(Array(nonce.utf8)))) }
+        }
         if let credentials = remote.configuration.credentials {
             json.add("jwt", credentials.jwt)
             // The seed was checked at start-up; the hub refuses a missing or bad signature.
@@ -508,9 +521,12 @@ struct LeafConnectMessage: Decodable {
     var jetStream: Bool?
     var denyPublish: [String]?
     var lang: String?
+    var nkey: String?
+    var signature: String?
 
     enum CodingKeys: String, CodingKey {
-        case user, name, domain, cluster, headers, lang
+        case user, name, domain, cluster, headers, lang, nkey
+        case signature = "sig"
         case password = "pass"
         case serverID = "server_id"
         case jetStream = "jetstream"

@@ -31,6 +31,8 @@ package final class LeafLink {
     var remoteDomain: String?
     var remoteCluster: String?
     var remoteHeaders = false
+    /// The nonce of the INFO we sent (accepting side), which an nkey user signs.
+    var sentNonce = ""
 
     /// What we announced to the peer.
     var interest = LeafInterestTable<Subscription>()

@@ -8,6 +8,8 @@ package struct LeafNodeConfiguration: Sendable, Equatable {
     /// Who may connect on the leafnode port (`authorization { user, password, users }`);
     /// empty: anyone.
     package var users: [UserCredentials] = []
+    /// nkey users (public keys) allowed on the leafnode port.
+    package var nkeys: [String] = []
     package var authTimeout: Duration = .seconds(2)
     /// Pause between connection attempts of a remote (`reconnect`; nats-server: 1 s).
     package var reconnectInterval: Duration = .seconds(1)
@@ -23,6 +25,8 @@ package struct LeafRemoteConfiguration: Sendable, Equatable {
     package var denyImports: [String] = []
     /// Subjects we never send to the hub (`deny_exports`).
     package var denyExports: [String] = []
+    /// A user seed that signs the hub's nonce (`nkey`), without a JWT.
+    package var nkeySeed: String?
     /// A user JWT and the seed that signs the hub's nonce (`credentials`).
     package var credentials: LeafCredentials?
     /// Core messages on these subjects are journaled and sent through the buffer.
