@@ -62,7 +62,10 @@ enum LeafNodeLinks {
             }
             if Task.isCancelled { break }
             let delay = remote.takeDelay(interval: interval)
-            logger.info("Leafnode remote \(remote.index) will try again in \(Self.describe(delay))")
+            // Every attempt is logged, but a long outage (days on a cellular link) must not fill
+            // the SD card: after the first few, only every 30th at info level, the rest at debug.
+            let line = "Leafnode remote \(remote.index) will try again in \(Self.describe(delay))"
+            if failures <= 3 || failures % 30 == 0 { logger.info("\(line)") } else { logger.debug("\(line)") }
             try? await Task.sleep(for: delay)
         }
     }
