@@ -82,8 +82,6 @@ package final class Broker: Sendable {
     /// `$LDS.<random>`: this server's loop-detection subject, announced to every leafnode peer.
     /// Receiving it back in an `LS+` means the links form a loop.
     package let loopDetectionSubject: String
-    /// Hooks run when local interest changes (the leafnode link subscribes to these).
-    private let interestObservers = Mutex<[@Sendable (InterestChange) -> Void]>([])
 
     package init(configuration: BrokerConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -236,32 +234,20 @@ package final class Broker: Sendable {
 
     // MARK: - Interest
 
-    /// A subscription came or went in `account` (for the leafnode link and monitoring).
-    package struct InterestChange: Sendable {
-        package var account: Account
-        package var subscription: Subscription
-        package var isAdded: Bool
-    }
-
-    package func observeInterest(_ observer: @escaping @Sendable (InterestChange) -> Void) {
-        interestObservers.withLock { $0.append(observer) }
-    }
-
     func subscriptionAdded(_ subscription: Subscription, account: Account) {
-        notifyInterest(InterestChange(account: account, subscription: subscription, isAdded: true))
+        notifyLeafnodes(subscription, account: account, isAdded: true)
     }
 
     func subscriptionRemoved(_ subscription: Subscription, account: Account) {
-        notifyInterest(InterestChange(account: account, subscription: subscription, isAdded: false))
+        notifyLeafnodes(subscription, account: account, isAdded: false)
     }
 
-    private func notifyInterest(_ change: InterestChange) {
-        let observers = interestObservers.withLock { $0 }
-        for observer in observers { observer(change) }
-        if leafConnectionCount.load(ordering: .acquiring) > 0 {
-            for leaf in leafConnections where leaf.account === change.account {
-                leaf.onLoop { leaf.leafInterestChanged(change.subscription, isAdded: change.isAdded) }
-            }
+    /// A subscription came or went: each leafnode link of that account decides, on its own
+    /// loop, whether its peer must hear of it.
+    private func notifyLeafnodes(_ subscription: Subscription, account: Account, isAdded: Bool) {
+        guard leafConnectionCount.load(ordering: .acquiring) > 0 else { return }
+        for leaf in leafConnections where leaf.account === account {
+            leaf.onLoop { leaf.leafInterestChanged(subscription, isAdded: isAdded) }
         }
     }
 

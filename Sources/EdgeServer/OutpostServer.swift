@@ -34,7 +34,7 @@ package final class OutpostServer: Service {
     package let settings: Settings
     package let logger: Logger
     package let group: MultiThreadedEventLoopGroup
-    private let boundPorts = Mutex<(client: Int?, http: Int?, leaf: Int?)>((nil, nil, nil))
+    private let boundPorts = Mutex<(client: Int?, http: Int?)>((nil, nil))
 
     package init(settings: Settings, logger: Logger) {
         self.settings = settings
@@ -67,7 +67,6 @@ package final class OutpostServer: Service {
             leafNodes.acceptHost = host
             leafNodes.acceptPort = channel.localAddress?.port ?? port
             configuration.leafNodes = leafNodes
-            boundPorts.withLock { $0.leaf = leafNodes.acceptPort }
         }
 
         // The broker learns the real port before any client can connect through it: the
@@ -128,7 +127,6 @@ package final class OutpostServer: Service {
             }
             leafRemotes.append(LeafRemote(configuration: remote, index: index, forwardBuffer: buffer))
         }
-        leafRemotesBox.withLock { $0 = leafRemotes }
         broker.leafRemotes = leafRemotes
         try await startAccepting(clientChannel, broker: broker)
         if let leafChannel, let leafNodes = configuration.leafNodes {
@@ -164,13 +162,6 @@ package final class OutpostServer: Service {
     }
 
     private let brokerBox = Mutex<Broker?>(nil)
-    private let leafRemotesBox = Mutex<[LeafRemote]>([])
-
-    /// The configured leafnode remotes and their link state (for monitoring).
-    package var leafRemotes: [LeafRemote] { leafRemotesBox.withLock { $0 } }
-
-    /// The leafnode port actually bound (useful with port -1).
-    package var leafPort: Int? { boundPorts.withLock { $0.leaf } }
 
     /// The broker, once `run()` has created it.
     package var broker: Broker? { brokerBox.withLock { $0 } }

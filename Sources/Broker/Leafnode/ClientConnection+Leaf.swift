@@ -118,8 +118,8 @@ extension ClientConnection {
                 return
             }
             leaf.handshakeTimer?.cancel()
-            adoptPeer(leaf, serverID: info.serverID, name: info.serverName, domain: info.domain, cluster: info.cluster, headers: info.headers)
-            remote.update { $0.state = .handshaking; $0.remoteServerName = leafLogName }
+            adoptPeer(leaf, serverID: info.serverID, name: info.serverName, headers: info.headers)
+            remote.update { $0.state = .handshaking }
             outbound.writeString("CONNECT ")
             outbound.writeString(leafConnectJSON(url: url, remote: remote, nonce: info.nonce))
             outbound.writeStaticString("\r\n")
@@ -190,17 +190,15 @@ extension ClientConnection {
             close(reason: .protocolViolation)
             return
         }
-        adoptPeer(leaf, serverID: connect.serverID, name: connect.name, domain: connect.domain, cluster: connect.cluster, headers: connect.headers)
+        adoptPeer(leaf, serverID: connect.serverID, name: connect.name, headers: connect.headers)
         outbound.writeInfo(json: leafInfoJSON(connectInfo: true, nonce: nil))
         establishLeaf(leaf, peerDenyPublish: connect.denyPublish ?? [])
     }
 
     /// What the peer said of itself (the hub's INFO, or the spoke's CONNECT).
-    private func adoptPeer(_ leaf: LeafLink, serverID: String?, name: String?, domain: String?, cluster: String?, headers: Bool?) {
+    private func adoptPeer(_ leaf: LeafLink, serverID: String?, name: String?, headers: Bool?) {
         leaf.remoteServerID = serverID ?? ""
         leaf.remoteServerName = name ?? ""
-        leaf.remoteDomain = domain
-        leaf.remoteCluster = cluster
         leaf.remoteHeaders = headers ?? false
         headersEnabled = broker.configuration.headersSupported && leaf.remoteHeaders
         logPrefix = "\(remoteHost):\(remotePort) - lid:\(id) - \"\(leafLogName)\""
@@ -224,7 +222,6 @@ extension ClientConnection {
         if let remote = leaf.remote {
             remote.update { status in
                 status.state = .connected
-                status.connectedSince = WallClock.now
                 status.lastError = nil
             }
         }
@@ -304,7 +301,8 @@ extension ClientConnection {
         // deliver; not taking it keeps it out of the subject index).
         if leaf.deniesInterest(subject) { return }
         let key = queue.map { "\(subject) \($0)" } ?? subject
-        if queue != nil { leaf.remoteWeights[key] = op.weight }
+        // A queue's weight only says that members exist (it does not bias the choice in 2.9):
+        // one subscription per group stands for them.
         guard subscriptions[key] == nil else { return }
         let subscription = Subscription(connection: self, subject: subject, queue: queue, sid: Array(key.utf8))
         do {
@@ -322,7 +320,6 @@ extension ClientConnection {
         let queue = op.queue.map { String(buffer: $0) }
         if isTracing { trace("<<- [LS- \(subject)\(queue.map { " \($0)" } ?? "")]") }
         let key = queue.map { "\(subject) \($0)" } ?? subject
-        leaf?.remoteWeights.removeValue(forKey: key)
         if let subscription = subscriptions[key] { unsubscribe(subscription) }
     }
 
@@ -420,7 +417,6 @@ extension ClientConnection {
         if let remote = leaf.remote {
             remote.update { status in
                 status.state = .waiting
-                status.connectedSince = nil
                 if status.lastError == nil || leaf.isEstablished { status.lastError = reason.rawValue }
             }
         }
@@ -457,16 +453,12 @@ extension ClientConnection {
         let configuration = broker.configuration
         var json = JSONWriter()
         json.add("version", BrokerConfiguration.protocolFeatureLevel)
-        if let seed = remote.configuration.nkeySeed, let keys = try? NKeys.KeyPair(seed: seed) {
-            json.add("nkey", keys.publicKey)
+        // One key signs the nonce: the credentials' user (its JWT names it), or the bare nkey.
+        // Seeds were checked at start-up; the hub refuses a missing or bad signature.
+        let credentials = remote.configuration.credentials
+        if let seed = credentials?.seed ?? remote.configuration.nkeySeed, let keys = try? NKeys.KeyPair(seed: seed) {
+            if let credentials { json.add("jwt", credentials.jwt) } else { json.add("nkey", keys.publicKey) }
             if let nonce { json.add("sig", NKeys.base64URL(keys.sign(Array(nonce.utf8)))) }
-        }
-        if let credentials = remote.configuration.credentials {
-            json.add("jwt", credentials.jwt)
-            // The seed was checked at start-up; the hub refuses a missing or bad signature.
-            if let nonce, let keys = try? NKeys.KeyPair(seed: credentials.seed) {
-                json.add("sig", NKeys.base64URL(keys.sign(Array(nonce.utf8))))
-            }
         }
         if let user = url.user { json.add("user", user) }
         if let password = url.password { json.add("pass", password) }
@@ -492,20 +484,16 @@ struct LeafInfoMessage: Decodable {
     var leafnodeURLs: [String]?
     var infoOnConnect: Bool?
     var connectInfo: Bool?
-    var remoteAccount: String?
-    var domain: String?
-    var cluster: String?
     var nonce: String?
 
     enum CodingKeys: String, CodingKey {
-        case headers, domain, cluster, nonce
+        case headers, nonce
         case serverID = "server_id"
         case serverName = "server_name"
         case clientID = "client_id"
         case leafnodeURLs = "leafnode_urls"
         case infoOnConnect = "info_on_connect"
         case connectInfo = "connect_info"
-        case remoteAccount = "remote_account"
     }
 }
 
@@ -515,21 +503,18 @@ struct LeafConnectMessage: Decodable {
     var password: String?
     var serverID: String?
     var name: String?
-    var domain: String?
     var cluster: String?
     var headers: Bool?
-    var jetStream: Bool?
     var denyPublish: [String]?
     var lang: String?
     var nkey: String?
     var signature: String?
 
     enum CodingKeys: String, CodingKey {
-        case user, name, domain, cluster, headers, lang, nkey
+        case user, name, cluster, headers, lang, nkey
         case signature = "sig"
         case password = "pass"
         case serverID = "server_id"
-        case jetStream = "jetstream"
         case denyPublish = "deny_pub"
     }
 }

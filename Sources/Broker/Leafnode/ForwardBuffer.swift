@@ -130,7 +130,7 @@ package final class ForwardBuffer: @unchecked Sendable {
                 self.logger.info("Store-and-forward buffer of leafnode remote \(self.remoteIndex): \(self.journal.count) messages (\(self.journal.bytes) bytes) waiting for the hub")
             }
             self.housekeeping = self.loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
-                self.enforceLimits(incoming: 0)
+                self.enforceLimits()
             }
         }
     }
@@ -201,11 +201,11 @@ package final class ForwardBuffer: @unchecked Sendable {
         } catch {
             recordDiscards(messages.count, reason: "journal error: \(error)")
         }
-        enforceLimits(incoming: messages.count)
+        enforceLimits()
         pump()
     }
 
-    private func enforceLimits(incoming: Int) {
+    private func enforceLimits() {
         let oldestAllowed = configuration.maxAge > .zero
             ? WallClock.now.nanosecondsSince1970 - Self.nanoseconds(configuration.maxAge) : 0
         do {

@@ -28,16 +28,12 @@ package final class LeafLink {
 
     var remoteServerID = ""
     var remoteServerName = ""
-    var remoteDomain: String?
-    var remoteCluster: String?
     var remoteHeaders = false
     /// The nonce of the INFO we sent (accepting side), which an nkey user signs.
     var sentNonce = ""
 
     /// What we announced to the peer.
     var interest = LeafInterestTable<Subscription>()
-    /// Queue weights the peer announced, by `subject queue` key.
-    var remoteWeights: [String: Int] = [:]
 
     /// Subjects we never send over this link (deny_exports, the peer's deny_pub, JetStream).
     var publishDeny: [[UInt8]] = []

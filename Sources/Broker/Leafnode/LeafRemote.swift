@@ -14,13 +14,10 @@ package final class LeafRemote: Sendable {
         case connecting, handshaking, connected, waiting
     }
 
+    /// What /varz shows of the link.
     package struct Status: Sendable {
         package var state: LinkState = .connecting
-        package var url: LeafURL?
-        package var remoteServerName: String?
-        package var attempts = 0
         package var lastError: String?
-        package var connectedSince: WallClock.Instant?
     }
 
     private struct State {
@@ -48,9 +45,7 @@ package final class LeafRemote: Sendable {
             }
             let url = candidates[state.nextURLIndex % candidates.count]
             state.nextURLIndex += 1
-            state.status.url = url
             state.status.state = .connecting
-            state.status.attempts += 1
             return url
         }
     }
