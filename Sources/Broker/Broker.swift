@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NKeys
 import Synchronization
 
 /// The server core: accounts, the connections, statistics, and what every connection needs to
@@ -171,33 +172,55 @@ package final class Broker: Sendable {
     /// Whether a connection must send CONNECT before anything else (auth is required).
     var requiresConnectFirst: Bool { configuration.authentication.isRequired }
 
-    /// The account a CONNECT may use, or `nil` for "Authorization Violation".
-    /// Passwords and tokens are compared in constant time.
-    func authenticate(_ options: ConnectOptions) -> Account? {
+    /// Who a CONNECT proves to be, or `nil` for "Authorization Violation": a token, a user and
+    /// password (plain or bcrypt), or an nkey user's signature of the nonce we sent (`nonce`).
+    /// Plain passwords and tokens are compared in constant time.
+    func authenticate(_ options: ConnectOptions, nonce: String?) -> AuthenticatedClient? {
         let authentication = configuration.authentication
-        guard authentication.isRequired else { return globalAccount }
+        guard authentication.isRequired else { return AuthenticatedClient(account: globalAccount, user: nil) }
         if let token = authentication.token {
-            if let offered = options.authToken, constantTimeEquals(offered, token) { return globalAccount }
-            // nats-server also accepts the token in the user field? No: only auth_token.
-            return nil
+            guard let offered = options.authToken, constantTimeEquals(offered, token) else { return nil }
+            return AuthenticatedClient(account: globalAccount, user: nil)
         }
         if options.user == nil && options.password == nil && options.authToken == nil && options.nkey == nil {
-            return accountForNoAuthUser()
+            return noAuthUserClient()
         }
-        guard let user = options.user, let password = options.password else { return nil }
-        for candidate in authentication.users where candidate.user == user {
-            return constantTimeEquals(password, candidate.password) ? globalAccount : nil
+        if let nkey = options.nkey, authentication.hasNKeyUsers {
+            guard let nonce, let user = authentication.users.first(where: { $0.nkey == nkey && $0.mayConnectAsClient }),
+                let signature = options.signature.flatMap(Self.decodeSignature),
+                NKeys.verify(publicKey: nkey, signature: signature, data: Array(nonce.utf8))
+            else { return nil }
+            return AuthenticatedClient(account: globalAccount, user: user)
         }
-        return nil
+        guard let name = options.user, let password = options.password,
+            let user = authentication.users.first(where: { $0.nkey == nil && $0.user == name && $0.mayConnectAsClient }),
+            PasswordCheck.matches(offered: password, configured: user.password)
+        else { return nil }
+        return AuthenticatedClient(account: globalAccount, user: user)
     }
 
-    /// The account of `no_auth_user`, if one is configured and exists.
-    func accountForNoAuthUser() -> Account? {
+    /// A CONNECT `sig`: base64url without padding, as clients send it; standard base64 is
+    /// accepted too, as nats-server does.
+    private static func decodeSignature(_ text: String) -> [UInt8]? {
+        if let bytes = NKeys.unbase64URL(text) { return bytes }
+        let urlForm = String(text.compactMap { character -> Character? in
+            switch character {
+            case "+": "-"
+            case "/": "_"
+            case "=": nil
+            default: character
+            }
+        })
+        return NKeys.unbase64URL(urlForm)
+    }
+
+    /// The `no_auth_user`, if one is configured and exists.
+    func noAuthUserClient() -> AuthenticatedClient? {
         let authentication = configuration.authentication
         guard let noAuthUser = authentication.noAuthUser,
-            authentication.users.contains(where: { $0.user == noAuthUser })
+            let user = authentication.users.first(where: { $0.nkey == nil && $0.user == noAuthUser && $0.mayConnectAsClient })
         else { return nil }
-        return globalAccount
+        return AuthenticatedClient(account: globalAccount, user: user)
     }
 
     // MARK: - INFO
@@ -206,7 +229,7 @@ package final class Broker: Sendable {
     func infoJSON(for connection: ClientConnection, lameDuck: Bool = false) -> String {
         var json = infoPreamble(host: configuration.host, port: configuration.port)
         let authentication = configuration.authentication
-        if authentication.isRequired && accountForNoAuthUser() == nil {
+        if authentication.isRequired && noAuthUserClient() == nil {
             json.add("auth_required", true)
         }
         json.add("max_payload", configuration.maxPayload)
@@ -214,6 +237,7 @@ package final class Broker: Sendable {
         if configuration.jetStreamEnabled, let domain = configuration.jetStreamDomain, !domain.isEmpty { json.add("domain", domain) }
         json.add("client_id", Int(connection.id))
         json.add("client_ip", connection.remoteHost)
+        if let nonce = connection.sentNonce { json.add("nonce", nonce) }
         if lameDuck { json.add("ldm", true) }
         return json.finished()
     }

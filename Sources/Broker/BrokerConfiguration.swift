@@ -84,15 +84,29 @@ package struct AuthenticationConfiguration: Sendable, Equatable {
 
     /// INFO `auth_required`.
     package var isRequired: Bool { token != nil || !users.isEmpty }
+
+    /// Whether INFO carries a nonce for nkey users to sign.
+    package var hasNKeyUsers: Bool { users.contains { $0.nkey != nil } }
 }
 
-/// One `users` entry.
+/// One `users` entry: a name and password (plain or bcrypt), or a public user nkey.
 package struct UserCredentials: Sendable, Equatable {
+    /// Empty for an nkey user.
     package var user: String
     package var password: String
+    package var nkey: String?
+    /// nil: the user may publish and subscribe to anything.
+    package var permissions: PermissionRules?
+    /// False when `allowed_connection_types` leaves out `STANDARD` (plain client connections).
+    package var mayConnectAsClient = true
 
-    package init(user: String, password: String) {
+    package init(user: String, password: String, nkey: String? = nil, permissions: PermissionRules? = nil) {
         self.user = user
         self.password = password
+        self.nkey = nkey
+        self.permissions = permissions
     }
+
+    /// How logs name the user (never with a secret).
+    package var logName: String { nkey.map { "Nkey \"\($0)\"" } ?? "User \"\(user)\"" }
 }

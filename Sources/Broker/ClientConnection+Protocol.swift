@@ -90,12 +90,11 @@ extension ClientConnection {
         }
 
         // Choosing an account in CONNECT is refused (nats-server: "now considered an error").
-        guard decoded.account == nil, !decoded.newAccount, let boundAccount = broker.authenticate(decoded) else {
-            authorizationViolation()
+        guard decoded.account == nil, !decoded.newAccount, let client = broker.authenticate(decoded, nonce: sentNonce) else {
+            authorizationViolation(decoded)
             return
         }
-        account = boundAccount
-        resultCache.removeAll()
+        adopt(client)
 
         if decoded.protocolVersion < 0 || decoded.protocolVersion > 1 {
             logger.error("\(logPrefix) - invalid client protocol")
@@ -144,10 +143,18 @@ extension ClientConnection {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Binds the connection to its account and user's permissions.
+    private func adopt(_ client: AuthenticatedClient) {
+        account = client.account
+        resultCache.removeAll()
+        permissions = client.user?.permissions.map(ClientPermissions.init)
+        userLogName = client.user?.logName
+    }
+
     /// `no_auth_user` lets a client skip CONNECT (telnet demos): bind it as that user.
     private func bindNoAuthUserWithoutConnect() -> Bool {
-        guard let account = broker.accountForNoAuthUser() else { return false }
-        self.account = account
+        guard let client = broker.noAuthUserClient() else { return false }
+        adopt(client)
         authTimeoutTask?.cancel()
         authTimeoutTask = nil
         state = .connected
@@ -155,8 +162,15 @@ extension ClientConnection {
         return true
     }
 
-    func authorizationViolation() {
-        logger.error("\(logPrefix) - Authorization Error")  // never log the credentials
+    func authorizationViolation(_ offered: ConnectOptions? = nil) {
+        // Who tried, as the reference logs it; never the password, token or signature.
+        if let nkey = offered?.nkey {
+            logger.error("\(logPrefix) - authentication error - Nkey \"\(nkey)\"")
+        } else if let user = offered?.user {
+            logger.error("\(logPrefix) - authentication error - User \"\(user)\"")
+        } else {
+            logger.error("\(logPrefix) - authentication error")
+        }
         sendError("Authorization Violation")
         close(reason: .authenticationViolation)
     }
@@ -199,6 +213,11 @@ extension ClientConnection {
             sendError("Invalid Subject")
             return
         }
+        let queue = op.queue.map { String(buffer: $0) }
+        if let permissions, !permissions.maySubscribe(subject: subject, queue: queue) {
+            subscriptionViolation(subject: subject, queue: queue, sid: sid)
+            return
+        }
         let maxSubscriptions = broker.configuration.maxSubscriptions
         if maxSubscriptions > 0 && subscriptions.count >= maxSubscriptions {
             logger.error("\(logPrefix) - maximum subscriptions exceeded")
@@ -208,7 +227,7 @@ extension ClientConnection {
         let subscription = Subscription(
             connection: self,
             subject: subject,
-            queue: op.queue.map { String(buffer: $0) },
+            queue: queue,
             sid: Array(op.sid.readableBytesView)
         )
         do {
@@ -220,6 +239,18 @@ extension ClientConnection {
         subscriptions[sid] = subscription
         broker.subscriptionAdded(subscription, account: account)
         if options.verbose { sendOK() }
+    }
+
+    /// nats-server's answer to a refused SUB: an error, a log line, and the connection stays.
+    private func subscriptionViolation(subject: String, queue: String?, sid: String) {
+        let user = userLogName ?? "User \"\""
+        if let queue {
+            logger.error("\(logPrefix) - Subscription Violation - \(user), Subject \"\(subject)\", Queue: \"\(queue)\", SID \(sid)")
+            sendError("Permissions Violation for Subscription to \"\(subject)\" using queue \"\(queue)\"")
+        } else {
+            logger.error("\(logPrefix) - Subscription Violation - \(user), Subject \"\(subject)\", SID \(sid)")
+            sendError("Permissions Violation for Subscription to \"\(subject)\"")
+        }
     }
 
     func processUnsubscribe(_ op: UnsubscribeOp) {

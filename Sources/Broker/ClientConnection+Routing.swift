@@ -22,6 +22,10 @@ extension ClientConnection {
             // The reference reports it and still routes the message.
             if !isLiteral { sendError("Invalid Publish Subject") }
         }
+        if let permissions, !op.subject.withUnsafeReadableBytes({ permissions.mayPublish($0) }) {
+            publishViolation(op)
+            return
+        }
         if options.verbose { sendOK() }
 
         let didDeliver = op.withUnsafeParts { subject, reply, payload in
@@ -30,6 +34,14 @@ extension ClientConnection {
         if !didDeliver, op.hasReply, options.noResponders {
             sendNoResponders(reply: op.reply!)
         }
+    }
+
+    /// nats-server's answer to a refused PUB: an error and a log line; the message is dropped
+    /// and the connection stays.
+    private func publishViolation(_ op: MessageOp) {
+        let subject = String(buffer: op.subject)
+        logger.error("\(logPrefix) - Publish Violation - \(userLogName ?? "User \"\""), Subject \"\(subject)\"")
+        sendError("Permissions Violation for Publish to \"\(subject)\"")
     }
 
     /// Delivers to every matching subscription of our account. Returns whether anyone got it.
@@ -158,6 +170,10 @@ extension ClientConnection {
         payload: UnsafeRawBufferPointer
     ) -> Bool {
         if state == .closed || subscription.isClosed.load(ordering: .relaxed) { return false }
+        if let permissions {
+            if permissions.checksDeliveries && permissions.deniesDelivery(of: subject) { return false }
+            if permissions.responses != nil, let reply { permissions.recordReply(reply) }
+        }
         subscription.delivered &+= 1
         let maximum = subscription.maxMessages
         if maximum > 0 && subscription.delivered > maximum {

@@ -71,6 +71,12 @@ package final class ClientConnection: @unchecked Sendable {
     let leaf: LeafLink?
     package internal(set) var options = ConnectOptions()
     var account: Account
+    /// The authenticated user's permissions; nil when it may do anything.
+    var permissions: ClientPermissions?
+    /// The user, for violation log lines ("User \"alice\"").
+    var userLogName: String?
+    /// The nonce our INFO carried, for nkey users to sign.
+    var sentNonce: String?
     /// Both sides support headers (our config and the client's CONNECT).
     var headersEnabled = false
     var echo = true
@@ -140,6 +146,7 @@ package final class ClientConnection: @unchecked Sendable {
         if isLeaf { return startLeaf(context: context) }
         self.context = context
         logger.debug("\(logPrefix) - Client connection created")
+        if broker.configuration.authentication.hasNKeyUsers { sentNonce = ServerNonce.make(length: 15) }
         outbound.writeInfo(json: broker.infoJSON(for: self))
         if !broker.register(self) {
             // nats-server sends INFO first, then refuses.

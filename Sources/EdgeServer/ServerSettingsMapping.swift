@@ -37,11 +37,15 @@ package enum ServerSettingsMapping {
         let authorization = configuration.authorization
         authentication.token = authorization.token
         if let username = authorization.username {
+            // As in nats-server, `permissions` in the block only apply to `users` entries.
             authentication.users.append(UserCredentials(user: username, password: authorization.password ?? ""))
         }
         for user in authorization.users {
-            guard let username = user.username else { continue }
-            authentication.users.append(UserCredentials(user: username, password: user.password ?? ""))
+            var credentials = UserCredentials(
+                user: user.username ?? "", password: user.password ?? "", nkey: user.nkey,
+                permissions: user.permissions.map(permissionRules))
+            credentials.mayConnectAsClient = user.allowedConnectionTypes?.contains("STANDARD") ?? true
+            authentication.users.append(credentials)
         }
         authentication.noAuthUser = configuration.noAuthUser
         if let timeout = authorization.timeout { authentication.timeout = timeout }
@@ -61,6 +65,14 @@ package enum ServerSettingsMapping {
         settings.portsFileDirectory = configuration.portsFileDirectory
         settings.jetStream = jetStreamSettings(from: configuration)
         return settings
+    }
+
+    /// A user's `permissions` block as the broker enforces it.
+    static func permissionRules(_ permissions: UserPermissions) -> PermissionRules {
+        PermissionRules(
+            publishAllow: permissions.publish?.allow, publishDeny: permissions.publish?.deny,
+            subscribeAllow: permissions.subscribe?.allow, subscribeDeny: permissions.subscribe?.deny,
+            responses: permissions.allowResponses.map { ResponseAllowance(maxMessages: $0.maxMessages, expires: $0.expires) })
     }
 
     /// Reads and checks each remote's `credentials` file: a user JWT and a valid user seed.

@@ -175,7 +175,7 @@ extension ClientConnection {
             } else {
                 accepted = users.contains { user in
                     guard let offered = connect.user, constantTimeEquals(offered, user.user) else { return false }
-                    return constantTimeEquals(connect.password ?? "", user.password)
+                    return PasswordCheck.matches(offered: connect.password ?? "", configured: user.password)
                 }
             }
             guard accepted else {
