@@ -232,6 +232,10 @@ package final class Broker: Sendable {
         if authentication.isRequired && noAuthUserClient() == nil {
             json.add("auth_required", true)
         }
+        if let tls = configuration.clientTLS {
+            json.add("tls_required", true)
+            if tls.verifyClients { json.add("tls_verify", true) }
+        }
         json.add("max_payload", configuration.maxPayload)
         if configuration.jetStreamEnabled { json.add("jetstream", true) }
         if configuration.jetStreamEnabled, let domain = configuration.jetStreamDomain, !domain.isEmpty { json.add("domain", domain) }

@@ -50,6 +50,8 @@ package struct BrokerConfiguration: Sendable {
     package var headersSupported = true
     package var subjectCacheEnabled = true
     package var authentication = AuthenticationConfiguration()
+    /// `tls`: TLS on the client port (nil: plain connections).
+    package var clientTLS: ServerTLS?
     package var maxTracedMessageLength: Int = Defaults.maxTracedMessageLength
     /// Set when JetStream is enabled, for INFO `jetstream`.
     package var jetStreamEnabled = false

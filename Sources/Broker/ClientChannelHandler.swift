@@ -1,4 +1,6 @@
 import NIOCore
+import NIOSSL
+import NIOTLS
 import Logging
 import NATSWire
 
@@ -79,8 +81,14 @@ package final class ClientChannelHandler: ChannelInboundHandler {
 
     package func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let connection {
-            logger.debug("\(connection.logPrefix) - read error: \(error)")
-            connection.close(reason: .readError)
+            if error is NIOSSLError || error is BoringSSLError {
+                // A bad handshake, plain text on a TLS port, an untrusted certificate.
+                logger.error("\(connection.logPrefix) - TLS \(connection.isLeaf ? "leafnode " : "")handshake error: \(error)")
+                connection.close(reason: .tlsHandshakeError)
+            } else {
+                logger.debug("\(connection.logPrefix) - read error: \(error)")
+                connection.close(reason: .readError)
+            }
         }
         context.close(promise: nil)
     }
@@ -88,6 +96,9 @@ package final class ClientChannelHandler: ChannelInboundHandler {
     package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
             connection?.close(reason: .clientClosed)
+        }
+        if let event = event as? TLSUserEvent, case .handshakeCompleted(let negotiated) = event {
+            connection?.tlsHandshakeCompleted(protocol: negotiated)
         }
         context.fireUserInboundEventTriggered(event)
     }

@@ -33,6 +33,7 @@ package final class ClientConnection: @unchecked Sendable {
         case lameDuck = "Lame Duck Mode"
         case badClientProtocol = "Bad Client Protocol Version"
         case noRespondersRequiresHeaders = "No Responders Requires Headers"
+        case tlsHandshakeError = "TLS Handshake Failure"
     }
 
     enum State {
@@ -77,6 +78,10 @@ package final class ClientConnection: @unchecked Sendable {
     var userLogName: String?
     /// The nonce our INFO carried, for nkey users to sign.
     var sentNonce: String?
+    /// Whether the connection runs (or is starting) TLS.
+    var isTLS = false
+    /// Ends a TLS handshake that takes longer than the `tls` block's `timeout`.
+    var tlsHandshakeTask: Scheduled<Void>?
     /// Both sides support headers (our config and the client's CONNECT).
     var headersEnabled = false
     var echo = true
@@ -147,12 +152,18 @@ package final class ClientConnection: @unchecked Sendable {
         self.context = context
         logger.debug("\(logPrefix) - Client connection created")
         if broker.configuration.authentication.hasNKeyUsers { sentNonce = ServerNonce.make(length: 15) }
+        let tls = broker.configuration.clientTLS
+        if let tls, tls.handshakeFirst, !beginServerTLS(tls) { return }
         outbound.writeInfo(json: broker.infoJSON(for: self))
         if !broker.register(self) {
             // nats-server sends INFO first, then refuses.
             sendError("maximum connections exceeded")
             close(reason: .maxConnectionsExceeded)
             return
+        }
+        if let tls, !tls.handshakeFirst {
+            flushNow()  // the INFO goes out in plain text; everything after it through TLS
+            if !beginServerTLS(tls) { return }
         }
         // nats-server pings from the start, CONNECT or not: a silent socket goes stale.
         startPingTimer(first: true)
@@ -177,6 +188,8 @@ package final class ClientConnection: @unchecked Sendable {
         authTimeoutTask?.cancel()
         pingTask?.cancel()
         writeDeadlineTask?.cancel()
+        tlsHandshakeTask?.cancel()
+        tlsHandshakeTask = nil
         authTimeoutTask = nil
         pingTask = nil
         writeDeadlineTask = nil

@@ -110,8 +110,6 @@ extension CommandLineFlags {
             reason = ConfigurationBuilder.doesNotCluster
         case .clientAdvertise:
             reason = "has no effect: Outpost does not cluster, so it advertises no client URLs"
-        case .tls, .tlsVerify, .tlsCertificate, .tlsKey, .tlsCACertificate:
-            reason = "not supported yet: Outpost accepts plain connections only"
         case .syslog, .remoteSyslog:
             reason = "not supported: Outpost logs to standard error or --log"
         case .profilingPort:

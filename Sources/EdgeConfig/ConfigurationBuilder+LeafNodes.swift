@@ -37,7 +37,9 @@ extension ConfigurationBuilder {
                 settings.reconnectInterval = duration(value, key: path, at: position)
             case "no_advertise":
                 _ = bool(value, key: path, at: position)
-            case "tls", "compression", "min_version", "isolate_leafnode_interest", "write_deadline", "tls_handshake_first":
+            case "tls":
+                settings.tls = tlsSettings(value, key: path, at: position)
+            case "compression", "min_version", "isolate_leafnode_interest", "write_deadline", "tls_handshake_first":
                 warn(.unsupported, "not supported yet: ignored", at: position, key: path)
             default:
                 guard !entry.isReferencedAsVariable else { continue }
@@ -169,7 +171,9 @@ extension ConfigurationBuilder {
                 case "nkey", "seed":
                     remote.nkeySeed = string(entry.value, key: fieldPath, at: position)
                     remote.nkeyPosition = position
-                case "tls", "hub", "ws_compression", "ws_no_masking", "compression",
+                case "tls":
+                    remote.tls = tlsSettings(entry.value, key: fieldPath, at: position)
+                case "hub", "ws_compression", "ws_no_masking", "compression",
                     "first_info_timeout", "jetstream_cluster_migrate", "local_isolation", "request_isolation", "name",
                     "disabled", "proxy":
                     warn(.unsupported, "not supported yet: ignored", at: position, key: fieldPath)

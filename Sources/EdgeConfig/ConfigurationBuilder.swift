@@ -179,7 +179,7 @@ struct ConfigurationBuilder {
             warn(.unsupported, "not supported yet: Outpost ignores accounts for now (all clients share one account)", at: at, key: key)
         case "tls":
             configuration.tls = value
-            warn(.unsupported, "not supported yet: Outpost ignores tls for now and accepts plain connections only", at: at, key: key)
+            configuration.tlsSettings = tlsSettings(value, key: key, at: at)
         case "websocket", "ws":
             configuration.websocket = value
             warn(.unsupported, "not supported yet: Outpost ignores websocket for now", at: at, key: key)

@@ -12,6 +12,8 @@ package struct LeafNodeSettings: Hashable, Sendable {
     package var authTimeout: Duration?
     /// `reconnect` (also `reconnect_delay`): the pause between attempts of a remote.
     package var reconnectInterval: Duration?
+    /// `tls`: TLS on the leafnode port.
+    package var tls: TLSSettings?
     package var remotes: [LeafRemoteSettings] = []
 
     package init() {}
@@ -39,6 +41,8 @@ package struct LeafRemoteSettings: Hashable, Sendable {
     package var nkeyPosition: ConfigPosition?
     /// `store_and_forward { ... }`: core messages on these subjects wait in SQLite for the hub.
     package var storeAndForward: StoreAndForwardSettings?
+    /// `tls`: TLS to the hub (also implied by a `tls://` URL).
+    package var tls: TLSSettings?
 }
 
 /// A remote's `store_and_forward` block (Outpost's own; nats-server has no such option).
@@ -62,18 +66,21 @@ package struct LeafRemoteURL: Hashable, Sendable {
     package var port: Int
     package var user: String?
     package var password: String?
+    /// `tls://`: the hub must be reached over TLS.
+    package var requiresTLS = false
 
     /// Parses a remote URL; the error text says what is wrong.
     package static func parse(_ text: String) -> Result<LeafRemoteURL, LeafURLError> {
         let parts = text.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2 else { return .failure(LeafURLError(text: "missing scheme in \"\(text)\"")) }
         let scheme = parts[0].lowercased()
-        guard ["nats-leaf", "nats"].contains(scheme) else {
-            let reason = ["tls", "wss", "ws"].contains(scheme)
-                ? "scheme \"\(scheme)\" is not supported yet (Outpost's leafnode links are plain TCP for now)"
+        guard ["nats-leaf", "nats", "tls"].contains(scheme) else {
+            let reason = ["wss", "ws"].contains(scheme)
+                ? "scheme \"\(scheme)\" is not supported yet (Outpost's leafnode links are TCP, plain or TLS)"
                 : "unknown scheme \"\(scheme)\""
             return .failure(LeafURLError(text: reason))
         }
+        let requiresTLS = scheme == "tls"
         var rest = parts[1]
         if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
         var user: String?
@@ -93,13 +100,13 @@ package struct LeafRemoteURL: Hashable, Sendable {
             guard !parsed.host.isEmpty, (1...65535).contains(parsed.port) else {
                 return .failure(LeafURLError(text: "invalid host or port in \"\(hostPort)\""))
             }
-            return .success(LeafRemoteURL(host: parsed.host, port: parsed.port, user: user, password: password))
+            return .success(LeafRemoteURL(host: parsed.host, port: parsed.port, user: user, password: password, requiresTLS: requiresTLS))
         }
         guard !hostPort.isEmpty, !hostPort.contains(":") || hostPort.hasPrefix("[") else {
             return .failure(LeafURLError(text: "invalid port in \"\(hostPort)\""))
         }
         let host = hostPort.hasPrefix("[") ? String(hostPort.dropFirst().dropLast()) : hostPort
-        return .success(LeafRemoteURL(host: host, port: ServerDefaults.leafNodePort, user: user, password: password))
+        return .success(LeafRemoteURL(host: host, port: ServerDefaults.leafNodePort, user: user, password: password, requiresTLS: requiresTLS))
     }
 
     private static func percentDecoded(_ text: Substring) -> String {

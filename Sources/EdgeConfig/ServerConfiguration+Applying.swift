@@ -29,6 +29,17 @@ extension ServerConfiguration {
         if let password = flags.password { configuration.authorization.password = password }
         if let token = flags.token { configuration.authorization.token = token }
         if let eventLoops = flags.eventLoopCount { configuration.eventLoopCount = eventLoops }
+        // `--tls` turns TLS on (`--tlsverify` too, and requires client certificates); the
+        // file names come from the flags where given, else from the file's `tls` block.
+        if flags.tls == true || flags.tlsVerify == true {
+            var tls = configuration.tlsSettings ?? TLSSettings()
+            if let file = flags.tlsCertificateFile { tls.certificateFile = file }
+            if let file = flags.tlsKeyFile { tls.keyFile = file }
+            if let file = flags.tlsCACertificateFile { tls.caFile = file }
+            if flags.tlsVerify == true { tls.verify = true }
+            if configuration.tlsSettings == nil { tls.keyPath = "--tls" }
+            configuration.tlsSettings = tls
+        }
         return configuration
     }
 }

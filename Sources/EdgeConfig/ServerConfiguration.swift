@@ -117,6 +117,8 @@ package struct ServerConfiguration: Hashable, Sendable {
     package var accounts: ConfigValue?
     /// `tls`, as written.
     package var tls: ConfigValue?
+    /// `tls` (or the `--tls*` flags): TLS on the client port.
+    package var tlsSettings: TLSSettings?
     /// `websocket` (also `ws`), as written.
     package var websocket: ConfigValue?
     /// `mqtt`, as written.

@@ -51,6 +51,8 @@ package enum ServerDefaults {
     package static let allowResponsesMaxMessages = 1
     /// `DEFAULT_ALLOW_RESPONSE_EXPIRATION`.
     package static let allowResponsesExpiration = Duration.seconds(120)
+    /// nats-server's `TLS_TIMEOUT`: time allowed for a TLS handshake.
+    package static let tlsTimeout = Duration.seconds(2)
     /// `DEFAULT_SYSTEM_ACCOUNT`.
     package static let systemAccount = "$SYS"
     /// `DEFAULT_LEAFNODE_PORT`, where leafnode remotes connect when their URL has no port.

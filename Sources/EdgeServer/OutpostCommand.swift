@@ -61,6 +61,13 @@ public enum OutpostCommand {
             SystemFiles.standardError("outpost: \(error.description)\n")
             exit(1)
         }
+        let tls: TLSContexts
+        switch TLSContexts.load(from: loaded.configuration) {
+        case .success(let contexts): tls = contexts
+        case .failure(let error):
+            SystemFiles.standardError("outpost: \(error.description)\n")
+            exit(1)
+        }
         if flags.isConfigurationCheck {
             for warning in loaded.warnings { SystemFiles.standardError("outpost: warning: \(warning.description)\n") }
             SystemFiles.standardOutput("outpost: configuration file \(flags.configFile ?? "(none)") is valid\n")
@@ -83,7 +90,7 @@ public enum OutpostCommand {
         logger.logLevel = level
         for warning in loaded.warnings { logger.warning("\(warning.description)") }
 
-        let settings = ServerSettingsMapping.settings(from: configuration, leafCredentials: leafCredentials)
+        let settings = ServerSettingsMapping.settings(from: configuration, leafCredentials: leafCredentials, tls: tls)
         logger.info("Starting outpost")
         logger.info("  Version:  \(OutpostVersion.current) (nats-server protocol level \(BrokerConfiguration.protocolFeatureLevel))")
         logger.info("  Name:     \(settings.broker.serverName)")

@@ -7,7 +7,9 @@ import NKeys
 package enum ServerSettingsMapping {
     /// - Parameter leafCredentials: the `.creds` files of the leafnode remotes, by remote index
     ///   (read and checked beforehand by ``loadLeafCredentials(from:read:)``).
-    package static func settings(from configuration: ServerConfiguration, leafCredentials: [Int: LeafCredentials] = [:]) -> OutpostServer.Settings {
+    package static func settings(
+        from configuration: ServerConfiguration, leafCredentials: [Int: LeafCredentials] = [:], tls: TLSContexts = TLSContexts()
+    ) -> OutpostServer.Settings {
         let serverID = ServerIdentity.randomServerID()
         var broker = BrokerConfiguration(
             serverName: configuration.serverName ?? serverID,
@@ -53,6 +55,11 @@ package enum ServerSettingsMapping {
         broker.leafNodes = leafNodeConfiguration(from: configuration)
         for (index, credentials) in leafCredentials where index < (broker.leafNodes?.remotes.count ?? 0) {
             broker.leafNodes?.remotes[index].credentials = credentials
+        }
+        broker.clientTLS = tls.clientPort
+        broker.leafNodes?.tls = tls.leafPort
+        for (index, remoteTLS) in tls.remotes where index < (broker.leafNodes?.remotes.count ?? 0) {
+            broker.leafNodes?.remotes[index].tls = remoteTLS
         }
 
         var settings = OutpostServer.Settings(
@@ -126,7 +133,7 @@ package enum ServerSettingsMapping {
         let storeDirectory = configuration.jetStream.storeDirectory.flatMap { $0.isEmpty ? nil : $0 } ?? "./data"
         leafNodes.remotes = settings.remotes.enumerated().map { index, remote in
             var configured = LeafRemoteConfiguration(
-                urls: remote.urls.map { LeafURL(host: $0.host, port: $0.port, user: $0.user, password: $0.password) }
+                urls: remote.urls.map { LeafURL(host: $0.host, port: $0.port, user: $0.user, password: $0.password, requiresTLS: $0.requiresTLS) }
             )
             configured.denyImports = remote.denyImports
             configured.nkeySeed = remote.nkeySeed

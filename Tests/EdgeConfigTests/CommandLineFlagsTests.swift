@@ -123,7 +123,7 @@ struct CommandLineFlagsTests {
         #expect(try Self.parse(["-V"]).isVersionRequested == false)
     }
 
-    @Test("cluster, TLS, syslog and signal flags are accepted with a warning")
+    @Test("cluster, syslog and signal flags are accepted with a warning; TLS flags without")
     func unsupportedFlags() throws {
         let flags = try Self.parse([
             "--routes", "nats://a:6222", "--cluster", "nats://0.0.0.0:6222", "--cluster_name", "c",
@@ -138,7 +138,7 @@ struct CommandLineFlagsTests {
         let keys = flags.warnings.compactMap(\.key)
         #expect(keys == [
             "--routes", "--cluster", "--cluster_name", "--cluster_advertise", "--no_advertise", "--connect_retries",
-            "--cluster_listen", "--tls", "--tlscert", "-s", "-sl", "--profile",
+            "--cluster_listen", "-s", "-sl", "--profile",
         ])
         #expect(flags.warnings.first?.description == "--routes: not supported: Outpost does not cluster; connect it to a cluster as a leaf")
         #expect(flags.warnings.allSatisfy { $0.code == .unsupported })

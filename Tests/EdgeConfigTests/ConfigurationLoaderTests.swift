@@ -202,12 +202,16 @@ struct ConfigurationLoaderTests {
         #expect(leafNodes.remotes[0].denyImports == ["secret.>"])
         #expect(leafNodes.remotes[0].denyExports == ["private.>", "x.*"])
         #expect(leafNodes.remotes[1].urls == [LeafRemoteURL(host: "::1", port: 7423)])
-        // The remote's TLS block is named in a warning, not silently ignored.
-        #expect(loaded.warnings.map(\.key) == ["leafnodes.remotes[1].tls"])
+        #expect(loaded.warnings.isEmpty)
+        #expect(leafNodes.remotes[1].tls?.caFile == "ca.pem")
+        #expect(leafNodes.remotes[1].tls?.keyPath == "leafnodes.remotes[1].tls")
 
-        let bad = try #require(Self.errors("leafnodes { remotes [ { url: \"tls://hub:7422\" }, { deny_imports: [\"a..b\"] } ] }"))
+        let tlsURL = try Self.load("leafnodes { remotes [ { url: \"tls://hub:7422\" } ] }")
+        #expect(tlsURL.configuration.leafNodeSettings?.remotes.first?.urls == [LeafRemoteURL(host: "hub", port: 7422, requiresTLS: true)])
+
+        let bad = try #require(Self.errors("leafnodes { remotes [ { url: \"wss://hub:7422\" }, { deny_imports: [\"a..b\"] } ] }"))
         #expect(bad.errors.map(\.description) == [
-            "outpost.conf:1:25: leafnodes.remotes[0].url: invalid leafnode remote url: scheme \"tls\" is not supported yet (Outpost's leafnode links are plain TCP for now)",
+            "outpost.conf:1:25: leafnodes.remotes[0].url: invalid leafnode remote url: scheme \"wss\" is not supported yet (Outpost's leafnode links are TCP, plain or TLS)",
             "outpost.conf:1:67: leafnodes.remotes[1].deny_imports: invalid subject \"a..b\"",
             "outpost.conf:1:50: leafnodes.remotes[1]: remote leafnode entry requires at least one url",
         ])
@@ -233,7 +237,7 @@ struct ConfigurationLoaderTests {
         )
         let keys = loaded.warnings.compactMap(\.key)
         #expect(keys == [
-            "cluster", "gateway", "accounts", "tls", "websocket", "mqtt", "operator", "resolver", "syslog",
+            "cluster", "gateway", "accounts", "websocket", "mqtt", "operator", "resolver", "syslog",
             "prof_port", "client_advertise",
         ])
         #expect(loaded.warnings.allSatisfy { $0.code == .unsupported })
@@ -244,7 +248,7 @@ struct ConfigurationLoaderTests {
         let configuration = loaded.configuration
         #expect(configuration.cluster?.mapValue?["port"]?.integerValue == 6222)
         #expect(configuration.leafNodes?.mapValue?["remotes"]?.arrayValue?.count == 1)
-        #expect(configuration.tls?.mapValue?["cert_file"]?.stringValue == "a.pem")
+        #expect(configuration.tlsSettings?.certificateFile == "a.pem")
         #expect(configuration.accounts != nil && configuration.websocket != nil && configuration.mqtt != nil)
         #expect(configuration.operator?.stringValue == "op.jwt")
         #expect(configuration.resolver?.stringValue == "MEMORY")
@@ -552,5 +556,40 @@ struct ConfigurationLoaderTests {
     func emptyFile() throws {
         let loaded = try Self.load("# nothing\n")
         #expect(loaded.warnings.first?.message == "config has no values or is empty")
+    }
+}
+
+@Suite("TLS blocks")
+struct TLSBlockTests {
+    @Test("tls: files, verify, timeout in seconds or as a duration, unknown keys refused")
+    func tlsBlock() throws {
+        let loaded = try ConfigurationLoaderTests.load(
+            """
+            tls { cert_file: s.pem, key_file: k.pem, ca_file: ca.pem, verify: true, timeout: 0.5, handshake_first: true }
+            leafnodes { port: 7422, tls { cert_file: l.pem, key_file: lk.pem, timeout: "3s" } }
+            """
+        )
+        let tls = try #require(loaded.configuration.tlsSettings)
+        #expect(tls.certificateFile == "s.pem" && tls.keyFile == "k.pem" && tls.caFile == "ca.pem")
+        #expect(tls.verify && tls.handshakeFirst && tls.timeout == .milliseconds(500))
+        #expect(tls.position?.line == 1 && tls.keyPath == "tls")
+        let leafTLS = try #require(loaded.configuration.leafNodeSettings?.tls)
+        #expect(leafTLS.certificateFile == "l.pem" && leafTLS.timeout == .seconds(3) && leafTLS.keyPath == "leafnodes.tls")
+
+        let bad = try #require(ConfigurationLoaderTests.errors("tls { cert_file: a.pem, verfy: true }"))
+        #expect(bad.errors.map(\.description) == ["outpost.conf:1:25: tls: error parsing tls config, unknown field [\"verfy\"]"])
+    }
+
+    @Test("--tls, --tlscert, --tlskey, --tlsverify make a tls block or override the file's")
+    func tlsFlags() throws {
+        var flags = CommandLineFlags()
+        flags.tls = true
+        flags.tlsCertificateFile = "c.pem"
+        flags.tlsKeyFile = "k.pem"
+        flags.tlsVerify = true
+        let applied = ServerConfiguration().applying(flags)
+        #expect(applied.tlsSettings?.certificateFile == "c.pem" && applied.tlsSettings?.keyFile == "k.pem")
+        #expect(applied.tlsSettings?.verify == true && applied.tlsSettings?.keyPath == "--tls")
+        #expect(ServerConfiguration().applying(CommandLineFlags()).tlsSettings == nil)
     }
 }

@@ -43,7 +43,13 @@ extension ClientConnection {
             }
         case .accepted:
             leaf.sentNonce = ServerNonce.make(length: 11)
+            let tls = broker.configuration.leafNodes?.tls
+            if let tls, tls.handshakeFirst, !beginServerTLS(tls) { return }
             outbound.writeInfo(json: leafInfoJSON(connectInfo: false, nonce: leaf.sentNonce))
+            if let tls, !tls.handshakeFirst {
+                flushNow()  // the INFO in plain text, the rest through TLS
+                if !beginServerTLS(tls) { return }
+            }
             let timeout = broker.configuration.leafNodes?.authTimeout ?? .seconds(2)
             leaf.handshakeTimer = eventLoop.scheduleTask(in: TimeAmount(timeout)) { [self] in
                 guard self.leaf?.phase == .awaitingConnect else { return }
@@ -118,6 +124,15 @@ extension ClientConnection {
                 return
             }
             leaf.handshakeTimer?.cancel()
+            if url.requiresTLS || remote.configuration.tls != nil || info.tlsRequired == true {
+                guard let tls = remote.configuration.tls ?? Self.defaultHubTLS() else {
+                    logger.error("\(logPrefix) - Leafnode hub requires TLS and no TLS context could be made")
+                    remote.recordFailure("TLS required")
+                    close(reason: .tlsHandshakeError)
+                    return
+                }
+                if !beginClientTLS(tls, host: url.host) { return }
+            }
             adoptPeer(leaf, serverID: info.serverID, name: info.serverName, headers: info.headers)
             remote.update { $0.state = .handshaking }
             outbound.writeString("CONNECT ")
@@ -432,6 +447,10 @@ extension ClientConnection {
         let port = leafNodes?.acceptPort ?? 0
         var json = broker.infoPreamble(host: host, port: port)
         json.add("auth_required", true)
+        if let tls = leafNodes?.tls {
+            json.add("tls_required", true)
+            if tls.verifyClients { json.add("tls_verify", true) }
+        }
         json.add("max_payload", configuration.maxPayload)
         if configuration.jetStreamEnabled { json.add("jetstream", true) }
         json.add("client_id", Int(id))
@@ -462,7 +481,7 @@ extension ClientConnection {
         }
         if let user = url.user { json.add("user", user) }
         if let password = url.password { json.add("pass", password) }
-        json.add("tls_required", false)
+        json.add("tls_required", isTLS)
         json.add("server_id", configuration.serverID)
         if configuration.jetStreamEnabled, let domain = configuration.jetStreamDomain, !domain.isEmpty { json.add("domain", domain) }
         json.add("name", configuration.serverName)
@@ -485,9 +504,11 @@ struct LeafInfoMessage: Decodable {
     var infoOnConnect: Bool?
     var connectInfo: Bool?
     var nonce: String?
+    var tlsRequired: Bool?
 
     enum CodingKeys: String, CodingKey {
         case headers, nonce
+        case tlsRequired = "tls_required"
         case serverID = "server_id"
         case serverName = "server_name"
         case clientID = "client_id"

@@ -14,6 +14,8 @@ package struct LeafNodeConfiguration: Sendable, Equatable {
     /// Pause between connection attempts of a remote (`reconnect`; nats-server: 1 s).
     package var reconnectInterval: Duration = .seconds(1)
     package var remotes: [LeafRemoteConfiguration] = []
+    /// `tls`: TLS on the leafnode port.
+    package var tls: ServerTLS?
 
     package init() {}
 }
@@ -31,6 +33,9 @@ package struct LeafRemoteConfiguration: Sendable, Equatable {
     package var credentials: LeafCredentials?
     /// Core messages on these subjects are journaled and sent through the buffer.
     package var storeAndForward: StoreAndForwardConfiguration?
+    /// TLS to the hub: set for `tls://` URLs and `tls` blocks; without it, a hub that requires
+    /// TLS is refused.
+    package var tls: ClientTLS?
 
     package init(urls: [LeafURL]) {
         self.urls = urls
@@ -43,12 +48,15 @@ package struct LeafURL: Sendable, Hashable, CustomStringConvertible {
     package var port: Int
     package var user: String?
     package var password: String?
+    /// `tls://`: TLS even if the hub does not ask for it.
+    package var requiresTLS: Bool
 
-    package init(host: String, port: Int, user: String? = nil, password: String? = nil) {
+    package init(host: String, port: Int, user: String? = nil, password: String? = nil, requiresTLS: Bool = false) {
         self.host = host
         self.port = port
         self.user = user
         self.password = password
+        self.requiresTLS = requiresTLS
     }
 
     /// `host:port`, without credentials (for logs).

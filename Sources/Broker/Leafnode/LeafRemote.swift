@@ -57,7 +57,7 @@ package final class LeafRemote: Sendable {
             guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else { return nil }
             var host = String(text[..<colon])
             if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-            return LeafURL(host: host, port: port, user: current.user, password: current.password)
+            return LeafURL(host: host, port: port, user: current.user, password: current.password, requiresTLS: current.requiresTLS)
         }
         state.withLock { $0.learnedURLs = parsed }
     }

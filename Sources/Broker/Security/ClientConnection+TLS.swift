@@ -1,0 +1,54 @@
+import NIOCore
+import NIOSSL
+
+/// Turning a connection to TLS, as nats-server does it: on a listener, after the plain INFO
+/// (or before anything with `handshake_first`); to a hub, after its INFO and before CONNECT.
+/// The handler goes in front of the pipeline on the event loop, between two reads, so no byte
+/// after the switch is read as plain text. A handshake that does not finish in time, or fails,
+/// ends this connection only.
+extension ClientConnection {
+    /// Starts the server side of the handshake. Returns false (and closes) if it could not.
+    func beginServerTLS(_ tls: ServerTLS) -> Bool {
+        addTLSHandler(timeout: tls.handshakeTimeout) { NIOSSLServerHandler(context: tls.context) }
+    }
+
+    /// Starts the client side of the handshake with a hub at `host`.
+    func beginClientTLS(_ tls: ClientTLS, host: String) -> Bool {
+        addTLSHandler(timeout: tls.handshakeTimeout) {
+            try NIOSSLClientHandler(context: tls.context, serverHostname: tls.expectedName(for: host))
+        }
+    }
+
+    private func addTLSHandler(timeout: Duration, _ makeHandler: () throws -> any ChannelHandler) -> Bool {
+        guard let context else { return false }
+        do {
+            try context.pipeline.syncOperations.addHandler(try makeHandler(), position: .first)
+        } catch {
+            logger.error("\(logPrefix) - TLS handshake error: \(error)")
+            close(reason: .tlsHandshakeError)
+            return false
+        }
+        isTLS = true
+        tlsHandshakeTask = eventLoop.scheduleTask(in: TimeAmount(timeout)) { [self] in
+            logger.error("\(logPrefix) - TLS handshake timeout")
+            close(reason: .tlsHandshakeError)
+        }
+        return true
+    }
+
+    /// NIOSSL's `handshakeCompleted` event.
+    func tlsHandshakeCompleted(protocol version: String?) {
+        tlsHandshakeTask?.cancel()
+        tlsHandshakeTask = nil
+        logger.debug("\(logPrefix) - TLS handshake complete\(version.map { " (\($0))" } ?? "")")
+    }
+}
+
+extension ClientConnection {
+    /// For a hub that requires TLS when the remote configured none: the system's trust roots
+    /// and full verification, as nats-server does.
+    static func defaultHubTLS() -> ClientTLS? {
+        guard let context = try? NIOSSLContext(configuration: .makeClientConfiguration()) else { return nil }
+        return ClientTLS(context: context, serverName: nil, handshakeTimeout: .seconds(2))
+    }
+}

@@ -1,0 +1,97 @@
+"""TLS scenarios driven by the official Python client (nats-py).
+
+Usage: tls_scenarios.py SCENARIO URL CERTIFICATE_DIRECTORY
+
+CERTIFICATE_DIRECTORY holds TestCertificates' files (TestCertificates.swift). The server runs
+with TLSTests' configuration; each scenario raises AssertionError (exit status 1, with the
+reason) when the server does not behave as nats-server does.
+"""
+
+import asyncio
+import os
+import ssl
+import sys
+
+import nats
+
+SCENARIOS = {}
+
+
+def scenario(function):
+    SCENARIOS[function.__name__] = function
+    return function
+
+
+def context(pki, ca="ca.pem", client_certificate=False):
+    tls = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=os.path.join(pki, ca))
+    if client_certificate:
+        tls.load_cert_chain(os.path.join(pki, "client.pem"), os.path.join(pki, "client-key.pem"))
+    return tls
+
+
+async def connect(url, tls):
+    return await nats.connect(
+        url.replace("nats://", "tls://"), tls=tls, allow_reconnect=False, max_reconnect_attempts=0, connect_timeout=3
+    )
+
+
+async def refused(url, tls):
+    try:
+        nc = await connect(url, tls)
+    except Exception as error:  # ssl.SSLError, a closed connection, NoServersError
+        return repr(error)
+    await nc.close()
+    raise AssertionError("the TLS connection was accepted")
+
+
+async def exercise(nc):
+    sub = await nc.subscribe("secure.>")
+
+    async def answer(message):
+        await nc.publish(message.reply, b"pong:" + message.data)
+
+    await nc.subscribe("secure.service", cb=answer)
+    for index in range(100):
+        await nc.publish(f"secure.data.{index}", b"x" * 1000)
+    for index in range(100):
+        message = await sub.next_msg(timeout=3)
+        assert message.subject == f"secure.data.{index}" and len(message.data) == 1000, message
+    reply = await nc.request("secure.service", b"ping", timeout=3)
+    assert reply.data == b"pong:ping", reply
+    # The request itself also matched secure.>.
+    request = await sub.next_msg(timeout=3)
+    assert request.subject == "secure.service", request
+
+
+@scenario
+async def tls_pub_sub(url, pki):
+    nc = await connect(url, context(pki))
+    assert nc.connected_server_version is not None
+    await exercise(nc)
+    await nc.close()
+
+
+@scenario
+async def untrusted_server_certificate(url, pki):
+    # The server's certificate comes from a CA the client does not trust.
+    await refused(url, context(pki, ca="rogue-ca.pem"))
+    nc = await connect(url, context(pki))
+    await exercise(nc)
+    await nc.close()
+
+
+@scenario
+async def client_certificate_required(url, pki):
+    await refused(url, context(pki))
+    nc = await connect(url, context(pki, client_certificate=True))
+    await exercise(nc)
+    await nc.close()
+
+
+async def main():
+    name, url, pki = sys.argv[1:]
+    await asyncio.wait_for(SCENARIOS[name](url, pki), 60)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,165 @@
+import EdgeTestSupport
+import Foundation
+import Testing
+
+/// TLS on the client port with the official Python client and raw sockets, against Outpost and
+/// the reference nats-server with the same configuration.
+@Suite("TLS")
+struct TLSTests {
+    static func configuration(_ pki: TestCertificates, verify: Bool = false) -> String {
+        """
+        tls {
+          cert_file: "\(pki.serverCertificate)"
+          key_file: "\(pki.serverKey)"
+          ca_file: "\(pki.caFile)"
+          verify: \(verify)
+          timeout: 1
+        }
+
+        """
+    }
+
+    @Test("nats-py over TLS", arguments: ServerKind.allCases, ["tls_pub_sub", "untrusted_server_certificate", "client_certificate_required"])
+    func scenario(server kind: ServerKind, name: String) throws {
+        let pki = try TestCertificates()
+        defer { pki.remove() }
+        let server = try ServerProcess(kind, configuration: Self.configuration(pki, verify: name == "client_certificate_required"))
+        defer { server.stop() }
+        let result = try PythonScenario.run(
+            script: "Tests/IntegrationTests/Python/tls_scenarios.py",
+            arguments: [name, server.url, pki.directory.path],
+            timeout: 90
+        )
+        #expect(result.status == 0, "\(name) on \(kind):\n\(result.output)\nserver log:\n\(server.log.suffix(3000))")
+    }
+
+    @Test("INFO announces TLS; plain text, garbage and a silent client end only their own connection", arguments: ServerKind.allCases)
+    func hostileClients(server kind: ServerKind) throws {
+        let pki = try TestCertificates()
+        defer { pki.remove() }
+        let server = try ServerProcess(kind, configuration: Self.configuration(pki, verify: true))
+        defer { server.stop() }
+
+        let plain = try RawClient(port: server.port)
+        let info = plain.read(untilContains: "\r\n")
+        #expect(info.contains(#""tls_required":true"#) && info.contains(#""tls_verify":true"#), "\(info)")
+        plain.clear()
+        plain.send("CONNECT {\"verbose\":false}\r\nPING\r\n")
+        #expect(plain.waitForClose(timeout: 3), "plain text after INFO on \(kind)")
+        #expect(!plain.text.contains("PONG"))
+
+        let garbage = try RawClient(port: server.port)
+        garbage.read(untilContains: "\r\n")
+        garbage.send([0x16, 0x03, 0x01, 0x00, 0x05, 0xde, 0xad, 0xbe, 0xef, 0x00])
+        #expect(garbage.waitForClose(timeout: 3), "a broken ClientHello on \(kind)")
+
+        // Never starts the handshake: closed after the TLS timeout (1 s here).
+        let silent = try RawClient(port: server.port)
+        silent.read(untilContains: "\r\n")
+        #expect(silent.waitForClose(timeout: 5), "a client that never starts TLS on \(kind)")
+
+        // The server still serves a proper TLS client.
+        let result = try PythonScenario.run(
+            script: "Tests/IntegrationTests/Python/tls_scenarios.py",
+            arguments: ["client_certificate_required", server.url, pki.directory.path],
+            timeout: 60
+        )
+        #expect(result.status == 0, "\(kind):\n\(result.output)")
+    }
+}
+
+/// Configuration errors name the block: files that cannot be used stop the start.
+@Suite("TLS configuration errors")
+struct TLSConfigurationErrorTests {
+    @Test("a missing key file stops the start, naming file, line and key")
+    func missingKey() throws {
+        let pki = try TestCertificates()
+        defer { pki.remove() }
+        let configuration = "port: -1\ntls {\n  cert_file: \"\(pki.serverCertificate)\"\n  key_file: \"/nonexistent/key.pem\"\n}\n"
+        #expect(throws: ServerStartError.self) {
+            _ = try ServerProcess(.outpost, configuration: configuration, timeout: 5)
+        }
+        do {
+            _ = try ServerProcess(.outpost, configuration: configuration, timeout: 5)
+        } catch let error as ServerStartError {
+            #expect(error.description.contains("server.conf:2:1: tls: error loading private key /nonexistent/key.pem"), "\(error.description)")
+        }
+    }
+}
+
+/// Leafnode links over TLS, both directions, with nats-server on the other end; each case also
+/// runs with nats-server in Outpost's place.
+@Suite("Leafnode links over TLS", .serialized)
+struct LeafnodeTLSTests {
+    static func leafTLS(_ pki: TestCertificates) -> String {
+        "tls { cert_file: \"\(pki.serverCertificate)\", key_file: \"\(pki.serverKey)\", timeout: 2 }"
+    }
+
+    @Test("uplink to a TLS hub: interest and messages both ways", arguments: ServerKind.allCases)
+    func uplink(kind: ServerKind) throws {
+        let pki = try TestCertificates()
+        defer { pki.remove() }
+        let leafPort = try ServerProcess.freePort()
+        let hub = try ServerProcess(.reference, configuration: """
+            server_name: hub
+            leafnodes { listen: "127.0.0.1:\(leafPort)", \(LeafnodeTLSTests.leafTLS(pki)) }
+            """)
+        let edge = try ServerProcess(kind, configuration: """
+            server_name: edge
+            leafnodes { remotes [ { url: "tls://127.0.0.1:\(leafPort)", tls { ca_file: "\(pki.caFile)" } } ] }
+            """)
+        defer {
+            edge.stop()
+            hub.stop()
+        }
+        #expect(edge.waitForLog("Leafnode connection created", timeout: 15), "\(edge.log.suffix(3000))")
+        let result = try PythonScenario.run(script: LeafnodeTests.script, arguments: ["interest", hub.url, edge.url], timeout: 100)
+        #expect(result.status == 0, "\(kind) edge:\n\(result.output)\nedge log:\n\(edge.log.suffix(3000))\nhub log:\n\(hub.log.suffix(2000))")
+    }
+
+    @Test("a hub whose certificate the edge does not trust: no link, a TLS error, the edge keeps running", arguments: ServerKind.allCases)
+    func untrustedHub(kind: ServerKind) throws {
+        let pki = try TestCertificates()
+        defer { pki.remove() }
+        let leafPort = try ServerProcess.freePort()
+        let hub = try ServerProcess(.reference, configuration: """
+            server_name: hub
+            leafnodes { listen: "127.0.0.1:\(leafPort)", \(LeafnodeTLSTests.leafTLS(pki)) }
+            """)
+        let edge = try ServerProcess(kind, configuration: """
+            server_name: edge
+            leafnodes { remotes [ { url: "tls://127.0.0.1:\(leafPort)", tls { ca_file: "\(pki.rogueCAFile)" } } ] }
+            """)
+        defer {
+            edge.stop()
+            hub.stop()
+        }
+        // Both log a connection, then the failed handshake, and try again.
+        #expect(edge.waitForLog("TLS leafnode handshake error", count: 2, timeout: 15), "\(kind):\n\(edge.log.suffix(3000))")
+        let client = try RawClient(port: edge.port)
+        try client.handshake()
+        #expect(edge.process.isRunning)
+    }
+
+    @Test("a nats-server leaf connects to our TLS leafnode port", arguments: ServerKind.allCases)
+    func acceptingSide(kind: ServerKind) throws {
+        let pki = try TestCertificates()
+        defer { pki.remove() }
+        let leafPort = try ServerProcess.freePort()
+        let hub = try ServerProcess(kind, configuration: """
+            server_name: hub
+            leafnodes { listen: "127.0.0.1:\(leafPort)", \(LeafnodeTLSTests.leafTLS(pki)) }
+            """)
+        let leaf = try ServerProcess(.reference, configuration: """
+            server_name: leaf
+            leafnodes { remotes [ { url: "tls://127.0.0.1:\(leafPort)", tls { ca_file: "\(pki.caFile)" } } ] }
+            """)
+        defer {
+            leaf.stop()
+            hub.stop()
+        }
+        #expect(leaf.waitForLog("Leafnode connection created", timeout: 15), "\(leaf.log.suffix(2000))\nhub:\n\(hub.log.suffix(2000))")
+        let result = try PythonScenario.run(script: LeafnodeTests.script, arguments: ["accepted_interest", hub.url, leaf.url], timeout: 100)
+        #expect(result.status == 0, "\(kind) hub:\n\(result.output)\nhub log:\n\(hub.log.suffix(3000))\nleaf log:\n\(leaf.log.suffix(2000))")
+    }
+}
