@@ -1,6 +1,7 @@
 import NATSWire
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 #if canImport(Glibc)
@@ -19,6 +20,9 @@ enum BenchCommand {
         var mode = "pubsub"
         var host = "127.0.0.1"
         var port = 4222
+        /// `tls://` URL: TLS after the server's INFO, trusting `--tls-ca` (else the system's roots).
+        var usesTLS = false
+        var tlsCAFile: String?
         var subject = "bench.outpost"
         var messages = 100_000
         var size = 128
@@ -36,7 +40,8 @@ enum BenchCommand {
     static let usage = """
         Usage: outpost bench <pub|sub|pubsub|reqrep|js|jsconsume> [options]
 
-            --url nats://HOST:PORT   server to test (default nats://127.0.0.1:4222)
+            --url nats://HOST:PORT   server to test (default nats://127.0.0.1:4222); tls://HOST:PORT for TLS
+            --tls-ca FILE            with tls://: the CA that signed the server's certificate
             --msgs N                 messages to publish in all, or requests to make (default 100000)
             --size BYTES             payload size (default 128)
             --pubs N                 publishers (default 1)
@@ -96,9 +101,13 @@ enum BenchCommand {
             let name = flag.drop(while: { $0 == "-" })
             guard let value = rest.popFirst() else { return nil }
             switch name {
+            case "tls-ca": options.tlsCAFile = value
             case "url":
                 var address = Substring(value)
-                if let scheme = address.range(of: "://") { address = address[scheme.upperBound...] }
+                if let scheme = address.range(of: "://") {
+                    options.usesTLS = address[..<scheme.lowerBound] == "tls"
+                    address = address[scheme.upperBound...]
+                }
                 let parts = address.split(separator: ":")
                 guard parts.count == 2, let port = Int(parts[1]) else { return nil }
                 options.host = String(parts[0])
@@ -309,6 +318,24 @@ final class BenchConnection: @unchecked Sendable {
             }
             .connect(host: options.host, port: options.port)
             .get()
+        if options.usesTLS {
+            // As nats-server expects: its INFO in plain text, then the handshake.
+            let info = channel.eventLoop.makePromise(of: Void.self)
+            channel.eventLoop.execute {
+                // The INFO may have arrived already.
+                if handler.hasReceivedInfo { info.succeed() } else { handler.infoWaiter = info }
+            }
+            try await info.futureResult.get()
+            var tls = TLSConfiguration.makeClientConfiguration()
+            if let caFile = options.tlsCAFile { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile)) }
+            let context = try NIOSSLContext(configuration: tls)
+            let host = options.host
+            try await channel.eventLoop.submit {
+                let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
+                try channel.pipeline.syncOperations.addHandler(
+                    try NIOSSLClientHandler(context: context, serverHostname: isAddress ? nil : host), position: .first)
+            }.get()
+        }
         let connection = BenchConnection(channel: channel, handler: handler)
         connection.send("CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":true,\"name\":\"outpost-bench\",\"lang\":\"swift\",\"protocol\":1}\r\n")
         try await connection.ping()
@@ -363,6 +390,9 @@ final class BenchHandler: ChannelInboundHandler, @unchecked Sendable {
     private var parser = ProtocolParser(dialect: .server, limits: .init(maxControlLine: 4096, maxPayload: 64 * 1024 * 1024))
     private let onMessages: @Sendable (Int) -> Void
     var pongWaiters: [EventLoopPromise<Void>] = []
+    /// Fulfilled by the server's first INFO (TLS starts after it).
+    var infoWaiter: EventLoopPromise<Void>?
+    var hasReceivedInfo = false
     var messageWaiters: [EventLoopPromise<Void>] = []
     var replyPayload: String?
     /// JetStream modes: called on the channel's loop for every message, before the waiters.
@@ -386,6 +416,10 @@ final class BenchHandler: ChannelInboundHandler, @unchecked Sendable {
                     if let replyPayload, let reply = message.reply {
                         replies.writeString("PUB \(String(buffer: reply)) \(replyPayload.utf8.count)\r\n\(replyPayload)\r\n")
                     }
+                case .info:
+                    hasReceivedInfo = true
+                    infoWaiter?.succeed()
+                    infoWaiter = nil
                 case .ping:
                     context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "PONG\r\n")), promise: nil)
                 case .pong:
@@ -407,6 +441,8 @@ final class BenchHandler: ChannelInboundHandler, @unchecked Sendable {
     func channelInactive(context: ChannelHandlerContext) {
         struct Closed: Error {}
         for waiter in pongWaiters + messageWaiters { waiter.fail(Closed()) }
+        infoWaiter?.fail(Closed())
+        infoWaiter = nil
         pongWaiters.removeAll()
         messageWaiters.removeAll()
     }
