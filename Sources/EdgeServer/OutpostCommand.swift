@@ -90,12 +90,20 @@ public enum OutpostCommand {
         logger.logLevel = level
         for warning in loaded.warnings { logger.warning("\(warning.description)") }
 
-        let settings = ServerSettingsMapping.settings(from: configuration, leafCredentials: leafCredentials, tls: tls)
+        var identityNote: String?
+        var serverID = ServerIdentity.randomServerID()
+        if let directory = ServerSettingsMapping.stateDirectory(of: configuration) {
+            let identity = PersistentIdentity.load(directory: directory)
+            serverID = identity.serverID
+            identityNote = identity.createdBecause.map { "New server identity in \(directory)/\(PersistentIdentity.fileName) (\($0))" }
+        }
+        let settings = ServerSettingsMapping.settings(from: configuration, leafCredentials: leafCredentials, tls: tls, serverID: serverID)
         logger.info("Starting outpost")
         logger.info("  Version:  \(OutpostVersion.current) (nats-server protocol level \(BrokerConfiguration.protocolFeatureLevel))")
         logger.info("  Name:     \(settings.broker.serverName)")
         logger.info("  ID:       \(settings.broker.serverID)")
         if let file = configuration.configurationFile { logger.info("Using configuration file: \(file)") }
+        if let identityNote { logger.info("\(identityNote)") }
         if settings.broker.authentication.users.contains(where: { !$0.password.isEmpty && !$0.password.hasPrefix("$2") }) {
             logger.warning("Plaintext passwords detected, use nkeys or bcrypt")
         }

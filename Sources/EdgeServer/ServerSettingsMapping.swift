@@ -8,9 +8,9 @@ package enum ServerSettingsMapping {
     /// - Parameter leafCredentials: the `.creds` files of the leafnode remotes, by remote index
     ///   (read and checked beforehand by ``loadLeafCredentials(from:read:)``).
     package static func settings(
-        from configuration: ServerConfiguration, leafCredentials: [Int: LeafCredentials] = [:], tls: TLSContexts = TLSContexts()
+        from configuration: ServerConfiguration, leafCredentials: [Int: LeafCredentials] = [:], tls: TLSContexts = TLSContexts(),
+        serverID: String = ServerIdentity.randomServerID()
     ) -> OutpostServer.Settings {
-        let serverID = ServerIdentity.randomServerID()
         var broker = BrokerConfiguration(
             serverName: configuration.serverName ?? serverID,
             serverID: serverID,
@@ -72,6 +72,16 @@ package enum ServerSettingsMapping {
         settings.portsFileDirectory = configuration.portsFileDirectory
         settings.jetStream = jetStreamSettings(from: configuration)
         return settings
+    }
+
+    /// Where the server keeps state: JetStream's store directory, or `./data` beside the
+    /// store-and-forward journals; nil when it keeps none (then, like nats-server, it takes a
+    /// new id at every start).
+    static func stateDirectory(of configuration: ServerConfiguration) -> String? {
+        if let jetStream = jetStreamSettings(from: configuration) { return jetStream.storeDirectory }
+        let buffers = configuration.leafNodeSettings?.remotes.contains { $0.storeAndForward != nil } ?? false
+        guard buffers else { return nil }
+        return configuration.jetStream.storeDirectory.flatMap { $0.isEmpty ? nil : $0 } ?? "./data"
     }
 
     /// A user's `permissions` block as the broker enforces it.
