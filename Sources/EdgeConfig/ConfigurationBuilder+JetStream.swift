@@ -50,6 +50,14 @@ extension ConfigurationBuilder {
                 if let size = storageSize(value, label: "max_file_store", key: path, at: at) {
                     configuration.jetStream.maxFileBytes = size
                 }
+            case "sqlite_cache", "sqlite_cache_size":
+                if let size = storageSize(value, label: "sqlite_cache", key: path, at: at) {
+                    if size < 64 * 1024 {
+                        fail(.invalidValue, "sqlite_cache must be at least 64KB, got \(size) bytes", at: at, key: path)
+                    } else {
+                        configuration.jetStream.sqliteCacheBytes = size
+                    }
+                }
             case "domain":
                 if let domain = string(value, key: path, at: at) {
                     configuration.jetStream.domain = domain

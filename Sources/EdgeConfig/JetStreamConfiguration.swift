@@ -21,6 +21,8 @@ package struct JetStreamConfiguration: Hashable, Sendable {
     package var maxFileBytes: Int64 = ServerDefaults.jetStreamStorageDynamic
     /// The JetStream domain.
     package var domain: String?
+    /// `sqlite_cache` (Outpost only): SQLite's page cache in bytes; nil for the default (2 MiB).
+    package var sqliteCacheBytes: Int64?
     /// How often stored data is synced to disk.
     package var syncInterval: Duration = ServerDefaults.jetStreamSyncInterval
     /// `sync_interval: always`: sync after every write.

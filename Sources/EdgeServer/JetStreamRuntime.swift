@@ -20,6 +20,8 @@ package struct JetStreamSettings: Sendable {
     /// When stored messages reach the disk: `.always` (the default, every PubAck survives a power
     /// cut) or `.interval` (a crash of the process only).
     package var sync: SQLiteStorageEngine.SyncPolicy = .always
+    /// `jetstream { sqlite_cache }`: SQLite's page cache in bytes.
+    package var sqliteCacheBytes = SQLiteStorageEngine.defaultCacheBytes
 
     package init(storeDirectory: String, isDefaultDirectory: Bool, domain: String? = nil) {
         self.storeDirectory = storeDirectory
@@ -88,7 +90,7 @@ package final class JetStreamRuntime: @unchecked Sendable {
         let fileStorage: any StorageEngine
         do {
             // File streams live in SQLite, opened when there is something to open or store.
-            fileStorage = try DeferredSQLiteStorageEngine(directory: directory, sync: settings.sync)
+            fileStorage = try DeferredSQLiteStorageEngine(directory: directory, sync: settings.sync, cacheBytes: settings.sqliteCacheBytes)
         } catch {
             close(lock)
             throw StartError(description: "cannot open the JetStream store in \(directory): \(error)")

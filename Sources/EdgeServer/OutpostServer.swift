@@ -211,6 +211,14 @@ package final class OutpostServer: Service {
                 try? await gracefulShutdown()
                 return false
             }
+            tasks.addTask { [logger] in
+                // nats-server reloads its configuration on SIGHUP; until Outpost does, the signal
+                // must not end the process (its default action), so it is only reported.
+                for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                    logger.warning("SIGHUP: configuration reload is not supported yet; restart Outpost to apply changes")
+                }
+                return false
+            }
             let first = await tasks.next() ?? false
             tasks.cancelAll()
             return first

@@ -173,6 +173,7 @@ package enum ServerSettingsMapping {
         let directory = jetStream.storeDirectory.flatMap { $0.isEmpty ? nil : $0 }
         var settings = JetStreamSettings(storeDirectory: directory ?? "./data", isDefaultDirectory: directory == nil, domain: jetStream.domain)
         settings.maxMemory = jetStream.maxMemoryBytes
+        if let cache = jetStream.sqliteCacheBytes { settings.sqliteCacheBytes = Int(cache) }
         settings.maxStorage = jetStream.maxFileBytes
         if jetStream.isSyncConfigured && !jetStream.isSyncAlways {
             settings.sync = .interval(jetStream.syncInterval)

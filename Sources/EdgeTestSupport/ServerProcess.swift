@@ -91,6 +91,7 @@ public final class ServerProcess: @unchecked Sendable {
         arguments: [String] = [],
         configuration: String? = nil,
         monitor: Bool = false,
+        environment: [String: String] = [:],
         timeout: TimeInterval = 10
     ) throws {
         self.kind = kind
@@ -113,6 +114,9 @@ public final class ServerProcess: @unchecked Sendable {
         process.standardOutput = logPipe
         process.standardError = logPipe
         process.currentDirectoryURL = temporaryDirectory
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         logPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
             guard let self, !data.isEmpty else { return }

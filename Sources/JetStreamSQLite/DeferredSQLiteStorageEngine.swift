@@ -12,14 +12,16 @@ public final class DeferredSQLiteStorageEngine: StorageEngine, @unchecked Sendab
     private let directory: String
     private let sync: SQLiteStorageEngine.SyncPolicy
     private var engine: SQLiteStorageEngine?
+    private let cacheBytes: Int
     /// A batch the engine began before the database was open.
     private var batchPending = false
 
-    public init(directory: String, sync: SQLiteStorageEngine.SyncPolicy) throws(StoreError) {
+    public init(directory: String, sync: SQLiteStorageEngine.SyncPolicy, cacheBytes: Int = SQLiteStorageEngine.defaultCacheBytes) throws(StoreError) {
         self.directory = directory
         self.sync = sync
+        self.cacheBytes = cacheBytes
         if access(directory + "/outpost.db", F_OK) == 0 {
-            engine = try SQLiteStorageEngine(directory: directory, sync: sync)
+            engine = try SQLiteStorageEngine(directory: directory, sync: sync, cacheBytes: cacheBytes)
         }
     }
 
@@ -28,7 +30,7 @@ public final class DeferredSQLiteStorageEngine: StorageEngine, @unchecked Sendab
 
     private func opened() throws(StoreError) -> SQLiteStorageEngine {
         if let engine { return engine }
-        let engine = try SQLiteStorageEngine(directory: directory, sync: sync)
+        let engine = try SQLiteStorageEngine(directory: directory, sync: sync, cacheBytes: cacheBytes)
         self.engine = engine
         if batchPending { try engine.beginBatch() }
         return engine

@@ -40,10 +40,15 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
         """
     ]
 
+    /// SQLite's page cache unless configured: 2 MiB.
+    public static let defaultCacheBytes = 2 * 1024 * 1024
+
     /// - Parameters:
     ///   - directory: where `outpost.db` lives (created by the caller).
     ///   - maximumPageCount: a size cap, for tests of a full disk.
-    public init(directory: String, sync: SyncPolicy = .always, maximumPageCount: Int? = nil) throws(StoreError) {
+    ///   - cacheBytes: SQLite's page cache (`jetstream { sqlite_cache }`): memory traded for reads
+    ///     of older messages from the disk.
+    public init(directory: String, sync: SyncPolicy = .always, maximumPageCount: Int? = nil, cacheBytes: Int = SQLiteStorageEngine.defaultCacheBytes) throws(StoreError) {
         self.sync = sync
         connection = try SQLiteConnection(path: directory + "/outpost.db")
         do {
@@ -54,7 +59,7 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
             try connection.execute(sync == .always ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
             // The WAL is reused, not grown: truncate it back after checkpoints beyond 4 MiB.
             try connection.execute("PRAGMA journal_size_limit=4194304")
-            try connection.execute("PRAGMA cache_size=-2048")
+            try connection.execute("PRAGMA cache_size=-\(max(64, cacheBytes / 1024))")
             try connection.execute("PRAGMA temp_store=MEMORY")
             if let maximumPageCount { try connection.execute("PRAGMA max_page_count=\(maximumPageCount)") }
             try migrate()

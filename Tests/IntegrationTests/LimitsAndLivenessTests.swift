@@ -169,6 +169,19 @@ struct LimitsAndLivenessTests {
         }
     }
 
+    @Test("SIGHUP (reload, not supported yet) is reported and does not stop the server")
+    func hangUp() throws {
+        let server = try ServerProcess(.outpost)
+        defer { server.stop() }
+        let client = try RawClient(port: server.port)
+        try client.handshake()
+        server.signal(SIGHUP)
+        #expect(server.waitForLog("SIGHUP: configuration reload is not supported yet", timeout: 5), "\(server.log)")
+        client.send("PING\r\n")
+        #expect(client.read(untilContains: "PONG\r\n").contains("PONG"))
+        #expect(server.process.isRunning)
+    }
+
     @Test("max_subscriptions refuses the next SUB and keeps the connection", arguments: ServerKind.allCases)
     func maxSubscriptions(server kind: ServerKind) throws {
         let server = try ServerProcess(kind, configuration: "max_subscriptions: 2\n")

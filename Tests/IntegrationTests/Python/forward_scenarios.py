@@ -91,7 +91,32 @@ async def check(hub_url, first, last):
     await hub.close()
 
 
-COMMANDS = {"make_stream": make_stream, "publish": publish, "wait_count": wait_count, "check": check}
+async def profile_reading(hub_url, edge_url, credentials):
+    """Profiles/sensor-gateway.conf: a reading published at the edge reaches a subscriber at
+    an operator-mode hub (connected with the same credentials), through the forward buffer
+    (which adds a Nats-Msg-Id)."""
+    hub = await nats.connect(hub_url, user_credentials=credentials, max_reconnect_attempts=0, connect_timeout=5, error_cb=quiet)
+    readings = await hub.subscribe("telemetry.>")
+    await hub.flush()
+    edge = await connect(edge_url)
+    deadline = time.monotonic() + 20
+    message = None
+    # The hub's interest crosses the link after the subscription; publish until it is there.
+    while message is None and time.monotonic() < deadline:
+        await edge.publish("telemetry.greenhouse.temp", b"21.5")
+        await edge.flush()
+        try:
+            message = await readings.next_msg(timeout=0.5)
+        except nats.errors.TimeoutError:
+            pass
+    assert message is not None, "no reading reached the hub"
+    assert message.subject == "telemetry.greenhouse.temp" and message.data == b"21.5", message
+    assert message.headers and message.headers.get("Nats-Msg-Id"), f"no Nats-Msg-Id: {message.headers}"
+    await edge.close()
+    await hub.close()
+
+
+COMMANDS = {"profile_reading": profile_reading, "make_stream": make_stream, "publish": publish, "wait_count": wait_count, "check": check}
 
 if __name__ == "__main__":
     if len(sys.argv) < 3 or sys.argv[1] not in COMMANDS:
