@@ -175,7 +175,7 @@ package final class Broker: Sendable {
     /// Who a CONNECT proves to be, or `nil` for "Authorization Violation": a token, a user and
     /// password (plain or bcrypt), or an nkey user's signature of the nonce we sent (`nonce`).
     /// Plain passwords and tokens are compared in constant time.
-    func authenticate(_ options: ConnectOptions, nonce: String?) -> AuthenticatedClient? {
+    func authenticate(_ options: ConnectOptions, nonce: String?, connectionType: String) -> AuthenticatedClient? {
         let authentication = configuration.authentication
         guard authentication.isRequired else { return AuthenticatedClient(account: globalAccount, user: nil) }
         if let token = authentication.token {
@@ -183,17 +183,17 @@ package final class Broker: Sendable {
             return AuthenticatedClient(account: globalAccount, user: nil)
         }
         if options.user == nil && options.password == nil && options.authToken == nil && options.nkey == nil {
-            return noAuthUserClient()
+            return noAuthUserClient(connectionType: connectionType)
         }
         if let nkey = options.nkey, authentication.hasNKeyUsers {
-            guard let nonce, let user = authentication.users.first(where: { $0.nkey == nkey && $0.mayConnectAsClient }),
+            guard let nonce, let user = authentication.users.first(where: { $0.nkey == nkey && $0.allows(connectionType) }),
                 let signature = options.signature.flatMap(Self.decodeSignature),
                 NKeys.verify(publicKey: nkey, signature: signature, data: Array(nonce.utf8))
             else { return nil }
             return AuthenticatedClient(account: globalAccount, user: user)
         }
         guard let name = options.user, let password = options.password,
-            let user = authentication.users.first(where: { $0.nkey == nil && $0.user == name && $0.mayConnectAsClient }),
+            let user = authentication.users.first(where: { $0.nkey == nil && $0.user == name && $0.allows(connectionType) }),
             PasswordCheck.matches(offered: password, configured: user.password)
         else { return nil }
         return AuthenticatedClient(account: globalAccount, user: user)
@@ -215,10 +215,10 @@ package final class Broker: Sendable {
     }
 
     /// The `no_auth_user`, if one is configured and exists.
-    func noAuthUserClient() -> AuthenticatedClient? {
+    func noAuthUserClient(connectionType: String = "STANDARD") -> AuthenticatedClient? {
         let authentication = configuration.authentication
         guard let noAuthUser = authentication.noAuthUser,
-            let user = authentication.users.first(where: { $0.nkey == nil && $0.user == noAuthUser && $0.mayConnectAsClient })
+            let user = authentication.users.first(where: { $0.nkey == nil && $0.user == noAuthUser && $0.allows(connectionType) })
         else { return nil }
         return AuthenticatedClient(account: globalAccount, user: user)
     }
@@ -232,7 +232,7 @@ package final class Broker: Sendable {
         if authentication.isRequired && noAuthUserClient() == nil {
             json.add("auth_required", true)
         }
-        if let tls = configuration.clientTLS {
+        if let tls = configuration.clientTLS, !connection.isWebSocket {
             json.add("tls_required", true)
             if tls.verifyClients { json.add("tls_verify", true) }
         }

@@ -52,6 +52,8 @@ package struct BrokerConfiguration: Sendable {
     package var authentication = AuthenticationConfiguration()
     /// `tls`: TLS on the client port (nil: plain connections).
     package var clientTLS: ServerTLS?
+    /// `websocket`: where WebSocket clients connect (nil: no listener).
+    package var webSocket: WebSocketConfiguration?
     package var maxTracedMessageLength: Int = Defaults.maxTracedMessageLength
     /// Set when JetStream is enabled, for INFO `jetstream`.
     package var jetStreamEnabled = false
@@ -99,8 +101,13 @@ package struct UserCredentials: Sendable, Equatable {
     package var nkey: String?
     /// nil: the user may publish and subscribe to anything.
     package var permissions: PermissionRules?
-    /// False when `allowed_connection_types` leaves out `STANDARD` (plain client connections).
-    package var mayConnectAsClient = true
+    /// `allowed_connection_types` in upper case (`STANDARD`, `WEBSOCKET`, ...); nil for all.
+    package var allowedConnectionTypes: [String]?
+
+    /// Whether the user may connect over `type` (`STANDARD` or `WEBSOCKET`).
+    package func allows(_ type: String) -> Bool {
+        allowedConnectionTypes?.contains(type) ?? true
+    }
 
     package init(user: String, password: String, nkey: String? = nil, permissions: PermissionRules? = nil) {
         self.user = user

@@ -15,11 +15,16 @@ package final class ClientChannelHandler: ChannelInboundHandler {
     private var parser: ProtocolParser
     private var connection: ClientConnection?
     private let leafRole: LeafLink.Role?
+    /// Added to a WebSocket channel after its HTTP upgrade: the channel is already active.
+    private let isWebSocket: Bool
 
-    package init(broker: Broker, logger: Logger) {
+    /// - Parameter webSocket: the handler goes behind a WebSocket frame adapter, added once the
+    ///   upgrade is done; the connection starts when it is added.
+    package init(broker: Broker, logger: Logger, webSocket: Bool = false) {
         self.broker = broker
         self.logger = logger
         self.leafRole = nil
+        self.isWebSocket = webSocket
         self.parser = ProtocolParser(
             limits: .init(maxControlLine: broker.configuration.maxControlLine, maxPayload: broker.configuration.maxPayload)
         )
@@ -30,6 +35,7 @@ package final class ClientChannelHandler: ChannelInboundHandler {
         self.broker = broker
         self.logger = logger
         self.leafRole = remote.map { .solicited($0.0, $0.1) } ?? .accepted
+        self.isWebSocket = false
         // Interest lines carry long subjects (a hub's whole account); the payload limit is ours.
         self.parser = ProtocolParser(
             dialect: .leaf,
@@ -37,7 +43,16 @@ package final class ClientChannelHandler: ChannelInboundHandler {
         )
     }
 
+    package func handlerAdded(context: ChannelHandlerContext) {
+        if isWebSocket && context.channel.isActive { startConnection(context: context) }
+    }
+
     package func channelActive(context: ChannelHandlerContext) {
+        if connection == nil { startConnection(context: context) }
+        context.fireChannelActive()
+    }
+
+    private func startConnection(context: ChannelHandlerContext) {
         let remote = context.channel.remoteAddress
         let connection = ClientConnection(
             id: broker.makeConnectionID(),
@@ -49,9 +64,9 @@ package final class ClientChannelHandler: ChannelInboundHandler {
             logger: logger,
             leafRole: leafRole
         )
+        connection.isWebSocket = isWebSocket
         self.connection = connection
         connection.start(context: context)
-        context.fireChannelActive()
     }
 
     package func channelRead(context: ChannelHandlerContext, data: NIOAny) {

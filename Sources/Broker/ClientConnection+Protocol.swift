@@ -90,7 +90,7 @@ extension ClientConnection {
         }
 
         // Choosing an account in CONNECT is refused (nats-server: "now considered an error").
-        guard decoded.account == nil, !decoded.newAccount, let client = broker.authenticate(decoded, nonce: sentNonce) else {
+        guard decoded.account == nil, !decoded.newAccount, let client = broker.authenticate(decoded, nonce: sentNonce, connectionType: connectionType) else {
             authorizationViolation(decoded)
             return
         }
@@ -153,7 +153,7 @@ extension ClientConnection {
 
     /// `no_auth_user` lets a client skip CONNECT (telnet demos): bind it as that user.
     private func bindNoAuthUserWithoutConnect() -> Bool {
-        guard let client = broker.noAuthUserClient() else { return false }
+        guard let client = broker.noAuthUserClient(connectionType: connectionType) else { return false }
         adopt(client)
         authTimeoutTask?.cancel()
         authTimeoutTask = nil

@@ -80,6 +80,10 @@ package final class ClientConnection: @unchecked Sendable {
     var sentNonce: String?
     /// Whether the connection runs (or is starting) TLS.
     var isTLS = false
+    /// Whether the client came through the WebSocket listener.
+    var isWebSocket = false
+    /// nats-server's name for the transport, as `allowed_connection_types` lists it.
+    var connectionType: String { isWebSocket ? "WEBSOCKET" : "STANDARD" }
     /// Ends a TLS handshake that takes longer than the `tls` block's `timeout`.
     var tlsHandshakeTask: Scheduled<Void>?
     /// Both sides support headers (our config and the client's CONNECT).
@@ -152,7 +156,8 @@ package final class ClientConnection: @unchecked Sendable {
         self.context = context
         logger.debug("\(logPrefix) - Client connection created")
         if broker.configuration.authentication.hasNKeyUsers { sentNonce = ServerNonce.make(length: 15) }
-        let tls = broker.configuration.clientTLS
+        // A WebSocket's TLS (wss://) is the listener's, below the HTTP upgrade.
+        let tls = isWebSocket ? nil : broker.configuration.clientTLS
         if let tls, tls.handshakeFirst, !beginServerTLS(tls) { return }
         outbound.writeInfo(json: broker.infoJSON(for: self))
         if !broker.register(self) {

@@ -182,7 +182,7 @@ struct ConfigurationBuilder {
             configuration.tlsSettings = tlsSettings(value, key: key, at: at)
         case "websocket", "ws":
             configuration.websocket = value
-            warn(.unsupported, "not supported yet: Outpost ignores websocket for now", at: at, key: key)
+            configuration.webSocketSettings = webSocketSettings(value, key: key, at: at)
         case "mqtt":
             configuration.mqtt = value
             warn(.unsupported, "not supported: Outpost has no MQTT listener", at: at, key: key)

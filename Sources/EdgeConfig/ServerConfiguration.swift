@@ -121,6 +121,8 @@ package struct ServerConfiguration: Hashable, Sendable {
     package var tlsSettings: TLSSettings?
     /// `websocket` (also `ws`), as written.
     package var websocket: ConfigValue?
+    /// `websocket`: the WebSocket listener.
+    package var webSocketSettings: WebSocketSettings?
     /// `mqtt`, as written.
     package var mqtt: ConfigValue?
     /// `cluster`, as written.

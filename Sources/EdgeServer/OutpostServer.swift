@@ -128,6 +128,15 @@ package final class OutpostServer: Service {
             leafRemotes.append(LeafRemote(configuration: remote, index: index, forwardBuffer: buffer))
         }
         broker.leafRemotes = leafRemotes
+        var webSocketChannel: (any Channel)?
+        if let webSocket = configuration.webSocket {
+            let channel = try await WebSocketListener.bind(
+                group: group, configuration: webSocket, maxPayload: configuration.maxPayload,
+                brokerBox: { [weak self] in self?.broker }, logger: logger)
+            webSocketChannel = channel
+            let scheme = webSocket.tls == nil ? "ws" : "wss"
+            logger.info("Listening for websocket clients on \(scheme)://\(webSocket.host):\(channel.localAddress?.port ?? webSocket.port)")
+        }
         try await startAccepting(clientChannel, broker: broker)
         if let leafChannel, let leafNodes = configuration.leafNodes {
             try await startAccepting(leafChannel, broker: broker)
@@ -146,6 +155,7 @@ package final class OutpostServer: Service {
         let lameDuck = await waitForStopSignal()
         try? await clientChannel.close()
         try? await leafChannel?.close()
+        try? await webSocketChannel?.close()
         for dialer in dialers { dialer.cancel() }
         if !lameDuck { logger.info("Initiating Shutdown...") }
         if lameDuck {

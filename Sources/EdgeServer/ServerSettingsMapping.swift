@@ -46,7 +46,7 @@ package enum ServerSettingsMapping {
             var credentials = UserCredentials(
                 user: user.username ?? "", password: user.password ?? "", nkey: user.nkey,
                 permissions: user.permissions.map(permissionRules))
-            credentials.mayConnectAsClient = user.allowedConnectionTypes?.contains("STANDARD") ?? true
+            credentials.allowedConnectionTypes = user.allowedConnectionTypes
             authentication.users.append(credentials)
         }
         authentication.noAuthUser = configuration.noAuthUser
@@ -57,6 +57,14 @@ package enum ServerSettingsMapping {
             broker.leafNodes?.remotes[index].credentials = credentials
         }
         broker.clientTLS = tls.clientPort
+        if let settings = configuration.webSocketSettings {
+            var webSocket = WebSocketConfiguration(host: settings.host ?? configuration.host, port: settings.port)
+            webSocket.tls = tls.webSocket
+            webSocket.sameOrigin = settings.sameOrigin
+            webSocket.allowedOrigins = settings.allowedOrigins
+            webSocket.handshakeTimeout = settings.handshakeTimeout
+            broker.webSocket = webSocket
+        }
         broker.leafNodes?.tls = tls.leafPort
         for (index, remoteTLS) in tls.remotes where index < (broker.leafNodes?.remotes.count ?? 0) {
             broker.leafNodes?.remotes[index].tls = remoteTLS

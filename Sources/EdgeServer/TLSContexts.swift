@@ -8,6 +8,8 @@ import NIOSSL
 package struct TLSContexts: Sendable {
     package var clientPort: ServerTLS?
     package var leafPort: ServerTLS?
+    /// wss:// on the WebSocket listener.
+    package var webSocket: ServerTLS?
     /// By remote index; only remotes with a `tls` block or a `tls://` URL.
     package var remotes: [Int: ClientTLS] = [:]
 
@@ -18,6 +20,7 @@ package struct TLSContexts: Sendable {
         do throws(ConfigError) {
             if let settings = configuration.tlsSettings { contexts.clientPort = try server(settings) }
             if let settings = configuration.leafNodeSettings?.tls { contexts.leafPort = try server(settings) }
+            if let settings = configuration.webSocketSettings?.tls { contexts.webSocket = try server(settings) }
             for (index, remote) in (configuration.leafNodeSettings?.remotes ?? []).enumerated()
             where remote.tls != nil || remote.urls.contains(where: \.requiresTLS) {
                 var settings = remote.tls ?? TLSSettings()

@@ -36,9 +36,7 @@ public enum PythonScenario {
         try process.run()
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning {
-            process.terminate()
-        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }  // SIGTERM may be blocked, see stop()
         process.waitUntilExit()
         let output = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
         let timedOut = Date() >= deadline
@@ -70,7 +68,7 @@ extension PythonScenario {
             let deadline = Date().addingTimeInterval(timeout)
             while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
             let timedOut = process.isRunning
-            if timedOut { process.terminate() }
+            if timedOut { stop() }
             process.waitUntilExit()
             try? handle.close()
             let output = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
@@ -78,8 +76,14 @@ extension PythonScenario {
             return Result(status: timedOut ? -1 : process.terminationStatus, output: timedOut ? "timed out after \(timeout) s\n" + output : output)
         }
 
+        /// Ends the script now. SIGKILL, because a child started from the test runner's threads
+        /// inherits their blocked SIGTERM, and Python then ignores `terminate()`.
+        public func stop() {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+
         deinit {
-            if process.isRunning { process.terminate() }
+            stop()
         }
     }
 

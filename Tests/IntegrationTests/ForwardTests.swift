@@ -150,7 +150,7 @@ struct ForwardTests {
         let proxy = try PythonScenario.start(script: "Tests/IntegrationTests/Python/tcp_proxy.py", arguments: [
             String(proxyPort), String(setup.leafPort), String(controlPort), "150",
         ])
-        defer { proxy.process.terminate() }
+        defer { proxy.stop() }
         try setup.startHub()
         _ = try setup.run("make_stream", setup.hubURL)
         try setup.startEdge()

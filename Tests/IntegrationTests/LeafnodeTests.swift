@@ -150,7 +150,7 @@ struct LeafnodeTests {
         let proxy = try PythonScenario.start(script: "Tests/IntegrationTests/Python/tcp_proxy.py", arguments: [
             String(proxyPort), String(leafPort), String(controlPort), "120",
         ])
-        defer { proxy.process.terminate() }
+        defer { proxy.stop() }
         let pair = try Pair(edge: kind, leafPort: leafPort, throughProxyPort: proxyPort)
         var result = try pair.run("source_setup", "300")
         #expect(result.status == 0, "setup:\n\(result.output)\n\(pair.logs)")

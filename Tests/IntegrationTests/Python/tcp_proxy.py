@@ -12,6 +12,8 @@ It exits by itself after DURATION_SECONDS.
 """
 
 import asyncio
+import os
+import signal
 import sys
 
 
@@ -71,4 +73,10 @@ async def main(listen_port, upstream_port, control_port, duration):
 
 if __name__ == "__main__":
     listen, upstream, control_port, seconds = (int(argument) for argument in sys.argv[1:5])
+    # The test runner starts us with SIGTERM blocked (inherited from its thread): unblock it so
+    # that the test's terminate() works, and end hard a little after DURATION_SECONDS whatever
+    # the open connections do (SIGALRM's default action ends the process).
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT, signal.SIGALRM})
+    signal.alarm(seconds + 5)
     asyncio.run(main(listen, upstream, control_port, seconds))
+    os._exit(0)
