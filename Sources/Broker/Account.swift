@@ -71,11 +71,18 @@ package final class Account: @unchecked Sendable {
         package var cacheEntries: Int
         package var matches: UInt64
         package var cacheHits: UInt64
+        package var inserts: UInt64
+        package var removes: UInt64
+        package var maxFanout: Int
+        package var averageFanout: Double
     }
 
     package var indexStatistics: IndexStatistics {
         index.withLockedValue {
-            IndexStatistics(subscriptions: $0.count, cacheEntries: $0.cacheCount, matches: $0.matchCount, cacheHits: $0.cacheHits)
+            let fanout = $0.cachedFanout()
+            return IndexStatistics(
+                subscriptions: $0.count, cacheEntries: $0.cacheCount, matches: $0.matchCount, cacheHits: $0.cacheHits,
+                inserts: $0.insertCount, removes: $0.removeCount, maxFanout: fanout.maximum, averageFanout: fanout.average)
         }
     }
 }

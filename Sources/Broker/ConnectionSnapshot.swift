@@ -15,6 +15,8 @@ package struct ConnectionSnapshot: Sendable {
     package var outBytes: Int
     package var subscriptionCount: Int
     package var subscriptions: [String]
+    /// Each subscription's subject, queue, sid and delivered count (for /subsz), by sid.
+    package var subscriptionDetails: [SubscriptionDetail]
     package var name: String?
     package var language: String?
     package var version: String?
@@ -23,6 +25,14 @@ package struct ConnectionSnapshot: Sendable {
     package var isSolicitedLeaf = false
     /// For a leafnode link: the peer's server name.
     package var leafPeerName: String?
+}
+
+/// One subscription as /subsz lists it.
+package struct SubscriptionDetail: Sendable {
+    package var subject: String
+    package var queue: String?
+    package var sid: String
+    package var messages: Int
 }
 
 extension ClientConnection {
@@ -45,6 +55,9 @@ extension ClientConnection {
             outBytes: outBytes.load(ordering: .relaxed),
             subscriptionCount: subscriptions.count,
             subscriptions: subscriptions.values.map(\.subject),
+            subscriptionDetails: subscriptions.values
+                .map { SubscriptionDetail(subject: $0.subject, queue: $0.queue, sid: $0.sidString, messages: $0.delivered) }
+                .sorted { $0.sid < $1.sid },
             name: options.name,
             language: options.language,
             version: options.version,

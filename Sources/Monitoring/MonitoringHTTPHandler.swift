@@ -48,12 +48,16 @@ package final class MonitoringHTTPHandler: ChannelInboundHandler {
                 return (.ok, try Self.encode(await endpoints.leafz(subscriptions: subs == "1" || subs == "true" || subs == "detail")))
             case "/jsz":
                 return (.ok, try Self.encode(await endpoints.jsz()))
+            case "/subsz", "/subscriptionsz":
+                return (.ok, try Self.encode(await endpoints.subsz(.init(query: query))))
+            case "/accountz":
+                return (.ok, try Self.encode(await endpoints.accountz(account: query["acc"])))
             case "/healthz":
                 // `?js-enabled-only=true` checks JetStream only where it is enabled (nats-server
                 // 2.9 answers ok without JetStream too); a running JetStream here is healthy.
                 return (.ok, try Self.encode(endpoints.healthz()))
             case "/":
-                let links = ["varz", "connz", "leafz", "jsz", "healthz"].map { "<a href=\"./\($0)\">\($0)</a>" }.joined(separator: "<br/>\n")
+                let links = ["varz", "connz", "subsz", "accountz", "leafz", "jsz", "healthz"].map { "<a href=\"./\($0)\">\($0)</a>" }.joined(separator: "<br/>\n")
                 return (.ok, Data("<html><body>\n\(links)\n</body></html>\n".utf8))
             default:
                 return (.notFound, Data("404 page not found\n".utf8))
@@ -89,13 +93,30 @@ package final class MonitoringHTTPHandler: ChannelInboundHandler {
         return try encoder.encode(value)
     }
 
+    /// `%24G` → `$G` (and `+` → space, as in a form).
+    private static func percentDecoded(_ text: Substring) -> String {
+        var bytes: [UInt8] = []
+        var rest = Array(text.utf8)[...]
+        while let byte = rest.popFirst() {
+            if byte == UInt8(ascii: "%"), rest.count >= 2,
+                let value = UInt8(String(decoding: rest.prefix(2), as: UTF8.self), radix: 16)
+            {
+                bytes.append(value)
+                rest = rest.dropFirst(2)
+            } else {
+                bytes.append(byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// `/connz?subs=1&limit=5` → ("/connz", ["subs": "1", "limit": "5"]).
     static func split(_ uri: String) -> (String, [String: String]) {
         guard let mark = uri.firstIndex(of: "?") else { return (uri, [:]) }
         var query: [String: String] = [:]
         for pair in uri[uri.index(after: mark)...].split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1)
-            query[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+            query[percentDecoded(parts[0])] = parts.count > 1 ? percentDecoded(parts[1]) : ""
         }
         var path = String(uri[..<mark])
         if path.count > 1 && path.hasSuffix("/") { path.removeLast() }

@@ -34,6 +34,9 @@ package final class SubjectIndex<Value: AnyObject> {
     /// Matches answered from the cache and in all (for /subsz).
     package private(set) var cacheHits: UInt64 = 0
     package private(set) var matchCount: UInt64 = 0
+    /// Inserts and removes since the start (for /subsz).
+    package private(set) var insertCount: UInt64 = 0
+    package private(set) var removeCount: UInt64 = 0
 
     /// - Parameter cacheEnabled: `false` mirrors nats-server's `disable_sublist_cache`.
     package init(cacheEnabled: Bool = true, cacheLimit: Int = 1024, cacheSweepTarget: Int = 512) {
@@ -41,6 +44,23 @@ package final class SubjectIndex<Value: AnyObject> {
     }
 
     package var cacheCount: Int { cache?.count ?? 0 }
+
+    /// The largest and the mean number of subscribers (plain, plus one per queue group) among
+    /// the cached results, as nats-server's /subsz computes `max_fanout` and `avg_fanout`.
+    package func cachedFanout() -> (maximum: Int, average: Double) {
+        guard let cache else { return (0, 0) }
+        var maximum = 0
+        var total = 0
+        var entries = 0
+        cache.updateAll { _, match in
+            let fanout = match.plain.count + match.queueGroups.count
+            maximum = max(maximum, fanout)
+            total += fanout
+            entries += 1
+            return true
+        }
+        return (maximum, entries == 0 ? 0 : Double(total) / Double(entries))
+    }
 
     /// Adds `value` under `subject` (which may contain wildcards), in queue group `queue` if given.
     /// - Throws: ``SubjectIndexError/invalidSubject`` when the subject breaks the subject rules.
@@ -80,6 +100,7 @@ package final class SubjectIndex<Value: AnyObject> {
             node.plain.append(value)
         }
         count += 1
+        insertCount &+= 1
         generation &+= 1
         if let cache {
             var pattern = subject
@@ -144,6 +165,7 @@ package final class SubjectIndex<Value: AnyObject> {
             }
         }
         count -= 1
+        removeCount &+= 1
         generation &+= 1
         if let cache {
             var pattern = subject

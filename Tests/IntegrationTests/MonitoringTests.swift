@@ -81,6 +81,46 @@ struct MonitoringTests {
         #expect(missing.isEmpty, "connection keys the reference has and we do not: \(missing.sorted())")
     }
 
+    @Test("/subsz: the reference's keys; ?subs=1 lists our client's subscription with its count; ?test filters")
+    func subsz() throws {
+        var keys: [ServerKind: Set<String>] = [:]
+        var listKeys: [ServerKind: Set<String>] = [:]
+        for kind in ServerKind.allCases {
+            try withTraffic(kind) { server in
+                let subsz = try MonitoringClient.get(port: server.monitorPort!, path: "/subsz")
+                keys[kind] = Set(subsz.keys)
+                #expect((subsz["num_subscriptions"] as? Int ?? 0) >= 1, "\(kind)")
+                #expect((subsz["num_inserts"] as? Int ?? 0) >= 1, "\(kind)")
+                let detailed = try MonitoringClient.get(port: server.monitorPort!, path: "/subsz?subs=1&test=foo")
+                listKeys[kind] = Set(detailed.keys)
+                // Only $G subscriptions matching "foo": the reference's system account has its own.
+                let list = (detailed["subscriptions_list"] as? [[String: Any]] ?? []).filter { $0["account"] as? String == "$G" }
+                #expect(list.count == 1, "\(kind): \(list)")
+                #expect(list.first?["subject"] as? String == "foo" && list.first?["msgs"] as? Int == 2, "\(kind): \(list)")
+                #expect(Set(list.first?.keys.map { $0 } ?? []) == ["account", "subject", "sid", "msgs", "cid"], "\(kind)")
+            }
+        }
+        #expect(keys[.reference] == keys[.outpost], "reference: \(keys[.reference]!.sorted()), ours: \(keys[.outpost]!.sorted())")
+        #expect(listKeys[.reference] == listKeys[.outpost], "reference: \(listKeys[.reference]!.sorted()), ours: \(listKeys[.outpost]!.sorted())")
+    }
+
+    @Test("/accountz lists $G; ?acc=$G has the reference's detail keys (without imports: Outpost has no system account)")
+    func accountz() throws {
+        var keys: [ServerKind: Set<String>] = [:]
+        for kind in ServerKind.allCases {
+            try withTraffic(kind) { server in
+                let list = try MonitoringClient.get(port: server.monitorPort!, path: "/accountz")
+                #expect((list["accounts"] as? [String])?.contains("$G") == true, "\(kind): \(list)")
+                let detail = try MonitoringClient.get(port: server.monitorPort!, path: "/accountz?acc=%24G")
+                keys[kind] = Self.keyPaths(detail)
+                let account = detail["account_detail"] as? [String: Any] ?? [:]
+                #expect(account["account_name"] as? String == "$G" && account["client_connections"] as? Int == 2, "\(kind): \(detail)")
+            }
+        }
+        let missing = keys[.reference]!.subtracting(keys[.outpost]!).subtracting(["account_detail.imports"])
+        #expect(missing.isEmpty, "reference only: \(missing.sorted())")
+    }
+
     @Test("/healthz", arguments: ServerKind.allCases)
     func healthz(server kind: ServerKind) throws {
         let server = try ServerProcess(kind, monitor: true)
