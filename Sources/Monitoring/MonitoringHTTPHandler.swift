@@ -50,6 +50,8 @@ package final class MonitoringHTTPHandler: ChannelInboundHandler {
                 return (.ok, try Self.encode(await endpoints.jsz()))
             case "/subsz", "/subscriptionsz":
                 return (.ok, try Self.encode(await endpoints.subsz(.init(query: query))))
+            case "/metrics":
+                return (.ok, Data((await endpoints.metrics()).utf8))
             case "/accountz":
                 return (.ok, try Self.encode(await endpoints.accountz(account: query["acc"])))
             case "/healthz":
@@ -57,7 +59,7 @@ package final class MonitoringHTTPHandler: ChannelInboundHandler {
                 // 2.9 answers ok without JetStream too); a running JetStream here is healthy.
                 return (.ok, try Self.encode(endpoints.healthz()))
             case "/":
-                let links = ["varz", "connz", "subsz", "accountz", "leafz", "jsz", "healthz"].map { "<a href=\"./\($0)\">\($0)</a>" }.joined(separator: "<br/>\n")
+                let links = ["varz", "connz", "subsz", "accountz", "leafz", "jsz", "healthz", "metrics"].map { "<a href=\"./\($0)\">\($0)</a>" }.joined(separator: "<br/>\n")
                 return (.ok, Data("<html><body>\n\(links)\n</body></html>\n".utf8))
             default:
                 return (.notFound, Data("404 page not found\n".utf8))
@@ -70,13 +72,14 @@ package final class MonitoringHTTPHandler: ChannelInboundHandler {
             case .success(let value): (status, body) = value
             case .failure(let error): (status, body) = (.internalServerError, Data("\(error)\n".utf8))
             }
-            handler.write(context: context, status: status, body: body, isHTML: path == "/", keepAlive: keepAlive)
+            let contentType = path == "/" ? "text/html; charset=utf-8" : path == "/metrics" ? "text/plain; version=0.0.4; charset=utf-8" : "application/json"
+            handler.write(context: context, status: status, body: body, contentType: contentType, keepAlive: keepAlive)
         }
     }
 
-    private func write(context: ChannelHandlerContext, status: HTTPResponseStatus, body: Data, isHTML: Bool, keepAlive: Bool) {
+    private func write(context: ChannelHandlerContext, status: HTTPResponseStatus, body: Data, contentType: String, keepAlive: Bool) {
         var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: isHTML ? "text/html; charset=utf-8" : "application/json")
+        headers.add(name: "Content-Type", value: contentType)
         headers.add(name: "Content-Length", value: String(body.count))
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)

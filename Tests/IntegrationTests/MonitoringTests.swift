@@ -121,6 +121,48 @@ struct MonitoringTests {
         #expect(missing.isEmpty, "reference only: \(missing.sorted())")
     }
 
+    /// The samples of a Prometheus text page, by name and labels (`name{a="b"}`), checking
+    /// that every sample line is well formed and belongs to a family with HELP and TYPE.
+    static func prometheusSamples(_ text: String) -> [String: Double] {
+        var samples: [String: Double] = [:]
+        var typed: Set<String> = []
+        var helped: Set<String> = []
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("# HELP ") { helped.insert(String(line.split(separator: " ")[2])); continue }
+            if line.hasPrefix("# TYPE ") {
+                let parts = line.split(separator: " ")
+                #expect(parts.count == 4 && ["gauge", "counter"].contains(parts[3]), "\(line)")
+                typed.insert(String(parts[2]))
+                continue
+            }
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else {
+                Issue.record("malformed sample line: \(line)")
+                continue
+            }
+            let key = String(line[..<space])
+            let name = String(key.prefix { $0 != "{" })
+            #expect(typed.contains(name) && helped.contains(name), "\(name) without HELP or TYPE")
+            #expect(name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }, "\(name)")
+            samples[key] = value
+        }
+        return samples
+    }
+
+    @Test("/metrics: Prometheus text with the traffic's figures")
+    func metrics() throws {
+        try withTraffic(.outpost) { server in
+            let text = try MonitoringClient.getText(port: server.monitorPort!, path: "/metrics")
+            let samples = Self.prometheusSamples(text)
+            #expect(samples["gnatsd_varz_in_msgs"] == 2, "\(text)")
+            #expect(samples["gnatsd_varz_out_msgs"] == 2)
+            #expect(samples["gnatsd_varz_in_bytes"] == 5)
+            #expect(samples["gnatsd_varz_connections"] == 2)
+            #expect((samples["gnatsd_varz_subscriptions"] ?? 0) >= 1)
+            #expect((samples["gnatsd_varz_mem"] ?? 0) > 1_000_000)
+            #expect(samples["gnatsd_jsz_enabled"] != nil)
+        }
+    }
+
     @Test("/healthz", arguments: ServerKind.allCases)
     func healthz(server kind: ServerKind) throws {
         let server = try ServerProcess(kind, monitor: true)

@@ -94,6 +94,12 @@ struct ProfileTests {
                 arguments: ["profile_reading", hub.server.url, server.url, hub.credentials],
                 timeout: 60)
             #expect(result.status == 0, "\(result.output)\nedge:\n\(server.log.suffix(3000))")
+            // The link and the buffer as Prometheus sees them.
+            let metrics = MonitoringTests.prometheusSamples(try MonitoringClient.getText(port: server.monitorPort!, path: "/metrics"))
+            let connected = metrics.first { $0.key.hasPrefix("outpost_leafnode_remote_connected{remote=\"0\"") }
+            #expect(connected?.value == 1, "\(metrics)")
+            #expect((metrics["outpost_forward_forwarded_messages_total{remote=\"0\"}"] ?? 0) >= 1, "\(metrics)")
+            #expect(metrics["outpost_forward_discarded_messages_total{remote=\"0\"}"] == 0, "\(metrics)")
         }
     }
 }
