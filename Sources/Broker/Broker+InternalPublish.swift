@@ -91,7 +91,7 @@ extension Broker {
     /// `true` when a client (not the server itself) subscribes to something matching `subject`.
     package func hasClientInterest(_ subject: String, account: Account? = nil) -> Bool {
         let match = (account ?? globalAccount).match(subject)
-        if match.plain.contains(where: { $0.connection != nil }) { return true }
-        return match.queueGroups.contains { $0.members.contains { $0.connection != nil } }
+        if match.plain.contains(where: { $0.isConsumerInterest }) { return true }
+        return match.queueGroups.contains { $0.members.contains { $0.isConsumerInterest } }
     }
 }

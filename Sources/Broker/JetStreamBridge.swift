@@ -14,7 +14,9 @@ package final class JetStreamBridge: JetStreamTransport, @unchecked Sendable {
     }
 
     package func subscribe(subject: String, queue: String?, target: JetStreamTarget) throws -> JetStreamSubscription {
-        let subscription = Subscription(internalSubject: subject, queue: queue) { [weak self] message in
+        let isLink: Bool
+        if case .sourceLink = target { isLink = true } else { isLink = false }
+        let subscription = Subscription(internalSubject: subject, queue: queue, isConsumerInterest: isLink) { [weak self] message in
             self?.engine?.receive(
                 JetStreamMessage(target: target, subject: message.subject, reply: message.reply, headers: message.headers, payload: message.payload)
             )

@@ -26,6 +26,9 @@ package final class Subscription: @unchecked Sendable {
     /// buffer's subscriptions are not: they take local messages to the hub, they do not ask the
     /// hub for its messages.
     package let isAnnounced: Bool
+    /// An internal subscription that counts as interest for push consumers (a mirror's or
+    /// source's deliver subject), as a client's does; the engine's stream subscriptions do not.
+    package let isConsumerInterest: Bool
 
     package init(connection: ClientConnection, subject: String, queue: String?, sid: [UInt8]) {
         self.connection = connection
@@ -35,9 +38,13 @@ package final class Subscription: @unchecked Sendable {
         self.sid = sid
         self.isLeafInterest = connection.isLeaf
         self.isAnnounced = true
+        self.isConsumerInterest = true
     }
 
-    package init(internalSubject subject: String, queue: String? = nil, isAnnounced: Bool = true, handler: @escaping @Sendable (InternalMessage) -> Void) {
+    package init(
+        internalSubject subject: String, queue: String? = nil, isAnnounced: Bool = true, isConsumerInterest: Bool = false,
+        handler: @escaping @Sendable (InternalMessage) -> Void
+    ) {
         self.connection = nil
         self.internalHandler = handler
         self.subject = subject
@@ -45,6 +52,7 @@ package final class Subscription: @unchecked Sendable {
         self.sid = []
         self.isLeafInterest = false
         self.isAnnounced = isAnnounced
+        self.isConsumerInterest = isConsumerInterest
     }
 
     package var sidString: String { String(decoding: sid, as: UTF8.self) }

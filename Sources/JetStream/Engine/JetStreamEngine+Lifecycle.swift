@@ -102,8 +102,13 @@ extension JetStreamEngine {
         if configuration.mirror != nil && !configuration.subjects.isEmpty { return .mirrorWithSubjects }
         if configuration.mirror != nil && !(configuration.sources ?? []).isEmpty { return .mirrorWithSources }
         // Refused rather than accepted and left empty, until stream sync lands (issue 5).
-        if configuration.mirror != nil || !(configuration.sources ?? []).isEmpty {
-            return .streamInvalidConfig("stream mirrors and sources are not supported by Outpost yet")
+        if let mirror = configuration.mirror {
+            if !Self.isValidName(mirror.name) { return .mirrorInvalidStreamName }
+            if mirror.optionalStartSequence ?? 0 > 0 && mirror.optionalStartTime != nil { return .mirrorWithStartSeqAndTime }
+            if mirror.name == configuration.name && mirror.external == nil { return .streamInvalidConfig("stream mirror can not mirror itself") }
+        }
+        for source in configuration.sources ?? [] where source.name == configuration.name && source.external == nil {
+            return .streamInvalidConfig("stream can not source itself")
         }
         var seen = Set<String>()
         for subject in configuration.subjects {

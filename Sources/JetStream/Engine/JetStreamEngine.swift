@@ -43,6 +43,9 @@ public final class JetStreamEngine: @unchecked Sendable {
     let logger: Logger
 
     var streams: [String: Stream] = [:]
+    /// Every mirror and source link, by id (its transport target).
+    var sourceLinks: [String: StreamSourceLink] = [:]
+    private var linkCounter: UInt64 = 0
     private var apiSubscriptions: [JetStreamSubscription] = []
     private let inbox = Mutex<(messages: [JetStreamMessage], scheduled: Bool)>(([], false))
     private var deliveryQueue: [Consumer] = []
@@ -209,6 +212,8 @@ public final class JetStreamEngine: @unchecked Sendable {
                 handleFlowControl(message)
             case .directGet(let name):
                 handleDirectGet(message, stream: name)
+            case .sourceLink(let id):
+                sourceLinks[id]?.handle(message, now: now)
             }
         }
         saveDirtyConsumers()
@@ -446,6 +451,7 @@ public final class JetStreamEngine: @unchecked Sendable {
     /// Once a second: max_age expiry, duplicate windows, idle pull consumers.
     private func runHousekeeping() {
         let now = now()
+        for link in sourceLinks.values { link.tick(now: now) }
         var changed = false
         for stream in streams.values {
             stream.pruneDuplicates(now: now)
@@ -492,6 +498,7 @@ public final class JetStreamEngine: @unchecked Sendable {
     // MARK: - Stream subscriptions
 
     func subscribe(_ stream: Stream) throws {
+        startSourceLinks(stream)
         for subject in stream.configuration.subjects {
             stream.subscriptions.append(try transport.subscribe(subject: subject, queue: nil, target: .stream(stream.name)))
         }
@@ -505,7 +512,36 @@ public final class JetStreamEngine: @unchecked Sendable {
     func unsubscribe(_ stream: Stream) {
         for subscription in stream.subscriptions { transport.unsubscribe(subscription) }
         stream.subscriptions.removeAll()
+        for link in stream.sourceLinks {
+            link.stop()
+            sourceLinks[link.id] = nil
+        }
+        stream.sourceLinks.removeAll()
     }
+
+    /// One link per mirror or source, resuming from what the stream holds; the first request
+    /// goes out at once.
+    private func startSourceLinks(_ stream: Stream) {
+        var sources: [(StreamSource, Bool)] = (stream.configuration.sources ?? []).map { ($0, false) }
+        if let mirror = stream.configuration.mirror { sources = [(mirror, true)] }
+        for (source, isMirror) in sources {
+            linkCounter += 1
+            let id = "\(linkPrefix).\(linkCounter)"
+            let link = StreamSourceLink(engine: self, stream: stream, source: source, isMirror: isMirror, id: id)
+            link.recoverPosition()
+            sourceLinks[id] = link
+            stream.sourceLinks.append(link)
+            link.requestConsumer()
+        }
+    }
+
+    /// Makes link subjects unique to this run of this server (a restarted server must not take
+    /// deliveries meant for its previous consumers).
+    private lazy var linkPrefixValue: String = {
+        var generator = SystemRandomNumberGenerator()
+        return String(generator.next() % 1_000_000_000_000, radix: 36)
+    }()
+    var linkPrefix: String { linkPrefixValue }
 
     /// Monitoring and account figures.
     public struct Usage: Sendable {

@@ -43,6 +43,8 @@ public enum JetStreamTarget: Sendable, Equatable {
     case stream(String)
     /// `$JS.API.DIRECT.GET.<stream>`: direct gets, answered by the stream.
     case directGet(String)
+    /// A mirror's or source's deliveries and consumer-create answers (the link's id).
+    case sourceLink(String)
 }
 
 /// A message handed to the engine (copies: safe across threads).

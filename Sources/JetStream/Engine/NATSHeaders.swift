@@ -75,6 +75,35 @@ public struct NATSHeaders: Sendable, Equatable {
         return headers.encoded
     }
 
+    /// `block` with `key` set to `value`: an existing line for `key` is dropped, the new one goes
+    /// last; a missing block becomes `NATS/1.0` with that one field.
+    public static func setting(_ key: String, to value: String, in block: [UInt8]?) -> [UInt8] {
+        let field = Array("\(key): \(value)\r\n".utf8)
+        guard let block, block.count >= 12 else { return Array("NATS/1.0\r\n".utf8) + field + [0x0D, 0x0A] }
+        var lines: [ArraySlice<UInt8>] = []
+        var start = 0
+        var index = 0
+        while index + 1 < block.count {
+            if block[index] == 0x0D && block[index + 1] == 0x0A {
+                lines.append(block[start..<(index + 2)])
+                index += 2
+                start = index
+            } else {
+                index += 1
+            }
+        }
+        let prefix = Array((key + ":").utf8).map { $0 | 0x20 }
+        var result: [UInt8] = []
+        for (number, line) in lines.enumerated() {
+            if line.count == 2 { continue }  // the blank line that ends the block
+            if number > 0 && line.count >= prefix.count && zip(line.prefix(prefix.count), prefix).allSatisfy({ ($0 | 0x20) == $1 }) { continue }
+            result.append(contentsOf: line)
+        }
+        result.append(contentsOf: field)
+        result.append(contentsOf: [0x0D, 0x0A])
+        return result
+    }
+
     /// Finds one header's value in a raw block without parsing the rest (the publish path).
     public static func value(of key: String, in block: [UInt8]) -> String? {
         let needle = Array(("\r\n" + key + ":").utf8)

@@ -8,11 +8,29 @@ extension Stream {
         case failed(JetStreamAPIError)
     }
 
+    /// Where a message taken from another stream (a mirror or a source) came from.
+    struct Origin {
+        var sequence: UInt64
+        var timestamp: Int64
+        var isMirror: Bool
+    }
+
+    /// Stores a message a mirror or source link took from its origin: a mirror keeps the
+    /// origin's sequence and time; a sourced message gets `Nats-Stream-Source` (the link's
+    /// position after a restart) and goes through deduplication and the limits.
+    func storeSourced(_ message: JetStreamMessage, originSequence: UInt64, originTimestamp: Int64, link: StreamSourceLink, now: Int64) throws(StoreError) -> PublishOutcome {
+        var sourced = message
+        if !link.isMirror {
+            sourced.headers = NATSHeaders.setting(JetStreamHeader.streamSource, to: "\(link.indexName) \(originSequence)", in: message.headers)
+        }
+        return try store(sourced, now: now, origin: Origin(sequence: originSequence, timestamp: originTimestamp, isMirror: link.isMirror))
+    }
+
     /// Stores `message` if its headers and the limits allow.
-    func store(_ message: JetStreamMessage, now: Int64) throws(StoreError) -> PublishOutcome {
+    func store(_ message: JetStreamMessage, now: Int64, origin: Origin? = nil) throws(StoreError) -> PublishOutcome {
         let configuration = self.configuration
         if configuration.sealed { return .failed(.streamSealed) }
-        if configuration.mirror != nil {
+        if configuration.mirror != nil && origin?.isMirror != true {
             // Mirrors only take what they mirror.
             return .failed(.streamStoreFailed("stream is a mirror"))
         }
@@ -23,8 +41,8 @@ extension Stream {
         }
         var messageID: String?
         var rollup: String?
-        if !headerBytes.isEmpty {
-            if let expected = NATSHeaders.value(of: JetStreamHeader.expectedStream, in: headerBytes), expected != name {
+        if !headerBytes.isEmpty && origin?.isMirror != true {
+            if let expected = NATSHeaders.value(of: JetStreamHeader.expectedStream, in: headerBytes), expected != name, origin == nil {
                 return .failed(.streamNotMatch)
             }
             messageID = NATSHeaders.value(of: JetStreamHeader.messageID, in: headerBytes)
@@ -56,12 +74,15 @@ extension Stream {
                 }
             }
         }
+        // A mirror keeps the origin's numbering: what the origin no longer has is skipped.
+        let sequence = origin?.isMirror == true ? max(lastSequence + 1, origin!.sequence) : lastSequence + 1
+        let timestamp = origin?.isMirror == true ? origin!.timestamp : max(now, lastTimestamp)
         let candidate = StoredMessage(
-            sequence: lastSequence + 1,
+            sequence: sequence,
             subject: message.subject,
             headers: headerBytes.isEmpty ? nil : headerBytes,
             payload: message.payload,
-            timestamp: max(now, lastTimestamp)
+            timestamp: timestamp
         )
         let size = self.size(of: candidate)
 

@@ -32,6 +32,8 @@ final class Stream {
 
     var consumers: [String: Consumer] = [:]
     var subscriptions: [JetStreamSubscription] = []
+    /// The mirror's link, or one per source.
+    var sourceLinks: [StreamSourceLink] = []
     /// Set when messages were stored in the current batch: consumers get a look after commit.
 
     init(engine: JetStreamEngine, configuration: StreamConfiguration, created: JetStreamTime, store: any StreamStore) {
@@ -224,13 +226,20 @@ final class Stream {
     }
 
     func info(subjectsFilter: String? = nil, deletedDetails: Bool = false) throws(StoreError) -> StreamInfo {
-        StreamInfo(
+        var info = StreamInfo(
             config: configuration,
             created: created,
             state: try state(subjectsFilter: subjectsFilter, deletedDetails: deletedDetails),
             domain: engine.configuration.domain,
             cluster: ClusterInfo(leader: engine.configuration.serverName)
         )
+        let now = engine.now()
+        if configuration.mirror != nil {
+            info.mirror = sourceLinks.first?.info(now: now)
+        } else if !sourceLinks.isEmpty {
+            info.sources = sourceLinks.map { $0.info(now: now) }
+        }
+        return info
     }
 
     /// Does `subject` belong to this stream?
