@@ -226,7 +226,7 @@ struct ConfigurationLoaderTests {
             leafnodes { remotes: [ { url: "nats://hub:7422" } ] }
             accounts { A: { users: [ { user: x } ] } }
             tls { cert_file: a.pem }
-            websocket { port: 8080 }
+            websocket { port: 8080, no_tls: true, compression: true }
             mqtt { port: 1883 }
             operator: op.jwt
             resolver: MEMORY
@@ -237,7 +237,7 @@ struct ConfigurationLoaderTests {
         )
         let keys = loaded.warnings.compactMap(\.key)
         #expect(keys == [
-            "cluster", "gateway", "accounts", "websocket", "mqtt", "operator", "resolver", "syslog",
+            "cluster", "gateway", "accounts", "websocket.compression", "mqtt", "operator", "resolver", "syslog",
             "prof_port", "client_advertise",
         ])
         #expect(loaded.warnings.allSatisfy { $0.code == .unsupported })

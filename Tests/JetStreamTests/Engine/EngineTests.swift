@@ -35,9 +35,11 @@ struct EngineTests {
         #expect((overlap["error"] as? [String: Any])?["err_code"] as? Int == 10065)
         let bad = harness.request("$JS.API.STREAM.CREATE.C", "{not json")
         #expect((bad["error"] as? [String: Any])?["err_code"] as? Int == 10025)
-        // Not implemented yet: refused with a clear error, never created empty.
-        let mirror = harness.request("$JS.API.STREAM.CREATE.M", #"{"name":"M","mirror":{"name":"A"}}"#)
-        #expect((mirror["error"] as? [String: Any])?["err_code"] as? Int == 10052)
+        // A mirror with subjects, and a mirror of itself, are refused and never created.
+        let withSubjects = harness.request("$JS.API.STREAM.CREATE.M", #"{"name":"M","subjects":["m"],"mirror":{"name":"A"}}"#)
+        #expect((withSubjects["error"] as? [String: Any])?["err_code"] as? Int == 10034)
+        let itself = harness.request("$JS.API.STREAM.CREATE.M", #"{"name":"M","mirror":{"name":"M"}}"#)
+        #expect((itself["error"] as? [String: Any])?["err_code"] as? Int == 10052)
         #expect(harness.request("$JS.API.STREAM.INFO.M")["error"] != nil)
     }
 
