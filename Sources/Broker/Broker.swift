@@ -90,10 +90,25 @@ package final class Broker: Sendable {
         self.globalAccount = Account(name: "$G", subjectCacheEnabled: configuration.subjectCacheEnabled)
         self.startTime = WallClock.now
         self.loopDetectionSubject = "$LDS." + ServerNonce.make(length: 22)
+        var accounts = ["$G": globalAccount]
+        for definition in configuration.accounts where accounts[definition.name] == nil {
+            accounts[definition.name] = Account(name: definition.name, subjectCacheEnabled: configuration.subjectCacheEnabled)
+        }
+        self.accounts = accounts
         if configuration.leafNodes != nil {
             // Held by the server itself: it is interest like any other, so every link announces it.
             try? subscribeInternal(Subscription(internalSubject: loopDetectionSubject) { _ in })
         }
+        imports.wire(configuration.accounts, accounts: accounts, broker: self)
+    }
+
+    /// Every account by name, `$G` included.
+    package let accounts: [String: Account]
+    private let imports = AccountImports()
+
+    /// The account named `name`; `$G` for nil or an unknown name.
+    package func account(named name: String?) -> Account {
+        name.flatMap { accounts[$0] } ?? globalAccount
     }
 
     // MARK: - Connections
@@ -190,13 +205,13 @@ package final class Broker: Sendable {
                 let signature = options.signature.flatMap(Self.decodeSignature),
                 NKeys.verify(publicKey: nkey, signature: signature, data: Array(nonce.utf8))
             else { return nil }
-            return AuthenticatedClient(account: globalAccount, user: user)
+            return AuthenticatedClient(account: account(named: user.account), user: user)
         }
         guard let name = options.user, let password = options.password,
             let user = authentication.users.first(where: { $0.nkey == nil && $0.user == name && $0.allows(connectionType) }),
             PasswordCheck.matches(offered: password, configured: user.password)
         else { return nil }
-        return AuthenticatedClient(account: globalAccount, user: user)
+        return AuthenticatedClient(account: account(named: user.account), user: user)
     }
 
     /// A CONNECT `sig`: base64url without padding, as clients send it; standard base64 is
@@ -220,7 +235,7 @@ package final class Broker: Sendable {
         guard let noAuthUser = authentication.noAuthUser,
             let user = authentication.users.first(where: { $0.nkey == nil && $0.user == noAuthUser && $0.allows(connectionType) })
         else { return nil }
-        return AuthenticatedClient(account: globalAccount, user: user)
+        return AuthenticatedClient(account: account(named: user.account), user: user)
     }
 
     // MARK: - INFO

@@ -52,6 +52,8 @@ package struct BrokerConfiguration: Sendable {
     package var authentication = AuthenticationConfiguration()
     /// `tls`: TLS on the client port (nil: plain connections).
     package var clientTLS: ServerTLS?
+    /// `accounts`: the accounts besides `$G`, with their imports.
+    package var accounts: [AccountDefinition] = []
     /// `websocket`: where WebSocket clients connect (nil: no listener).
     package var webSocket: WebSocketConfiguration?
     package var maxTracedMessageLength: Int = Defaults.maxTracedMessageLength
@@ -101,6 +103,8 @@ package struct UserCredentials: Sendable, Equatable {
     package var nkey: String?
     /// nil: the user may publish and subscribe to anything.
     package var permissions: PermissionRules?
+    /// The account the user belongs to (`accounts { NAME: { users } }`); nil: `$G`.
+    package var account: String?
     /// `allowed_connection_types` in upper case (`STANDARD`, `WEBSOCKET`, ...); nil for all.
     package var allowedConnectionTypes: [String]?
 

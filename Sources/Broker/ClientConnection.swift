@@ -142,7 +142,11 @@ package final class ClientConnection: @unchecked Sendable {
         self.remoteHost = remoteHost
         self.remotePort = remotePort
         self.startTime = WallClock.now
-        self.account = broker.globalAccount
+        if case .solicited(let remote, _) = leafRole {
+            self.account = broker.account(named: remote.configuration.account)
+        } else {
+            self.account = broker.globalAccount
+        }
         self.logPrefix = "\(remoteHost):\(remotePort) - \(leafRole == nil ? "cid" : "lid"):\(id)"
         self.logger = logger
         self.maxPending = broker.configuration.maxPending

@@ -92,7 +92,7 @@ extension ConfigurationBuilder {
         return timeout == .zero ? nil : timeout
     }
 
-    private mutating func users(_ value: ConfigValue, key: String, at: ConfigPosition) -> [AuthorizedUser] {
+    mutating func users(_ value: ConfigValue, key: String, at: ConfigPosition) -> [AuthorizedUser] {
         guard let elements = value.arrayValue else {
             fail(.invalidType, "Expected users field to be an array, got \(value.kind.typeName)", at: at, key: key)
             return []

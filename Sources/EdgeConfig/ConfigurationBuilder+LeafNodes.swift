@@ -156,9 +156,6 @@ extension ConfigurationBuilder {
                     }
                 case "account", "local":
                     remote.account = string(entry.value, key: fieldPath, at: position)
-                    if let account = remote.account, account != "$G" {
-                        warn(.unsupported, "not supported yet: accounts are ignored, the link uses the global account", at: position, key: fieldPath)
-                    }
                 case "deny_imports", "deny_import":
                     remote.denyImports = subjectList(entry.value, key: fieldPath, at: position)
                 case "deny_exports", "deny_export":

@@ -176,7 +176,7 @@ struct ConfigurationBuilder {
             processLeafNodes(value, key: key, at: at)
         case "accounts":
             configuration.accounts = value
-            warn(.unsupported, "not supported yet: Outpost ignores accounts for now (all clients share one account)", at: at, key: key)
+            processAccounts(value, key: key, at: at)
         case "tls":
             configuration.tls = value
             configuration.tlsSettings = tlsSettings(value, key: key, at: at)

@@ -115,6 +115,8 @@ package struct ServerConfiguration: Hashable, Sendable {
     package var leafNodes: ConfigValue?
     /// `accounts`, as written.
     package var accounts: ConfigValue?
+    /// `accounts`, read: users, exports and imports of each.
+    package var accountSettings: [AccountSettings] = []
     /// `tls`, as written.
     package var tls: ConfigValue?
     /// `tls` (or the `--tls*` flags): TLS on the client port.

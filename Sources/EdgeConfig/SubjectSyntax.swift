@@ -20,3 +20,21 @@ package enum SubjectSyntax {
         !name.isEmpty && !name.unicodeScalars.contains { " \t\r\n\u{0C}.*>".unicodeScalars.contains($0) }
     }
 }
+
+extension SubjectSyntax {
+    /// Whether every subject `inner` matches is matched by `outer` (both may hold wildcards).
+    package static func isSubset(_ inner: String, of outer: String) -> Bool {
+        let innerTokens = inner.split(separator: ".", omittingEmptySubsequences: false)
+        let outerTokens = outer.split(separator: ".", omittingEmptySubsequences: false)
+        for (index, token) in outerTokens.enumerated() {
+            if token == ">" { return innerTokens.count > index }
+            guard index < innerTokens.count else { return false }
+            if token == "*" {
+                if innerTokens[index] == ">" { return false }
+                continue
+            }
+            if token != innerTokens[index] { return false }
+        }
+        return innerTokens.count == outerTokens.count
+    }
+}

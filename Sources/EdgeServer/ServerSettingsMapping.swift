@@ -49,6 +49,21 @@ package enum ServerSettingsMapping {
             credentials.allowedConnectionTypes = user.allowedConnectionTypes
             authentication.users.append(credentials)
         }
+        for account in configuration.accountSettings {
+            var definition = AccountDefinition(name: account.name)
+            definition.imports = account.imports.map {
+                ImportDefinition(exporter: $0.account, subject: $0.subject, isService: $0.isService, to: $0.to, prefix: $0.prefix)
+            }
+            broker.accounts.append(definition)
+            for user in account.users {
+                var credentials = UserCredentials(
+                    user: user.username ?? "", password: user.password ?? "", nkey: user.nkey,
+                    permissions: user.permissions.map(permissionRules))
+                credentials.allowedConnectionTypes = user.allowedConnectionTypes
+                credentials.account = account.name
+                authentication.users.append(credentials)
+            }
+        }
         authentication.noAuthUser = configuration.noAuthUser
         if let timeout = authorization.timeout { authentication.timeout = timeout }
         broker.authentication = authentication
@@ -154,6 +169,7 @@ package enum ServerSettingsMapping {
                 urls: remote.urls.map { LeafURL(host: $0.host, port: $0.port, user: $0.user, password: $0.password, requiresTLS: $0.requiresTLS) }
             )
             configured.denyImports = remote.denyImports
+            configured.account = remote.account
             configured.nkeySeed = remote.nkeySeed
             configured.denyExports = remote.denyExports
             if let buffer = remote.storeAndForward {

@@ -166,12 +166,11 @@ extension MonitoringEndpoints {
         let configuration = broker.configuration
         let now = WallClock.now
         var accountz = Accountz(serverID: configuration.serverID, now: GoFormat.timestamp(now), systemAccount: "")
-        let account = broker.globalAccount
         guard let name, !name.isEmpty else {
-            accountz.accounts = [account.name]
+            accountz.accounts = broker.accounts.keys.sorted()
             return accountz
         }
-        guard name == account.name else { return accountz }
+        guard let account = broker.accounts[name] else { return accountz }
         let statistics = account.indexStatistics
         accountz.detail = AccountDetail(
             name: account.name, updateTime: GoFormat.timestamp(broker.startTime),

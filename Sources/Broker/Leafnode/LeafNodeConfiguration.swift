@@ -33,6 +33,8 @@ package struct LeafRemoteConfiguration: Sendable, Equatable {
     package var credentials: LeafCredentials?
     /// Core messages on these subjects are journaled and sent through the buffer.
     package var storeAndForward: StoreAndForwardConfiguration?
+    /// The local account the link binds (`account`); nil: `$G`.
+    package var account: String?
     /// TLS to the hub: set for `tls://` URLs and `tls` blocks; without it, a hub that requires
     /// TLS is refused.
     package var tls: ClientTLS?

@@ -1,0 +1,138 @@
+extension ConfigurationBuilder {
+    /// The `accounts` block: a map of account names to `users`, `exports`, `imports`.
+    mutating func processAccounts(_ value: ConfigValue, key: String, at: ConfigPosition) {
+        guard let block = value.mapValue else {
+            fail(.invalidType, "Expected accounts to be a map, got \(value.kind.typeName)", at: at, key: key)
+            return
+        }
+        var accounts: [AccountSettings] = []
+        for entry in block.entries {
+            let path = "\(key).\(entry.key)"
+            var account = AccountSettings(name: entry.key)
+            account.position = entry.keyPosition
+            guard let fields = entry.value.mapValue else {
+                fail(.invalidType, "Expected account to be a map, got \(entry.value.kind.typeName)", at: entry.keyPosition, key: path)
+                continue
+            }
+            for field in fields.entries {
+                let fieldPath = "\(path).\(field.key)"
+                switch field.key.lowercased() {
+                case "users":
+                    account.users = users(field.value, key: fieldPath, at: field.keyPosition)
+                case "exports":
+                    account.exports = accountExports(field.value, key: fieldPath, at: field.keyPosition)
+                case "imports":
+                    account.imports = accountImports(field.value, key: fieldPath, at: field.keyPosition)
+                case "jetstream", "limits", "default_permissions", "mappings", "nkey":
+                    warn(.unsupported, "not supported yet: ignored (JetStream runs in the global account only)", at: field.keyPosition, key: fieldPath)
+                default:
+                    guard !field.isReferencedAsVariable else { continue }
+                    fail(.unknownField, "unknown field \"\(field.key)\"", at: field.keyPosition, key: path)
+                }
+            }
+            accounts.append(account)
+        }
+        configuration.accountSettings = accounts
+        // Every import names an account that exists and an export that covers it.
+        for account in accounts {
+            for (index, item) in account.imports.enumerated() {
+                let path = "\(key).\(account.name).imports[\(index)]"
+                guard let exporter = accounts.first(where: { $0.name == item.account }) else {
+                    fail(.invalidValue, "import from unknown account \"\(item.account)\"", at: item.position, key: path)
+                    continue
+                }
+                let covering = exporter.exports.first { export in
+                    export.isService == item.isService && SubjectSyntax.isSubset(item.subject, of: export.subject)
+                        && (export.accounts == nil || export.accounts!.contains(account.name))
+                }
+                if covering == nil {
+                    fail(.invalidValue, "\(item.isService ? "service" : "stream") import of \"\(item.subject)\" is not exported by account \"\(item.account)\" to \"\(account.name)\"", at: item.position, key: path)
+                }
+            }
+        }
+    }
+
+    private mutating func accountExports(_ value: ConfigValue, key: String, at: ConfigPosition) -> [AccountExport] {
+        guard let elements = value.arrayValue else {
+            fail(.invalidType, "Expected exports to be an array, got \(value.kind.typeName)", at: at, key: key)
+            return []
+        }
+        var exports: [AccountExport] = []
+        for (index, element) in elements.enumerated() {
+            let path = "\(key)[\(index)]"
+            guard let fields = element.mapValue else {
+                fail(.invalidType, "Expected an export to be a map, got \(element.kind.typeName)", at: element.position, key: path)
+                continue
+            }
+            var subject: String?
+            var isService = false
+            var accounts: [String]?
+            for field in fields.entries {
+                switch field.key.lowercased() {
+                case "stream": subject = string(field.value, key: "\(path).stream", at: field.keyPosition)
+                case "service":
+                    subject = string(field.value, key: "\(path).service", at: field.keyPosition)
+                    isService = true
+                case "accounts":
+                    accounts = (field.value.arrayValue ?? []).compactMap { string($0, key: "\(path).accounts", at: $0.position) }
+                case "response", "response_type", "threshold", "response_threshold", "latency", "account_token_position", "advertise":
+                    warn(.unsupported, "not supported yet: ignored", at: field.keyPosition, key: "\(path).\(field.key)")
+                default:
+                    fail(.unknownField, "unknown field \"\(field.key)\"", at: field.keyPosition, key: path)
+                }
+            }
+            guard let subject, SubjectSyntax.isValid(subject) else {
+                fail(.invalidValue, "an export needs a valid \"stream\" or \"service\" subject", at: element.position, key: path)
+                continue
+            }
+            exports.append(AccountExport(subject: subject, isService: isService, accounts: accounts, position: element.position))
+        }
+        return exports
+    }
+
+    private mutating func accountImports(_ value: ConfigValue, key: String, at: ConfigPosition) -> [AccountImport] {
+        guard let elements = value.arrayValue else {
+            fail(.invalidType, "Expected imports to be an array, got \(value.kind.typeName)", at: at, key: key)
+            return []
+        }
+        var imports: [AccountImport] = []
+        for (index, element) in elements.enumerated() {
+            let path = "\(key)[\(index)]"
+            guard let fields = element.mapValue else {
+                fail(.invalidType, "Expected an import to be a map, got \(element.kind.typeName)", at: element.position, key: path)
+                continue
+            }
+            var source: (account: String, subject: String)?
+            var isService = false
+            var to: String?
+            var prefix: String?
+            for field in fields.entries {
+                let fieldPath = "\(path).\(field.key)"
+                switch field.key.lowercased() {
+                case "stream", "service":
+                    isService = field.key.lowercased() == "service"
+                    guard let origin = field.value.mapValue,
+                        let account = origin["account"].flatMap({ string($0, key: "\(fieldPath).account", at: field.keyPosition) }),
+                        let subject = origin["subject"].flatMap({ string($0, key: "\(fieldPath).subject", at: field.keyPosition) })
+                    else {
+                        fail(.invalidValue, "expected { account: NAME, subject: SUBJECT }", at: field.keyPosition, key: fieldPath)
+                        continue
+                    }
+                    source = (account, subject)
+                case "to", "local_subject": to = string(field.value, key: fieldPath, at: field.keyPosition)
+                case "prefix": prefix = string(field.value, key: fieldPath, at: field.keyPosition)
+                case "share", "allow_trace":
+                    warn(.unsupported, "not supported yet: ignored", at: field.keyPosition, key: fieldPath)
+                default:
+                    fail(.unknownField, "unknown field \"\(field.key)\"", at: field.keyPosition, key: path)
+                }
+            }
+            guard let source, SubjectSyntax.isValid(source.subject) else {
+                fail(.invalidValue, "an import needs a \"stream\" or \"service\" with a valid subject", at: element.position, key: path)
+                continue
+            }
+            imports.append(AccountImport(account: source.account, subject: source.subject, isService: isService, to: to, prefix: prefix, position: element.position))
+        }
+        return imports
+    }
+}
