@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NKeys
 import Synchronization
@@ -87,6 +88,7 @@ package final class Broker: Sendable {
     package init(configuration: BrokerConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        self.reloadable = NIOLockedValueBox(Reloadable(authentication: configuration.authentication, clientTLS: configuration.clientTLS))
         self.globalAccount = Account(name: "$G", subjectCacheEnabled: configuration.subjectCacheEnabled)
         self.startTime = WallClock.now
         self.loopDetectionSubject = "$LDS." + ServerNonce.make(length: 22)
@@ -100,6 +102,31 @@ package final class Broker: Sendable {
             try? subscribeInternal(Subscription(internalSubject: loopDetectionSubject) { _ in })
         }
         imports.wire(configuration.accounts, accounts: accounts, broker: self)
+    }
+
+    /// What a reload (SIGHUP) may change: users, passwords, permissions, tokens, and the
+    /// client port's TLS certificates. Read at every CONNECT and accept.
+    private struct Reloadable {
+        var authentication: AuthenticationConfiguration
+        var clientTLS: ServerTLS?
+    }
+
+    private let reloadable: NIOLockedValueBox<Reloadable>
+
+    package var authentication: AuthenticationConfiguration { reloadable.withLockedValue { $0.authentication } }
+    package var clientTLS: ServerTLS? { reloadable.withLockedValue { $0.clientTLS } }
+
+    /// Applies a reloaded configuration: new connections see it at once; each open client
+    /// connection has its CONNECT checked again on its own loop, and is closed if it is no
+    /// longer allowed, or keeps going with its user's new permissions.
+    package func reload(authentication: AuthenticationConfiguration, clientTLS: ServerTLS?) {
+        reloadable.withLockedValue {
+            $0.authentication = authentication
+            $0.clientTLS = clientTLS
+        }
+        for connection in registry.withLock({ Array($0.connections.values) }) {
+            connection.onLoop { connection.reauthorize() }
+        }
     }
 
     /// Every account by name, `$G` included.
@@ -185,13 +212,13 @@ package final class Broker: Sendable {
     // MARK: - Authentication
 
     /// Whether a connection must send CONNECT before anything else (auth is required).
-    var requiresConnectFirst: Bool { configuration.authentication.isRequired }
+    var requiresConnectFirst: Bool { authentication.isRequired }
 
     /// Who a CONNECT proves to be, or `nil` for "Authorization Violation": a token, a user and
     /// password (plain or bcrypt), or an nkey user's signature of the nonce we sent (`nonce`).
     /// Plain passwords and tokens are compared in constant time.
     func authenticate(_ options: ConnectOptions, nonce: String?, connectionType: String) -> AuthenticatedClient? {
-        let authentication = configuration.authentication
+        let authentication = self.authentication
         guard authentication.isRequired else { return AuthenticatedClient(account: globalAccount, user: nil) }
         if let token = authentication.token {
             guard let offered = options.authToken, constantTimeEquals(offered, token) else { return nil }
@@ -231,7 +258,7 @@ package final class Broker: Sendable {
 
     /// The `no_auth_user`, if one is configured and exists.
     func noAuthUserClient(connectionType: String = "STANDARD") -> AuthenticatedClient? {
-        let authentication = configuration.authentication
+        let authentication = self.authentication
         guard let noAuthUser = authentication.noAuthUser,
             let user = authentication.users.first(where: { $0.nkey == nil && $0.user == noAuthUser && $0.allows(connectionType) })
         else { return nil }
@@ -243,11 +270,11 @@ package final class Broker: Sendable {
     /// The INFO JSON for one connection, fields in nats-server's order.
     func infoJSON(for connection: ClientConnection, lameDuck: Bool = false) -> String {
         var json = infoPreamble(host: configuration.host, port: configuration.port)
-        let authentication = configuration.authentication
+        let authentication = self.authentication
         if authentication.isRequired && noAuthUserClient() == nil {
             json.add("auth_required", true)
         }
-        if let tls = configuration.clientTLS, !connection.isWebSocket {
+        if let tls = clientTLS, !connection.isWebSocket {
             json.add("tls_required", true)
             if tls.verifyClients { json.add("tls_verify", true) }
         }

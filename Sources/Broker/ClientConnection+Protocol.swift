@@ -143,6 +143,27 @@ extension ClientConnection {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// After a reload: the CONNECT this connection sent is checked against the new users (an
+    /// nkey's signature of our nonce still holds). Refused now, or bound to another account,
+    /// it is closed (silently, as nats-server does); allowed, it takes its user's new permissions, and subscriptions those no
+    /// longer allow are removed. On our loop.
+    func reauthorize() {
+        guard state == .connected, !isLeaf else { return }
+        guard let client = broker.authenticate(options, nonce: sentNonce, connectionType: connectionType), client.account === account
+        else {
+            // nats-server closes such a client without a word to it.
+            logger.error("\(logPrefix) - no longer authorized after a configuration reload")
+            close(reason: .authenticationViolation)
+            return
+        }
+        adopt(client)
+        guard let permissions else { return }
+        for subscription in Array(subscriptions.values) where !permissions.maySubscribe(subject: subscription.subject, queue: subscription.queue) {
+            logger.debug("\(logPrefix) - subscription to \"\(subscription.subject)\" removed: no longer permitted")
+            unsubscribe(subscription)
+        }
+    }
+
     /// Binds the connection to its account and user's permissions.
     private func adopt(_ client: AuthenticatedClient) {
         account = client.account

@@ -159,9 +159,9 @@ package final class ClientConnection: @unchecked Sendable {
         if isLeaf { return startLeaf(context: context) }
         self.context = context
         logger.debug("\(logPrefix) - Client connection created")
-        if broker.configuration.authentication.hasNKeyUsers { sentNonce = ServerNonce.make(length: 15) }
+        if broker.authentication.hasNKeyUsers { sentNonce = ServerNonce.make(length: 15) }
         // A WebSocket's TLS (wss://) is the listener's, below the HTTP upgrade.
-        let tls = isWebSocket ? nil : broker.configuration.clientTLS
+        let tls = isWebSocket ? nil : broker.clientTLS
         if let tls, tls.handshakeFirst, !beginServerTLS(tls) { return }
         outbound.writeInfo(json: broker.infoJSON(for: self))
         if !broker.register(self) {
@@ -176,7 +176,7 @@ package final class ClientConnection: @unchecked Sendable {
         }
         // nats-server pings from the start, CONNECT or not: a silent socket goes stale.
         startPingTimer(first: true)
-        let authentication = broker.configuration.authentication
+        let authentication = broker.authentication
         if authentication.isRequired {
             authTimeoutTask = eventLoop.scheduleTask(in: TimeAmount(authentication.timeout)) { [self] in
                 guard state == .awaitingConnect else { return }

@@ -117,7 +117,11 @@ public enum OutpostCommand {
             }
         }
 
-        let server = OutpostServer(settings: settings, logger: logger)
+        var serverSettings = settings
+        if flags.configFile != nil {
+            serverSettings.reload = { Self.reload(flags: flags, running: settings) }
+        }
+        let server = OutpostServer(settings: serverSettings, logger: logger)
         // The server returning on its own (after lame duck mode) is a normal end, not a failure.
         let group = ServiceGroup(
             configuration: .init(

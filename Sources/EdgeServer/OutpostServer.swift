@@ -24,11 +24,24 @@ package final class OutpostServer: Service {
         package var portsFileDirectory: String?
         /// `nil`: JetStream off.
         package var jetStream: JetStreamSettings?
+        /// Reads the configuration again (SIGHUP): what may change, or why nothing does.
+        package var reload: (@Sendable () -> Result<Reloaded, ReloadError>)?
 
         package init(broker: BrokerConfiguration, eventLoopCount: Int) {
             self.broker = broker
             self.eventLoopCount = eventLoopCount
         }
+    }
+
+    /// What a reload applies.
+    package struct Reloaded: Sendable {
+        package var authentication: AuthenticationConfiguration
+        package var clientTLS: ServerTLS?
+    }
+
+    package struct ReloadError: Error, Sendable {
+        package var text: String
+        package init(_ text: String) { self.text = text }
     }
 
     package let settings: Settings
@@ -221,11 +234,21 @@ package final class OutpostServer: Service {
                 try? await gracefulShutdown()
                 return false
             }
-            tasks.addTask { [logger] in
-                // nats-server reloads its configuration on SIGHUP; until Outpost does, the signal
-                // must not end the process (its default action), so it is only reported.
+            tasks.addTask { [logger, settings, weak self] in
+                // nats-server reloads its configuration on SIGHUP: users, passwords, tokens,
+                // permissions and TLS certificates here; anything else needs a restart.
                 for await _ in await UnixSignalsSequence(trapping: .sighup) {
-                    logger.warning("SIGHUP: configuration reload is not supported yet; restart Outpost to apply changes")
+                    guard let reload = settings.reload else {
+                        logger.warning("Reloading: no configuration file to read again")
+                        continue
+                    }
+                    switch reload() {
+                    case .success(let reloaded):
+                        self?.broker?.reload(authentication: reloaded.authentication, clientTLS: reloaded.clientTLS)
+                        logger.info("Reloaded server configuration")
+                    case .failure(let error):
+                        logger.error("Failed to reload server configuration: \(error.text)")
+                    }
                 }
                 return false
             }

@@ -237,7 +237,7 @@ struct ConfigurationLoaderTests {
         )
         let keys = loaded.warnings.compactMap(\.key)
         #expect(keys == [
-            "cluster", "gateway", "accounts", "websocket.compression", "mqtt", "operator", "resolver", "syslog",
+            "cluster", "gateway", "websocket.compression", "mqtt", "operator", "resolver", "syslog",
             "prof_port", "client_advertise",
         ])
         #expect(loaded.warnings.allSatisfy { $0.code == .unsupported })

@@ -1,0 +1,60 @@
+import Broker
+import EdgeConfig
+
+/// SIGHUP: the configuration file is read again, with the same flags. Users, passwords,
+/// tokens, permissions and the client port's TLS certificates are applied; a change to
+/// anything else (listeners, limits, JetStream, leafnodes, accounts, WebSocket) makes the
+/// whole reload fail with the names of what changed, and the server keeps its configuration,
+/// as nats-server refuses options it cannot reload.
+extension OutpostCommand {
+    static func reload(flags: CommandLineFlags, running: OutpostServer.Settings) -> Result<OutpostServer.Reloaded, OutpostServer.ReloadError> {
+        let loaded: LoadedConfiguration
+        do throws(ConfigErrorList) {
+            loaded = try ConfigurationLoader.load(
+                path: flags.configFile,
+                flags: flags,
+                readFile: { path throws(ConfigError) in
+                    do throws(SystemFiles.FileError) {
+                        return try SystemFiles.readText(path)
+                    } catch {
+                        throw ConfigError(.include, "cannot read \(path): \(error.reason)")
+                    }
+                },
+                environment: { SystemFiles.environment($0) }
+            )
+        } catch {
+            return .failure(.init(error.errors.map(\.description).joined(separator: "; ")))
+        }
+        let tls: TLSContexts
+        switch TLSContexts.load(from: loaded.configuration) {
+        case .success(let contexts): tls = contexts
+        case .failure(let error): return .failure(.init(error.description))
+        }
+        let fresh = ServerSettingsMapping.settings(from: loaded.configuration, tls: tls, serverID: running.broker.serverID)
+        let old = running.broker
+        let new = fresh.broker
+        var changed: [String] = []
+        if old.host != new.host || old.port != new.port { changed.append("listen") }
+        if old.maxPayload != new.maxPayload || old.maxControlLine != new.maxControlLine || old.maxPending != new.maxPending
+            || old.maxConnections != new.maxConnections || old.maxSubscriptions != new.maxSubscriptions
+        {
+            changed.append("limits")
+        }
+        if old.accounts != new.accounts || Set(old.authentication.users.map(\.account)) != Set(new.authentication.users.map(\.account)) {
+            changed.append("accounts")
+        }
+        if old.leafNodes?.acceptPort != new.leafNodes?.acceptPort || old.leafNodes?.remotes.map(\.urls) != new.leafNodes?.remotes.map(\.urls) {
+            changed.append("leafnodes")
+        }
+        if (old.webSocket == nil) != (new.webSocket == nil) || old.webSocket?.port != new.webSocket?.port { changed.append("websocket") }
+        if running.jetStream?.storeDirectory != fresh.jetStream?.storeDirectory || running.jetStream?.domain != fresh.jetStream?.domain {
+            changed.append("jetstream")
+        }
+        if running.httpPort != fresh.httpPort { changed.append("http_port") }
+        if (old.clientTLS == nil) != (new.clientTLS == nil) { changed.append("tls (on or off)") }
+        guard changed.isEmpty else {
+            return .failure(.init("config reload not supported for \(changed.joined(separator: ", ")); restart to apply"))
+        }
+        return .success(.init(authentication: new.authentication, clientTLS: new.clientTLS))
+    }
+}

@@ -1,0 +1,62 @@
+import EdgeTestSupport
+import Foundation
+import Testing
+
+/// SIGHUP reloads users and permissions; clients no longer allowed are closed, the others keep
+/// going with their new permissions. The same expectations hold for nats-server.
+@Suite("Configuration reload")
+struct ReloadTests {
+    static let before = """
+        authorization {
+          users [
+            { user: alice, password: pw, permissions: { publish: ">", subscribe: ">" } }
+            { user: bob, password: pw }
+          ]
+        }
+
+        """
+    static let after = """
+        authorization {
+          users [
+            { user: alice, password: pw, permissions: { publish: { deny: "secret.>" }, subscribe: ">" } }
+            { user: carol, password: pw }
+          ]
+        }
+
+        """
+
+    @Test("users removed are closed, permissions change for those who stay, new users get in", arguments: ServerKind.allCases)
+    func usersAndPermissions(server kind: ServerKind) throws {
+        let server = try ServerProcess(kind, configuration: Self.before)
+        defer { server.stop() }
+        let alice = try RawClient(port: server.port)
+        try alice.handshake(connect: #"{"verbose":false,"user":"alice","pass":"pw"}"#)
+        let bob = try RawClient(port: server.port)
+        try bob.handshake(connect: #"{"verbose":false,"user":"bob","pass":"pw"}"#)
+
+        try Self.after.write(to: server.temporaryDirectory.appendingPathComponent("server.conf"), atomically: true, encoding: .utf8)
+        server.signal(SIGHUP)
+        #expect(server.waitForLog("Reloaded server configuration", timeout: 5), "\(server.log)")
+        #expect(bob.waitForClose(timeout: 5), "\(kind): bob is gone from the users")
+        #expect(!bob.text.contains("PONG"), "\(kind): \(bob.text)")
+
+        alice.clear()
+        alice.send("PUB secret.plans 1\r\nx\r\nPUB open 1\r\ny\r\nPING\r\n")
+        let answer = alice.read(untilContains: "PONG\r\n")
+        #expect(answer == "-ERR 'Permissions Violation for Publish to \"secret.plans\"'\r\nPONG\r\n", "\(kind): \(answer)")
+
+        let carol = try RawClient(port: server.port)
+        try carol.handshake(connect: #"{"verbose":false,"user":"carol","pass":"pw"}"#)
+    }
+
+    @Test("a change that needs a restart is refused and nothing changes")
+    func refusedChange() throws {
+        let server = try ServerProcess(.outpost, configuration: Self.before)
+        defer { server.stop() }
+        try (Self.after + "max_payload: 2MB\n").write(to: server.temporaryDirectory.appendingPathComponent("server.conf"), atomically: true, encoding: .utf8)
+        server.signal(SIGHUP)
+        #expect(server.waitForLog("Failed to reload server configuration: config reload not supported for limits", timeout: 5), "\(server.log)")
+        let bob = try RawClient(port: server.port)
+        try bob.handshake(connect: #"{"verbose":false,"user":"bob","pass":"pw"}"#)
+    }
+}
