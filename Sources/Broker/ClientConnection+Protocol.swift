@@ -90,11 +90,14 @@ extension ClientConnection {
         }
 
         // Choosing an account in CONNECT is refused (nats-server: "now considered an error").
-        guard decoded.account == nil, !decoded.newAccount, let client = broker.authenticate(decoded, nonce: sentNonce, connectionType: connectionType) else {
+        guard decoded.account == nil, !decoded.newAccount, let client = broker.authenticate(decoded, nonce: sentNonce, connectionType: connectionType),
+            state != .connected || client.account === account  // a second CONNECT may not move the connection
+        else {
             authorizationViolation(decoded)
             return
         }
         adopt(client)
+        removeSubscriptionsNoLongerPermitted()
 
         if decoded.protocolVersion < 0 || decoded.protocolVersion > 1 {
             logger.error("\(logPrefix) - invalid client protocol")
@@ -157,7 +160,12 @@ extension ClientConnection {
             return
         }
         adopt(client)
-        guard let permissions else { return }
+        removeSubscriptionsNoLongerPermitted()
+    }
+
+    /// After new permissions (a reload, or a second CONNECT as another user of the account).
+    private func removeSubscriptionsNoLongerPermitted() {
+        guard let permissions, !subscriptions.isEmpty else { return }
         for subscription in Array(subscriptions.values) where !permissions.maySubscribe(subject: subscription.subject, queue: subscription.queue) {
             logger.debug("\(logPrefix) - subscription to \"\(subscription.subject)\" removed: no longer permitted")
             unsubscribe(subscription)

@@ -10,6 +10,7 @@ extension ConfigurationBuilder {
             let path = "\(key).\(entry.key)"
             var account = AccountSettings(name: entry.key)
             account.position = entry.keyPosition
+            var defaults: UserPermissions?
             guard let fields = entry.value.mapValue else {
                 fail(.invalidType, "Expected account to be a map, got \(entry.value.kind.typeName)", at: entry.keyPosition, key: path)
                 continue
@@ -23,16 +24,46 @@ extension ConfigurationBuilder {
                     account.exports = accountExports(field.value, key: fieldPath, at: field.keyPosition)
                 case "imports":
                     account.imports = accountImports(field.value, key: fieldPath, at: field.keyPosition)
-                case "jetstream", "limits", "default_permissions", "mappings", "nkey":
+                case "default_permissions":
+                    defaults = permissions(field.value, key: fieldPath, at: field.keyPosition)
+                case "jetstream", "limits", "mappings", "nkey":
                     warn(.unsupported, "not supported yet: ignored (JetStream runs in the global account only)", at: field.keyPosition, key: fieldPath)
                 default:
                     guard !field.isReferencedAsVariable else { continue }
                     fail(.unknownField, "unknown field \"\(field.key)\"", at: field.keyPosition, key: path)
                 }
             }
+            if let defaults {
+                for index in account.users.indices where account.users[index].permissions == nil {
+                    account.users[index].permissions = defaults
+                }
+            }
             accounts.append(account)
         }
         configuration.accountSettings = accounts
+        // An import whose messages land where another import picks them up and carries them
+        // back (A to B and B to A on overlapping subjects, or an account onto itself) would
+        // send them round forever.
+        for account in accounts {
+            for (index, item) in account.imports.enumerated() {
+                // Where this import's messages appear in `account`, and what picks them up there.
+                let landing = item.isService ? item.subject : (item.prefix.map { "\($0).\(item.subject)" } ?? item.to ?? item.subject)
+                let listened = item.isService ? (item.to ?? item.subject) : item.subject
+                let loops = item.account == account.name
+                    || (accounts.first { $0.name == item.account }?.imports ?? []).contains { back in
+                        guard back.account == account.name, back.isService == item.isService else { return false }
+                        let backListened = back.isService ? (back.to ?? back.subject) : back.subject
+                        let backLanding = back.isService ? back.subject : (back.prefix.map { "\($0).\(back.subject)" } ?? back.to ?? back.subject)
+                        return item.isService
+                            ? SubjectSyntax.intersects(backListened, landing) && SubjectSyntax.intersects(backLanding, listened)
+                            : SubjectSyntax.intersects(back.subject, landing) && SubjectSyntax.intersects(backLanding, listened)
+                    }
+                if loops {
+                    fail(.invalidValue, "\(item.isService ? "service" : "stream") import of \"\(item.subject)\" from \"\(item.account)\" forms a cycle",
+                         at: item.position, key: "\(key).\(account.name).imports[\(index)]")
+                }
+            }
+        }
         // Every import names an account that exists and an export that covers it.
         for account in accounts {
             for (index, item) in account.imports.enumerated() {

@@ -24,8 +24,9 @@ extension ConfigurationBuilder {
             case "verify_and_map":
                 settings.verifyAndMap = bool(entry.value, key: path, at: position) ?? false
                 if settings.verifyAndMap {
-                    settings.verify = true
-                    warn(.unsupported, "not supported yet: the certificate is verified but does not name the user", at: position, key: path)
+                    // Accepting it without mapping would let any certificate holder claim any
+                    // user: refused until the mapping exists.
+                    fail(.invalidValue, "not supported yet: Outpost cannot map certificates to users; use verify with users or nkeys", at: position, key: path)
                 }
             case "timeout":
                 settings.timeout = tlsTimeout(entry.value, key: path, at: position) ?? settings.timeout
@@ -35,9 +36,10 @@ extension ConfigurationBuilder {
                 settings.insecure = bool(entry.value, key: path, at: position) ?? false
             case "server_name":
                 settings.serverName = string(entry.value, key: path, at: position)
-            case "cipher_suites", "curve_preferences", "pinned_certs", "min_version", "connection_rate_limit",
-                "verify_cert_and_check_known_urls", "ocsp_peer", "cert_store", "cert_match", "cert_match_by",
-                "ca_certs_match", "certs", "cert_match_skip_invalid":
+            case "pinned_certs", "cert_match", "cert_match_by", "ocsp_peer":
+                fail(.invalidValue, "not supported yet: Outpost would not enforce it", at: position, key: path)
+            case "cipher_suites", "curve_preferences", "min_version", "connection_rate_limit",
+                "verify_cert_and_check_known_urls", "cert_store", "ca_certs_match", "certs", "cert_match_skip_invalid":
                 warn(.unsupported, "not supported yet: ignored (Outpost uses its TLS library's defaults)", at: position, key: path)
             default:
                 guard !entry.isReferencedAsVariable else { continue }

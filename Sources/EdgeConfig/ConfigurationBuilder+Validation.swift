@@ -2,6 +2,7 @@
 /// `validateOptions` runs after the configuration and flags are merged.
 extension ConfigurationBuilder {
     mutating func validate() {
+        validateLeafAccounts()
         let configuration = configuration
         if configuration.lameDuckGracePeriod >= configuration.lameDuckDuration {
             fail(
@@ -42,6 +43,16 @@ extension ConfigurationBuilder {
     }
 
     /// `no_auth_user` must name a user of `authorization` or of an account (`validateNoAuthUser`).
+    /// A remote bound to an account that does not exist would otherwise fall back to `$G` and
+    /// expose it to the hub.
+    private mutating func validateLeafAccounts() {
+        let known = Set(configuration.accountSettings.map(\.name)).union(["$G"])
+        for (index, remote) in (configuration.leafNodeSettings?.remotes ?? []).enumerated() {
+            guard let account = remote.account, !known.contains(account) else { continue }
+            fail(.invalidValue, "leafnode remote account \"\(account)\" is not defined in accounts", at: remote.position, key: "leafnodes.remotes[\(index)].account")
+        }
+    }
+
     private mutating func validateNoAuthUser() {
         guard let noAuthUser = configuration.noAuthUser, !noAuthUser.isEmpty else { return }
         let at = positions["no_auth_user"]

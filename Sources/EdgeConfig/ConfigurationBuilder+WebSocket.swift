@@ -46,9 +46,12 @@ extension ConfigurationBuilder {
                 if bool(entry.value, key: path, at: position) == true {
                     warn(.unsupported, "not supported yet: frames are sent uncompressed (clients are told in the handshake)", at: position, key: path)
                 }
-            case "advertise", "no_auth_user", "authorization", "jwt_cookie", "username", "user", "password", "pass",
-                "token", "user_cookie", "pass_cookie", "token_cookie", "headers":
-                warn(.unsupported, "not supported yet: ignored (WebSocket clients authenticate like the others)", at: position, key: path)
+            case "no_auth_user", "authorization", "jwt_cookie", "username", "user", "password", "pass",
+                "token", "user_cookie", "pass_cookie", "token_cookie":
+                // Ignoring WebSocket-only credentials would open the port to anyone.
+                fail(.invalidValue, "not supported yet: WebSocket clients authenticate with the server's authorization block", at: position, key: path)
+            case "advertise", "headers":
+                warn(.unsupported, "not supported yet: ignored", at: position, key: path)
             default:
                 guard !entry.isReferencedAsVariable else { continue }
                 fail(.unknownField, "unknown field \"\(entry.key)\"", at: position, key: key)

@@ -38,3 +38,18 @@ extension SubjectSyntax {
         return innerTokens.count == outerTokens.count
     }
 }
+
+extension SubjectSyntax {
+    /// Whether some subject matches both patterns.
+    package static func intersects(_ first: String, _ second: String) -> Bool {
+        let a = first.split(separator: ".", omittingEmptySubsequences: false)
+        let b = second.split(separator: ".", omittingEmptySubsequences: false)
+        var index = 0
+        while index < a.count && index < b.count {
+            if a[index] == ">" || b[index] == ">" { return true }
+            if a[index] != "*" && b[index] != "*" && a[index] != b[index] { return false }
+            index += 1
+        }
+        return a.count == b.count
+    }
+}

@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 
 /// The server's id, made once and kept in the store directory (`<store_dir>/server-identity`),

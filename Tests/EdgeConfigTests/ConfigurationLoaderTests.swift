@@ -593,3 +593,35 @@ struct TLSBlockTests {
         #expect(ServerConfiguration().applying(CommandLineFlags()).tlsSettings == nil)
     }
 }
+
+@Suite("Refusals that keep a server closed")
+struct FailClosedConfigurationTests {
+    @Test("verify_and_map, WebSocket-only credentials, import cycles and unknown leafnode accounts are errors, not warnings")
+    func refusals() throws {
+        let cases: [(String, String)] = [
+            ("tls { cert_file: a.pem, key_file: b.pem, verify_and_map: true }", "tls.verify_and_map: not supported yet"),
+            ("websocket { port: 8080, no_tls: true, authorization { token: x } }", "websocket.authorization: not supported yet"),
+            ("""
+            accounts {
+              A: { exports: [ { stream: "x.>" } ], imports: [ { stream: { account: B, subject: "x.>" } } ] }
+              B: { exports: [ { stream: "x.>" } ], imports: [ { stream: { account: A, subject: "x.>" } } ] }
+            }
+            """, "stream import of \"x.>\" from \"B\" forms a cycle"),
+            ("leafnodes { remotes [ { url: \"nats-leaf://hub:7422\", account: SENSROS } ] }", "leafnode remote account \"SENSROS\" is not defined in accounts"),
+        ]
+        for (text, expected) in cases {
+            let errors = try #require(ConfigurationLoaderTests.errors(text), "\(text)")
+            #expect(errors.errors.contains { $0.description.contains(expected) }, "\(errors.errors.map(\.description))")
+        }
+    }
+
+    @Test("an account's default_permissions apply to its users without their own")
+    func accountDefaultPermissions() throws {
+        let loaded = try ConfigurationLoaderTests.load("""
+            accounts { A: { default_permissions: { publish: "a.>" }, users: [ { user: u, password: p }, { user: v, password: p, permissions: { publish: ">" } } ] } }
+            """)
+        let users = try #require(loaded.configuration.accountSettings.first?.users)
+        #expect(users[0].permissions?.publish?.allow == ["a.>"])
+        #expect(users[1].permissions?.publish?.allow == [">"])
+    }
+}

@@ -22,9 +22,26 @@ struct CorpusLoadingTests {
         }
     }
 
-    @Test("files the reference accepts load without errors", arguments: CorpusParsingTests.acceptedFiles.map(\.path))
+    /// Files the reference accepts that Outpost refuses on purpose, with the reason: a setting
+    /// that would be unsafe to ignore (`verify_and_map` would let any certificate holder claim
+    /// any user).
+    static let refusedOnPurpose: [String: String] = [
+        "nats-server/test/configs/tls_cert_cn.conf": "verify_and_map",
+        "nats-server/test/configs/tls_cert_id.conf": "verify_and_map",
+        "nats-server/test/configs/tls_cert_san_auth.conf": "verify_and_map",
+        "nats-server/test/configs/tls_cert_san_emails.conf": "verify_and_map",
+    ]
+
+    @Test("files the reference accepts load without errors (or are refused for a stated reason)", arguments: CorpusParsingTests.acceptedFiles.map(\.path))
     func acceptedFileLoads(path: String) {
-        if case .failure(let list) = Self.load(path) {
+        let result = Self.load(path)
+        if let reason = Self.refusedOnPurpose[path] {
+            guard case .failure(let list) = result else {
+                Issue.record("\(path) should be refused for \(reason)")
+                return
+            }
+            #expect(list.errors.allSatisfy { $0.description.contains(reason) }, "\(list)")
+        } else if case .failure(let list) = result {
             Issue.record("\(list)")
         }
     }

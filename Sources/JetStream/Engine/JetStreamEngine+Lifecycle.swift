@@ -107,8 +107,11 @@ extension JetStreamEngine {
             if mirror.optionalStartSequence ?? 0 > 0 && mirror.optionalStartTime != nil { return .mirrorWithStartSeqAndTime }
             if mirror.name == configuration.name && mirror.external == nil { return .streamInvalidConfig("stream mirror can not mirror itself") }
         }
-        for source in configuration.sources ?? [] where source.name == configuration.name && source.external == nil {
-            return .streamInvalidConfig("stream can not source itself")
+        var seenSources: Set<String> = []
+        for source in configuration.sources ?? [] {
+            if source.name == configuration.name && source.external == nil { return .streamInvalidConfig("stream can not source itself") }
+            let key = "\(source.name) \(source.external?.apiPrefix ?? "") \(source.filterSubject ?? "")"
+            if !seenSources.insert(key).inserted { return .streamInvalidConfig("duplicate source configuration detected") }
         }
         var seen = Set<String>()
         for subject in configuration.subjects {

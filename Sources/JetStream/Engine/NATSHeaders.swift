@@ -104,6 +104,30 @@ public struct NATSHeaders: Sendable, Equatable {
         return result
     }
 
+    /// `block` without the fields whose names start with `prefix` (case-insensitive).
+    public static func removing(prefix: String, from block: [UInt8]) -> [UInt8] {
+        let lowered = Array(prefix.utf8).map { $0 | 0x20 }
+        var result: [UInt8] = []
+        var start = 0
+        var index = 0
+        var isFirst = true
+        while index + 1 < block.count {
+            if block[index] == 0x0D && block[index + 1] == 0x0A {
+                let line = block[start..<(index + 2)]
+                let drop = !isFirst && line.count >= lowered.count
+                    && zip(line.prefix(lowered.count), lowered).allSatisfy { ($0 | 0x20) == $1 }
+                if !drop { result.append(contentsOf: line) }
+                isFirst = false
+                index += 2
+                start = index
+            } else {
+                index += 1
+            }
+        }
+        result.append(contentsOf: block[start...])
+        return result
+    }
+
     /// Finds one header's value in a raw block without parsing the rest (the publish path).
     public static func value(of key: String, in block: [UInt8]) -> String? {
         let needle = Array(("\r\n" + key + ":").utf8)

@@ -21,7 +21,10 @@ extension Stream {
     func storeSourced(_ message: JetStreamMessage, originSequence: UInt64, originTimestamp: Int64, link: StreamSourceLink, now: Int64) throws(StoreError) -> PublishOutcome {
         var sourced = message
         if !link.isMirror {
-            sourced.headers = NATSHeaders.setting(JetStreamHeader.streamSource, to: "\(link.indexName) \(originSequence)", in: message.headers)
+            // The origin's expectations were checked when it stored the message; here they would
+            // refuse most KV updates (nats-server strips them too, since 2.10.14).
+            let stripped = message.headers.map { NATSHeaders.removing(prefix: "Nats-Expected-", from: $0) }
+            sourced.headers = NATSHeaders.setting(JetStreamHeader.streamSource, to: "\(link.indexName) \(originSequence)", in: stripped)
         }
         return try store(sourced, now: now, origin: Origin(sequence: originSequence, timestamp: originTimestamp, isMirror: link.isMirror))
     }

@@ -62,11 +62,11 @@ final class StreamSourceLink {
         self.source = source
         self.isMirror = isMirror
         self.id = id
-        if let api = source.external?.apiPrefix, !api.isEmpty {
-            indexName = "\(source.name):\(Self.hash(api))"
-        } else {
-            indexName = source.name
-        }
+        // Two sources of one stream with different filters keep separate positions.
+        var name = source.name
+        if let api = source.external?.apiPrefix, !api.isEmpty { name += ":\(Self.hash(api))" }
+        if let filter = source.filterSubject, !filter.isEmpty { name += ":\(Self.hash(filter))" }
+        indexName = name
         state = .waiting(until: engine.eventLoop.now)
     }
 
@@ -187,8 +187,9 @@ final class StreamSourceLink {
         }
         // A delivery shows the origin's subject, not our deliver subject; what is not the
         // answer is a delivery of the current consumer (older ones were unsubscribed; one still
-        // in flight is told apart by its consumer name).
-        guard case .active = state else { return }
+        // in flight is told apart by its consumer name). The origin may deliver before its
+        // answer arrives: deliveries are taken while the request is open too.
+        if case .waiting = state { return }
         if message.payload.isEmpty, let headers = message.headers, headers.starts(with: Array("NATS/1.0 100".utf8)) {
             lastContact = now
             if let reply = message.reply, !reply.isEmpty {
@@ -205,20 +206,18 @@ final class StreamSourceLink {
         }
         guard let reply = message.reply, let info = Self.deliveryInfo(reply) else { return }
         if let consumerName, info.consumer != consumerName { return }
+        if consumerName == nil { consumerName = String(info.consumer) }
         lastContact = now
         if info.deliveries > 1 { return }
         if info.deliverySequence != deliverySequence + 1 {
-            if deliverySequence == 0 && info.deliverySequence > 0 {
-                deliverySequence = info.deliverySequence  // joined mid-way (a restarted origin)
-            } else if info.deliverySequence > deliverySequence {
+            if info.deliverySequence > deliverySequence {
+                // A gap (including a new consumer whose first delivery is not its first
+                // message): ask again from the last one stored.
                 requestConsumer()
-                return
-            } else {
-                return  // an old or repeated delivery
             }
-        } else {
-            deliverySequence = info.deliverySequence
+            return  // or an old, repeated delivery
         }
+        deliverySequence = info.deliverySequence
         lag = info.pending == 0 ? 0 : info.pending - 1
         if info.streamSequence <= originSequence { return }
         do {
@@ -263,10 +262,14 @@ final class StreamSourceLink {
             retryLater()
             return
         }
+        if let name = answer.name, let seen = consumerName, name != seen {
+            requestConsumer()  // deliveries of another consumer came first: start clean
+            return
+        }
         error = nil
         failures = 0
         lastContact = now
-        consumerName = answer.name
+        consumerName = answer.name ?? consumerName
         state = .active
         engine.logger.info("JetStream: \(isMirror ? "mirror" : "source") '\(indexName)' of stream '\(stream.name)' follows from sequence \(originSequence + 1)")
     }
