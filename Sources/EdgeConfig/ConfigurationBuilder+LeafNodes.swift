@@ -78,6 +78,8 @@ extension ConfigurationBuilder {
                     var name: String?
                     var password: String?
                     var nkey: String?
+                    var account: String?
+                    var accountPosition: ConfigPosition?
                     for field in fields.entries {
                         let fieldPath = "\(path)[\(index)].\(field.key)"
                         switch field.key.lowercased() {
@@ -85,7 +87,8 @@ extension ConfigurationBuilder {
                         case "pass", "password": password = string(field.value, key: fieldPath, at: field.keyPosition)
                         case "nkey": nkey = string(field.value, key: fieldPath, at: field.keyPosition)
                         case "account":
-                            warn(.unsupported, "not supported yet: accounts are ignored, the link uses the global account", at: field.keyPosition, key: fieldPath)
+                            account = string(field.value, key: fieldPath, at: field.keyPosition)
+                            accountPosition = field.keyPosition
                         default:
                             fail(.unknownField, "unknown field \"\(field.key)\"", at: field.keyPosition, key: "\(path)[\(index)]")
                         }
@@ -96,13 +99,16 @@ extension ConfigurationBuilder {
                             continue
                         }
                         settings.nkeys.append(nkey)
+                        if account != nil {
+                            fail(.invalidValue, "not supported yet: an nkey leafnode user cannot bind an account", at: accountPosition ?? element.position, key: "\(path)[\(index)].account")
+                        }
                         continue
                     }
                     guard let name else {
                         fail(.invalidValue, "User entry requires a user", at: element.position, key: "\(path)[\(index)]")
                         continue
                     }
-                    settings.users.append(LeafUser(username: name, password: password ?? ""))
+                    settings.users.append(LeafUser(username: name, password: password ?? "", account: account))
                 }
             case "account":
                 warn(.unsupported, "not supported yet: accounts are ignored, the link uses the global account", at: entry.keyPosition, key: path)

@@ -51,6 +51,10 @@ extension ConfigurationBuilder {
             guard let account = remote.account, !known.contains(account) else { continue }
             fail(.invalidValue, "leafnode remote account \"\(account)\" is not defined in accounts", at: remote.position, key: "leafnodes.remotes[\(index)].account")
         }
+        for user in configuration.leafNodeSettings?.users ?? [] {
+            guard let account = user.account, !known.contains(account) else { continue }
+            fail(.invalidValue, "leafnode user \"\(user.username)\" names account \"\(account)\", which is not defined in accounts", at: nil, key: "leafnodes.authorization.users")
+        }
     }
 
     private mutating func validateNoAuthUser() {

@@ -23,6 +23,8 @@ package struct LeafNodeSettings: Hashable, Sendable {
 package struct LeafUser: Hashable, Sendable {
     package var username: String
     package var password: String
+    /// The local account the leafnode's link binds (`account`); nil: `$G`.
+    package var account: String? = nil
 }
 
 /// One `remotes` entry.

@@ -158,7 +158,11 @@ package enum ServerSettingsMapping {
             leafNodes.acceptHost = settings.host ?? configuration.host
         }
         leafNodes.advertise = settings.advertise
-        leafNodes.users = settings.users.map { UserCredentials(user: $0.username, password: $0.password) }
+        leafNodes.users = settings.users.map {
+            var user = UserCredentials(user: $0.username, password: $0.password)
+            user.account = $0.account
+            return user
+        }
         leafNodes.nkeys = settings.nkeys
         if let timeout = settings.authTimeout { leafNodes.authTimeout = timeout }
         if let interval = settings.reconnectInterval { leafNodes.reconnectInterval = interval }

@@ -49,3 +49,74 @@ struct AccountTests {
         }
     }
 }
+
+/// A leafnode link bound to an account carries that account's traffic only.
+@Suite("Accounts across a leafnode link", .serialized)
+struct LeafAccountTests {
+    /// Publishes on `subject` from `publisher` until `watcher` sees it (interest takes a moment to
+    /// cross the link), at most `seconds`.
+    private func arrives(_ subject: String, from publisher: RawClient, at watcher: RawClient, within seconds: TimeInterval = 8) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            publisher.send("PUB \(subject) 1\r\nx\r\n")
+            if watcher.read(untilContains: "MSG \(subject) ", timeout: 0.2).contains("MSG \(subject) ") { return true }
+        }
+        return false
+    }
+
+    @Test("a remote bound to SENSORS: SENSORS' messages reach the hub, $G's do not")
+    func remoteAccount() throws {
+        let leafPort = try ServerProcess.freePort()
+        let hub = try ServerProcess(.reference, configuration: "leafnodes { listen: \"127.0.0.1:\(leafPort)\" }\n")
+        let edge = try ServerProcess(.outpost, configuration: """
+            accounts { SENSORS: { users: [ { user: s, password: s } ] } }
+            authorization { users: [ { user: g, password: g } ] }
+            leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(leafPort)", account: SENSORS } ] }
+
+            """)
+        defer {
+            edge.stop()
+            hub.stop()
+        }
+        #expect(edge.waitForLog("Leafnode connection created", timeout: 15), "\(edge.log.suffix(2000))")
+        let watcher = try RawClient(port: hub.port)
+        try watcher.handshake()
+        watcher.send("SUB t.> 1\r\nPING\r\n")
+        watcher.read(untilContains: "PONG\r\n")
+        let sensors = try RawClient(port: edge.port)
+        try sensors.handshake(connect: #"{"verbose":false,"user":"s","pass":"s"}"#)
+        let global = try RawClient(port: edge.port)
+        try global.handshake(connect: #"{"verbose":false,"user":"g","pass":"g"}"#)
+        #expect(arrives("t.sensors", from: sensors, at: watcher), "\(edge.log.suffix(2000))")
+        #expect(!arrives("t.global", from: global, at: watcher, within: 1.5))
+    }
+
+    @Test("a leafnode user bound to SENSORS: the leaf's messages reach SENSORS' clients only")
+    func acceptedAccount() throws {
+        let leafPort = try ServerProcess.freePort()
+        let hub = try ServerProcess(.outpost, configuration: """
+            accounts { SENSORS: { users: [ { user: s, password: s } ] } }
+            authorization { users: [ { user: g, password: g } ] }
+            leafnodes { listen: "127.0.0.1:\(leafPort)", authorization { users: [ { user: leaf, password: lp, account: SENSORS } ] } }
+
+            """)
+        let leaf = try ServerProcess(.reference, configuration: "leafnodes { remotes [ { url: \"nats-leaf://leaf:lp@127.0.0.1:\(leafPort)\" } ] }\n")
+        defer {
+            leaf.stop()
+            hub.stop()
+        }
+        #expect(leaf.waitForLog("Leafnode connection created", timeout: 15), "\(leaf.log.suffix(2000))\nhub:\n\(hub.log.suffix(2000))")
+        let sensors = try RawClient(port: hub.port)
+        try sensors.handshake(connect: #"{"verbose":false,"user":"s","pass":"s"}"#)
+        sensors.send("SUB up.> 1\r\nPING\r\n")
+        sensors.read(untilContains: "PONG\r\n")
+        let global = try RawClient(port: hub.port)
+        try global.handshake(connect: #"{"verbose":false,"user":"g","pass":"g"}"#)
+        global.send("SUB up.> 1\r\nPING\r\n")
+        global.read(untilContains: "PONG\r\n")
+        let device = try RawClient(port: leaf.port)
+        try device.handshake()
+        #expect(arrives("up.reading", from: device, at: sensors), "\(hub.log.suffix(2000))")
+        #expect(!global.read(untilContains: "MSG up.reading", timeout: 1).contains("MSG"))
+    }
+}

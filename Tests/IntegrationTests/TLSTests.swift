@@ -33,6 +33,20 @@ struct TLSTests {
         #expect(result.status == 0, "\(name) on \(kind):\n\(result.output)\nserver log:\n\(server.log.suffix(3000))")
     }
 
+    @Test("handshake_first: TLS before INFO, for clients that ask for it (nats-server 2.10.4+; not in the reference 2.9)")
+    func handshakeFirst() throws {
+        let pki = try TestCertificates()
+        defer { pki.remove() }
+        let server = try ServerProcess(.outpost, configuration: Self.configuration(pki).replacingOccurrences(of: "timeout: 1", with: "timeout: 1\n  handshake_first: true"))
+        defer { server.stop() }
+        let result = try PythonScenario.run(
+            script: "Tests/IntegrationTests/Python/tls_scenarios.py", arguments: ["handshake_first", server.url, pki.directory.path], timeout: 60)
+        #expect(result.status == 0, "\(result.output)\nserver log:\n\(server.log.suffix(3000))")
+        // A client that waits for INFO in plain text gets none.
+        let plain = try RawClient(port: server.port)
+        #expect(!plain.read(untilContains: "INFO", timeout: 0.5).contains("INFO"))
+    }
+
     @Test("INFO announces TLS; plain text, garbage and a silent client end only their own connection", arguments: ServerKind.allCases)
     func hostileClients(server kind: ServerKind) throws {
         let pki = try TestCertificates()

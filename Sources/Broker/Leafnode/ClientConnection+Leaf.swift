@@ -188,10 +188,13 @@ extension ClientConnection {
                 let signature = connect.signature.flatMap { NKeys.unbase64URL($0) } ?? []
                 accepted = nkeys.contains(nkey) && NKeys.verify(publicKey: nkey, signature: signature, data: Array(leaf.sentNonce.utf8))
             } else {
-                accepted = users.contains { user in
+                let matched = users.first { user in
                     guard let offered = connect.user, constantTimeEquals(offered, user.user) else { return false }
                     return PasswordCheck.matches(offered: connect.password ?? "", configured: user.password)
                 }
+                accepted = matched != nil
+                // The link binds its user's account, before any interest is exchanged.
+                if let matched { account = broker.account(named: matched.account) }
             }
             guard accepted else {
                 logger.error("\(logPrefix) - authentication error")  // never the credentials

@@ -29,9 +29,9 @@ def context(pki, ca="ca.pem", client_certificate=False):
     return tls
 
 
-async def connect(url, tls):
+async def connect(url, tls, **options):
     return await nats.connect(
-        url.replace("nats://", "tls://"), tls=tls, allow_reconnect=False, max_reconnect_attempts=0, connect_timeout=3
+        url.replace("nats://", "tls://"), tls=tls, allow_reconnect=False, max_reconnect_attempts=0, connect_timeout=3, **options
     )
 
 
@@ -84,6 +84,14 @@ async def untrusted_server_certificate(url, pki):
 async def client_certificate_required(url, pki):
     await refused(url, context(pki))
     nc = await connect(url, context(pki, client_certificate=True))
+    await exercise(nc)
+    await nc.close()
+
+
+@scenario
+async def handshake_first(url, pki):
+    # The server is configured with handshake_first: TLS before its INFO.
+    nc = await connect(url, context(pki), tls_handshake_first=True)
     await exercise(nc)
     await nc.close()
 
