@@ -241,6 +241,14 @@ package final class Broker: Sendable {
         return AuthenticatedClient(account: account(named: user.account), user: user)
     }
 
+    /// Whether checking `options` means a bcrypt hash (slow: done off the event loop).
+    func needsSlowPasswordCheck(_ options: ConnectOptions) -> Bool {
+        guard let name = options.user, options.password != nil else { return false }
+        let authentication = self.authentication
+        if authentication.token != nil || (options.nkey != nil && authentication.hasNKeyUsers) { return false }
+        return authentication.users.contains { $0.nkey == nil && $0.user == name && PasswordCheck.isBcryptHash($0.password) }
+    }
+
     /// A CONNECT `sig`: base64url without padding, as clients send it; standard base64 is
     /// accepted too, as nats-server does.
     private static func decodeSignature(_ text: String) -> [UInt8]? {

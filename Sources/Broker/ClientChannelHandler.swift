@@ -74,12 +74,33 @@ package final class ClientChannelHandler: ChannelInboundHandler {
         parser.append(unwrapInboundIn(data))
         connection.isTracing = logger.logLevel <= .trace
         connection.lastActivity = .now()
+        if connection.isPaused { return }  // kept in the parser until the CONNECT check is done
+        parseBuffered(context: context, connection: connection)
+    }
+
+    private func parseBuffered(context: ChannelHandlerContext, connection: ClientConnection) {
         do {
             while let op = try parser.next() {
-                if !connection.handle(op) { return }
+                if !connection.handle(op) {
+                    if connection.isPaused { pause(context: context, connection: connection) }
+                    return
+                }
             }
         } catch {
             connection.protocolError(error)
+        }
+    }
+
+    /// Stops reading from the socket until the connection resumes us.
+    private func pause(context: ChannelHandlerContext, connection: ClientConnection) {
+        _ = context.channel.setOption(ChannelOptions.autoRead, value: false)
+        connection.resumeReading = { [self] in
+            connection.resumeReading = nil
+            parseBuffered(context: context, connection: connection)
+            if !connection.isPaused && connection.state != .closed {
+                _ = context.channel.setOption(ChannelOptions.autoRead, value: true)
+                context.read()
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import Dispatch
 import NIOCore
 import NATSWire
 import Subjects
@@ -46,7 +47,7 @@ extension ClientConnection {
             logger.error("\(logPrefix) - Client Error \(String(buffer: text))")
             close(reason: .parseError)
         }
-        return state != .closed
+        return state != .closed && !isPaused
     }
 
     /// A protocol error from the parser: tell the client what the reference tells it (some
@@ -90,7 +91,35 @@ extension ClientConnection {
         }
 
         // Choosing an account in CONNECT is refused (nats-server: "now considered an error").
-        guard decoded.account == nil, !decoded.newAccount, let client = broker.authenticate(decoded, nonce: sentNonce, connectionType: connectionType),
+        guard decoded.account == nil, !decoded.newAccount else {
+            authorizationViolation(decoded)
+            return
+        }
+        if broker.needsSlowPasswordCheck(decoded) {
+            // bcrypt costs its work factor in CPU time (0.1 s and more on a Pi): it runs off the
+            // event loop, and this connection reads nothing more until it is done; the others
+            // on the loop go on.
+            isPaused = true
+            let broker = self.broker
+            let nonce = sentNonce
+            let type = connectionType
+            DispatchQueue.global().async {
+                let client = broker.authenticate(decoded, nonce: nonce, connectionType: type)
+                self.eventLoop.execute {
+                    self.isPaused = false
+                    guard self.state != .closed else { return }
+                    self.finishConnect(decoded, client: client)
+                    if self.state != .closed { self.resumeReading?() }
+                }
+            }
+            return
+        }
+        finishConnect(decoded, client: broker.authenticate(decoded, nonce: sentNonce, connectionType: connectionType))
+    }
+
+    /// The rest of CONNECT, once the credentials are checked (`client` nil: refused).
+    private func finishConnect(_ decoded: ConnectOptions, client: AuthenticatedClient?) {
+        guard let client,
             state != .connected || client.account === account  // a second CONNECT may not move the connection
         else {
             authorizationViolation(decoded)

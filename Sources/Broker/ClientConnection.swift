@@ -78,6 +78,11 @@ package final class ClientConnection: @unchecked Sendable {
     var userLogName: String?
     /// The nonce our INFO carried, for nkey users to sign.
     var sentNonce: String?
+    /// CONNECT is being checked off the loop (bcrypt): the handler stops parsing until
+    /// ``resumeReading`` is called.
+    var isPaused = false
+    /// Set by the channel handler when it pauses: parses what is buffered and reads again.
+    var resumeReading: (() -> Void)?
     /// Whether the connection runs (or is starting) TLS.
     var isTLS = false
     /// Whether the client came through the WebSocket listener.

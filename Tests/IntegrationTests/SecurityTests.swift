@@ -68,6 +68,18 @@ struct SecurityWireTests {
         #expect(alice.read(untilContains: "PONG\r\n") == expected, "\(kind)")
     }
 
+    @Test("a bcrypt user's CONNECT with SUB, PUB and PING in the same write: all answered, in order", arguments: ServerKind.allCases)
+    func pipelinedAfterBcrypt(server kind: ServerKind) throws {
+        let user = try NKeys.KeyPair(generating: .user)
+        let server = try ServerProcess(kind, configuration: SecurityTests.configuration(nkeyUser: user.publicKey))
+        defer { server.stop() }
+        let carol = try RawClient(port: server.port)
+        carol.read(untilContains: "\r\n")
+        carol.clear()
+        carol.send(#"CONNECT {"verbose":false,"user":"carol","pass":"secret"}"# + "\r\nSUB a 1\r\nPUB a 2\r\nhi\r\nPING\r\n")
+        #expect(carol.read(untilContains: "PONG\r\n") == "MSG a 1 2\r\nhi\r\nPONG\r\n", "\(kind)")
+    }
+
     @Test("nkey users: INFO carries a nonce; a signature of another nonce is refused", arguments: ServerKind.allCases)
     func nkeyNonce(server kind: ServerKind) throws {
         let user = try NKeys.KeyPair(generating: .user)
