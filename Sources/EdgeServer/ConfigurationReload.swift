@@ -3,9 +3,11 @@ import EdgeConfig
 
 /// SIGHUP: the configuration file is read again, with the same flags. Users, passwords,
 /// tokens, permissions and the client port's TLS certificates are applied; a change to
-/// anything else (listeners, limits, JetStream, leafnodes, accounts, WebSocket) makes the
-/// whole reload fail with the names of what changed, and the server keeps its configuration,
-/// as nats-server refuses options it cannot reload.
+/// anything else that is compared here (listeners, limits, JetStream, leafnodes and their
+/// users, accounts, WebSocket) makes the whole reload fail with the names of what changed, and
+/// the server keeps its configuration, as nats-server refuses options it cannot reload. Not
+/// compared, and not applied until a restart: the certificates of the leafnode and WebSocket
+/// ports and of remotes, and remotes' credentials (their files are read at start).
 extension OutpostCommand {
     static func reload(flags: CommandLineFlags, running: OutpostServer.Settings) -> Result<OutpostServer.Reloaded, OutpostServer.ReloadError> {
         let loaded: LoadedConfiguration
@@ -43,7 +45,10 @@ extension OutpostCommand {
         if old.accounts != new.accounts || Set(old.authentication.users.map(\.account)) != Set(new.authentication.users.map(\.account)) {
             changed.append("accounts")
         }
-        if old.leafNodes?.acceptPort != new.leafNodes?.acceptPort || old.leafNodes?.remotes.map(\.urls) != new.leafNodes?.remotes.map(\.urls) {
+        if old.leafNodes?.acceptPort != new.leafNodes?.acceptPort || old.leafNodes?.remotes.map(\.urls) != new.leafNodes?.remotes.map(\.urls)
+            || old.leafNodes?.users != new.leafNodes?.users || old.leafNodes?.nkeys != new.leafNodes?.nkeys
+            || old.leafNodes?.remotes.map(\.account) != new.leafNodes?.remotes.map(\.account)
+        {
             changed.append("leafnodes")
         }
         if (old.webSocket == nil) != (new.webSocket == nil) || old.webSocket?.port != new.webSocket?.port { changed.append("websocket") }
