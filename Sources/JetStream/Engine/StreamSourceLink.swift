@@ -179,7 +179,7 @@ final class StreamSourceLink {
     // MARK: Incoming
 
     /// A message for this link: the answer to the create request, or a delivery (message,
-    /// heartbeat, flow control). Returns the message to store, if any.
+    /// heartbeat, flow control). A message is stored in the stream within the engine's batch.
     func handle(_ message: JetStreamMessage, now: Int64) {
         if message.subject == replySubject {
             handleAnswer(message.payload, now: now)
