@@ -54,6 +54,25 @@ package struct SublistStatistics: Encodable, Sendable {
         case averageFanout = "avg_fanout"
     }
 
+    /// The sum over several accounts (fan-outs: the largest, and the mean weighted by entries).
+    init(_ all: [Account.IndexStatistics]) {
+        var hits: UInt64 = 0
+        var weighted = 0.0
+        (subscriptions, cacheEntries, inserts, removes, matches, maxFanout) = (0, 0, 0, 0, 0, 0)
+        for statistics in all {
+            subscriptions += statistics.subscriptions
+            cacheEntries += statistics.cacheEntries
+            inserts += statistics.inserts
+            removes += statistics.removes
+            matches += statistics.matches
+            hits += statistics.cacheHits
+            maxFanout = max(maxFanout, statistics.maxFanout)
+            weighted += statistics.averageFanout * Double(statistics.cacheEntries)
+        }
+        cacheHitRate = matches == 0 ? 0 : Double(hits) / Double(matches)
+        averageFanout = cacheEntries == 0 ? 0 : weighted / Double(cacheEntries)
+    }
+
     init(_ statistics: Account.IndexStatistics) {
         subscriptions = statistics.subscriptions
         cacheEntries = statistics.cacheEntries
@@ -141,8 +160,8 @@ extension MonitoringEndpoints {
     }
 
     package func subsz(_ options: SubszOptions) async -> Subsz {
-        let account = broker.globalAccount
-        var subsz = Subsz(statistics: SublistStatistics(account.indexStatistics))
+        // nats-server's /subsz covers every account: the statistics are summed like its list.
+        var subsz = Subsz(statistics: SublistStatistics(broker.accounts.values.map(\.indexStatistics)))
         guard options.subscriptions else { return subsz }
         subsz.serverID = broker.configuration.serverID
         subsz.now = GoFormat.timestamp(WallClock.now)
@@ -172,11 +191,15 @@ extension MonitoringEndpoints {
         }
         guard let account = broker.accounts[name] else { return accountz }
         let statistics = account.indexStatistics
+        // Connections of this account only (each counted on its own loop's snapshot).
+        let snapshots = await broker.connectionSnapshots()
+        let clients = snapshots.filter { $0.account == name }.count
+        let leafs = await broker.leafConnectionSnapshots().filter { $0.account == name }.count
         accountz.detail = AccountDetail(
             name: account.name, updateTime: GoFormat.timestamp(broker.startTime),
             jetStreamEnabled: configuration.jetStreamEnabled,
-            leafnodeConnections: broker.leafConnections.count,
-            clientConnections: broker.connectionCount,
+            leafnodeConnections: leafs,
+            clientConnections: clients,
             subscriptions: statistics.subscriptions,
             statistics: SublistStatistics(statistics))
         return accountz

@@ -33,6 +33,24 @@ struct AccountTests {
         #expect(result.status == 0, "\(name) on \(kind):\n\(result.output)\nserver log:\n\(server.log.suffix(3000))")
     }
 
+    @Test("/accountz counts each account's own clients; /subsz covers every account", arguments: ServerKind.allCases)
+    func monitoring(server kind: ServerKind) throws {
+        let server = try ServerProcess(kind, configuration: Self.configuration, monitor: true)
+        defer { server.stop() }
+        let sensors = try RawClient(port: server.port)
+        try sensors.handshake(connect: #"{"verbose":false,"user":"s","pass":"s"}"#)
+        sensors.send("SUB telemetry.only.here 1\r\nPING\r\n")
+        sensors.read(untilContains: "PONG\r\n")
+        let other = try RawClient(port: server.port)
+        try other.handshake(connect: #"{"verbose":false,"user":"o","pass":"o"}"#)
+        let detail = try MonitoringClient.get(port: server.monitorPort!, path: "/accountz?acc=SENSORS")
+        let account = detail["account_detail"] as? [String: Any] ?? [:]
+        #expect(account["client_connections"] as? Int == 1, "\(kind): \(detail)")
+        let subsz = try MonitoringClient.get(port: server.monitorPort!, path: "/subsz?subs=1&test=telemetry.only.here")
+        let listed = (subsz["subscriptions_list"] as? [[String: Any]] ?? []).filter { $0["subject"] as? String == "telemetry.only.here" }
+        #expect(listed.first?["account"] as? String == "SENSORS", "\(kind): \(subsz)")
+    }
+
     @Test("an import nobody exported stops the start, naming the import")
     func unexportedImport() throws {
         let configuration = """
