@@ -12,18 +12,7 @@ extension OutpostCommand {
     static func reload(flags: CommandLineFlags, running: OutpostServer.Settings) -> Result<OutpostServer.Reloaded, OutpostServer.ReloadError> {
         let loaded: LoadedConfiguration
         do throws(ConfigErrorList) {
-            loaded = try ConfigurationLoader.load(
-                path: flags.configFile,
-                flags: flags,
-                readFile: { path throws(ConfigError) in
-                    do throws(SystemFiles.FileError) {
-                        return try SystemFiles.readText(path)
-                    } catch {
-                        throw ConfigError(.include, "cannot read \(path): \(error.reason)")
-                    }
-                },
-                environment: { SystemFiles.environment($0) }
-            )
+            loaded = try loadConfiguration(flags: flags)
         } catch {
             return .failure(.init(error.errors.map(\.description).joined(separator: "; ")))
         }

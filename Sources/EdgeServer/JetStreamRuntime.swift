@@ -57,7 +57,11 @@ package final class JetStreamRuntime: @unchecked Sendable {
     /// in use by another server; an explicitly configured one in use is an error.
     package static func lockDirectory(settings: JetStreamSettings, logger: Logger) throws -> DirectoryLock? {
         let directory = settings.storeDirectory + "/jetstream"
-        try makeDirectories(directory)
+        do throws(SystemFiles.FileError) {
+            try SystemFiles.makeDirectories(directory)
+        } catch {
+            throw StartError(description: "cannot create \(error.path): \(error.reason)")
+        }
         let lock = open(directory + "/.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
         guard lock >= 0 else {
             throw StartError(description: "cannot open \(directory)/.lock: \(String(cString: strerror(errno)))")
@@ -138,16 +142,6 @@ package final class JetStreamRuntime: @unchecked Sendable {
         flock(lockDescriptor, LOCK_UN)
         close(lockDescriptor)
         logger.info("JetStream Shutdown")
-    }
-
-    private static func makeDirectories(_ path: String) throws {
-        var current = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            current += "/" + component
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
-                throw StartError(description: "cannot create \(current): \(String(cString: strerror(errno)))")
-            }
-        }
     }
 }
 

@@ -35,18 +35,7 @@ public enum OutpostCommand {
 
         let loaded: LoadedConfiguration
         do throws(ConfigErrorList) {
-            loaded = try ConfigurationLoader.load(
-                path: flags.configFile,
-                flags: flags,
-                readFile: { path throws(ConfigError) in
-                    do throws(SystemFiles.FileError) {
-                        return try SystemFiles.readText(path)
-                    } catch {
-                        throw ConfigError(.include, "cannot read \(path): \(error.reason)")
-                    }
-                },
-                environment: { SystemFiles.environment($0) }
-            )
+            loaded = try loadConfiguration(flags: flags)
         } catch {
             SystemFiles.standardError(error.errors.map { "outpost: \($0.description)\n" }.joined())
             for warning in error.warnings { SystemFiles.standardError("outpost: warning: \(warning.description)\n") }
@@ -138,6 +127,25 @@ public enum OutpostCommand {
             exit(1)
         }
         if let pidFile = configuration.pidFile { SystemFiles.remove(pidFile) }
+    }
+}
+
+extension OutpostCommand {
+    /// The configuration file (if any) with the flags applied, files and environment from the
+    /// system: at start, and again on SIGHUP.
+    static func loadConfiguration(flags: CommandLineFlags) throws(ConfigErrorList) -> LoadedConfiguration {
+        try ConfigurationLoader.load(
+            path: flags.configFile,
+            flags: flags,
+            readFile: { path throws(ConfigError) in
+                do throws(SystemFiles.FileError) {
+                    return try SystemFiles.readText(path)
+                } catch {
+                    throw ConfigError(.include, "cannot read \(path): \(error.reason)")
+                }
+            },
+            environment: { SystemFiles.environment($0) }
+        )
     }
 }
 

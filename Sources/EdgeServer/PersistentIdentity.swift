@@ -38,7 +38,7 @@ enum PersistentIdentity {
         var text = "# Outpost's identity on this machine; delete the file to get a new one.\nserver_id: \(id)\n"
         if let machineID { text += "machine_id: \(machineID)\n" }
         do throws(SystemFiles.FileError) {
-            try makeDirectories(directory)
+            try SystemFiles.makeDirectories(directory)
             try SystemFiles.writeText(text, to: path + ".tmp")
             guard rename(path + ".tmp", path) == 0 else {
                 throw SystemFiles.FileError(path: path, reason: String(cString: strerror(errno)))
@@ -71,16 +71,6 @@ enum PersistentIdentity {
 
     private static func isServerID(_ text: String) -> Bool {
         text.count == 56 && text.hasPrefix("N") && text.allSatisfy { ("A"..."Z").contains($0) || ("2"..."7").contains($0) }
-    }
-
-    private static func makeDirectories(_ path: String) throws(SystemFiles.FileError) {
-        var current = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            current += "/" + component
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
-                throw SystemFiles.FileError(path: current, reason: String(cString: strerror(errno)))
-            }
-        }
     }
 }
 

@@ -42,6 +42,17 @@ package enum SystemFiles {
         if !ok { throw FileError(path: path, reason: String(cString: strerror(errno))) }
     }
 
+    /// `mkdir -p`: each missing directory of `path`, mode 0755.
+    package static func makeDirectories(_ path: String) throws(FileError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw FileError(path: current, reason: String(cString: strerror(errno)))
+            }
+        }
+    }
+
     package static func remove(_ path: String) {
         unlink(path)
     }

@@ -126,20 +126,20 @@ final class StreamSourceLink {
         }
         // The consumer nats-server asks for when sourcing (written by hand: FoundationEssentials
         // has no JSONSerialization, and the fields are few and plain).
-        var config = "{\"deliver_subject\":\(Self.quoted(deliverSubject)),\"ack_policy\":\"none\",\"ack_wait\":\(Int64(22 * 3600) * 1_000_000_000)"
+        var config = "{\"deliver_subject\":\(JetStreamAPIError.goQuoted(deliverSubject)),\"ack_policy\":\"none\",\"ack_wait\":\(Int64(22 * 3600) * 1_000_000_000)"
         config += ",\"max_deliver\":1,\"idle_heartbeat\":\(Self.heartbeat),\"flow_control\":true,\"direct\":true"
         if originSequence > 0 {
             config += ",\"deliver_policy\":\"by_start_sequence\",\"opt_start_seq\":\(originSequence + 1)"
         } else if let start = source.optionalStartSequence, start > 0 {
             config += ",\"deliver_policy\":\"by_start_sequence\",\"opt_start_seq\":\(start)"
         } else if let time = source.optionalStartTime {
-            config += ",\"deliver_policy\":\"by_start_time\",\"opt_start_time\":\(Self.quoted(time.text))"
+            config += ",\"deliver_policy\":\"by_start_time\",\"opt_start_time\":\(JetStreamAPIError.goQuoted(time.text))"
         } else {
             config += ",\"deliver_policy\":\"all\""
         }
-        if let filter = source.filterSubject, !filter.isEmpty { config += ",\"filter_subject\":\(Self.quoted(filter))" }
+        if let filter = source.filterSubject, !filter.isEmpty { config += ",\"filter_subject\":\(JetStreamAPIError.goQuoted(filter))" }
         config += "}"
-        let payload = Array("{\"stream_name\":\(Self.quoted(source.name)),\"config\":\(config)}".utf8)
+        let payload = Array("{\"stream_name\":\(JetStreamAPIError.goQuoted(source.name)),\"config\":\(config)}".utf8)
         state = .creating(since: engine.eventLoop.now)
         engine.transport.publish(
             subject: "\(apiPrefix).CONSUMER.CREATE.\(source.name)", reply: replySubject, headers: nil, payload: payload)
@@ -291,23 +291,6 @@ final class StreamSourceLink {
         StreamSourceInfo(
             name: source.name, external: source.external, lag: lag,
             active: lastContact == 0 ? -1 : now - lastContact, error: error)
-    }
-
-    /// A JSON string literal.
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 { result += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16) } else { result.unicodeScalars.append(scalar) }
-            }
-        }
-        return result + "\""
     }
 
     private func setupFailed(_ text: String) -> JetStreamAPIError {
