@@ -18,6 +18,8 @@ import time
 
 import nats
 
+import natspy_ordering  # noqa: F401  flush() orders after what was queued (see the module)
+
 
 async def quiet(error):
     pass

@@ -40,6 +40,8 @@ import nats.errors
 import nats.js.errors
 from nats.js import api
 
+import natspy_ordering  # noqa: F401  flush() orders after what was queued (see the module)
+
 DURABLE = "crash_durable"
 
 

@@ -41,6 +41,8 @@ from nats.js.errors import (
     ObjectNotFoundError,
 )
 
+import natspy_ordering  # noqa: F401  flush() orders after what was queued (see the module)
+
 SCENARIOS = {}
 SCENARIO_TIMEOUT = 30
 

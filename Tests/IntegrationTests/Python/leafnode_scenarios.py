@@ -18,6 +18,8 @@ import nats
 import nats.errors
 from nats.js import api
 
+import natspy_ordering  # noqa: F401  flush() orders after what was queued (see the module)
+
 
 async def connect(url):
     return await nats.connect(url, max_reconnect_attempts=0, connect_timeout=5)

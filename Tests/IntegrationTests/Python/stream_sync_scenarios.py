@@ -23,6 +23,8 @@ import time
 import nats
 from nats.js.api import ExternalStream, StreamSource
 
+import natspy_ordering  # noqa: F401  flush() orders after what was queued (see the module)
+
 
 async def quiet(error):
     pass

@@ -14,6 +14,8 @@ import sys
 
 import nats
 
+import natspy_ordering  # noqa: F401  flush() orders after what was queued (see the module)
+
 SCENARIOS = {}
 
 
