@@ -59,9 +59,9 @@ public final class DeferredSQLiteStorageEngine: StorageEngine, @unchecked Sendab
         try engine.beginBatch()
     }
 
-    public func commitBatch() throws(StoreError) {
+    public func commitBatch(durability: CommitDurability) throws(StoreError) {
         batchPending = false
-        try engine?.commitBatch()
+        try engine?.commitBatch(durability: durability)
     }
 
     public func rollbackBatch() {

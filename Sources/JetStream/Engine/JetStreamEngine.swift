@@ -219,7 +219,9 @@ public final class JetStreamEngine: @unchecked Sendable {
         saveDirtyConsumers()
         var committed = true
         do {
-            try fileStorage.commitBatch()
+            // Replies wait for the commit: each tells someone their write is stored, so the
+            // batch is synced. A batch nobody waits for (plain acks) is not.
+            try fileStorage.commitBatch(durability: pendingReplies.isEmpty ? .bestEffort : .promised)
         } catch {
             committed = false
             logger.error("JetStream: storage commit failed: \(error)")
@@ -408,7 +410,8 @@ public final class JetStreamEngine: @unchecked Sendable {
             do {
                 try self.fileStorage.beginBatch()
                 self.saveDirtyConsumers()
-                try self.fileStorage.commitBatch()
+                // Delivery positions: lost on a power cut, they mean a redelivery, not a loss.
+                try self.fileStorage.commitBatch(durability: .bestEffort)
             } catch {
                 self.fileStorage.rollbackBatch()
                 self.logger.error("JetStream: saving consumer state failed: \(error)")
@@ -487,7 +490,8 @@ public final class JetStreamEngine: @unchecked Sendable {
         if changed {
             saveDirtyConsumers()
             do {
-                try fileStorage.commitBatch()
+                // Expiry: a power cut at worst brings back messages that were due to go.
+                try fileStorage.commitBatch(durability: .bestEffort)
             } catch {
                 fileStorage.rollbackBatch()
                 recoverAfterFailedBatch()

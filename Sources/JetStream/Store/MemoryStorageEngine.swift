@@ -21,7 +21,7 @@ public final class MemoryStorageEngine: StorageEngine {
     }
 
     public func beginBatch() throws(StoreError) { inBatch = true }
-    public func commitBatch() throws(StoreError) { inBatch = false }
+    public func commitBatch(durability: CommitDurability) throws(StoreError) { inBatch = false }
     public func rollbackBatch() { inBatch = false }
 
     public func storedBytes() -> UInt64 {

@@ -116,9 +116,11 @@ public protocol StorageEngine: AnyObject {
     /// Opens a batch: writes until ``commitBatch()`` are committed together. Batches do not nest.
     func beginBatch() throws(StoreError)
 
-    /// Commits the open batch; when it returns, the batch's writes survive what the sync policy
-    /// promises (by default: a power cut).
-    func commitBatch() throws(StoreError)
+    /// Commits the open batch. With ``CommitDurability/promised`` the batch's writes survive what
+    /// the sync policy promises (by default: a power cut) when it returns; with
+    /// ``CommitDurability/bestEffort`` they survive a crash of the process, and a power cut only
+    /// once a later promised commit (or a periodic sync) has reached the disk.
+    func commitBatch(durability: CommitDurability) throws(StoreError)
 
     /// Drops the open batch's writes (after an error).
     func rollbackBatch()
@@ -131,6 +133,23 @@ public protocol StorageEngine: AnyObject {
 
     /// Finishes pending work and closes files (shutdown).
     func close()
+}
+
+/// What a commit promises.
+///
+/// A write someone is told about (a PubAck, an API answer, a double-ack reply) is committed
+/// `promised`. Writes nobody waits for — plain acks, delivery positions, expiry — are
+/// `bestEffort`: if a power cut loses them, messages are delivered again, never lost, and no
+/// confirmed write is missing, because the sync of a later promised commit covers every earlier
+/// one (the WAL is one file, written in order, and its checksums cut off a torn tail).
+public enum CommitDurability: Sendable, Equatable {
+    case promised
+    case bestEffort
+}
+
+extension StorageEngine {
+    /// A promised commit (see ``CommitDurability``).
+    public func commitBatch() throws(StoreError) { try commitBatch(durability: .promised) }
 }
 
 /// A storage failure, with the reason.

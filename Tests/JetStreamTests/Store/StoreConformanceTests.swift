@@ -143,6 +143,51 @@ struct SQLiteStoreTests {
         return url
     }
 
+    @Test("promised commits sync the WAL, best-effort and empty ones do not; both are kept")
+    func commitDurability() throws {
+        let url = try directory()
+        defer { try? FileManager.default.removeItem(at: url) }
+        do {
+            let engine = try SQLiteStorageEngine(directory: url.path)
+            let store = try engine.createStream(name: "D", configuration: [])
+            let afterCreate = engine.logSyncs
+            #expect(afterCreate == 1)
+            try engine.beginBatch()
+            try store.append(message(1, "d"))
+            try engine.commitBatch(durability: .promised)
+            #expect(engine.logSyncs == afterCreate + 1)
+            try engine.beginBatch()
+            try store.saveConsumer(name: "c", configuration: [1], state: [7])
+            try engine.commitBatch(durability: .bestEffort)
+            try engine.beginBatch()
+            try engine.commitBatch(durability: .promised)
+            #expect(engine.logSyncs == afterCreate + 1)
+            try engine.beginBatch()
+            try store.append(message(2, "d"))
+            try engine.commitBatch(durability: .bestEffort)
+            #expect(engine.logSyncs == afterCreate + 1)
+            engine.close()
+        }
+        let engine = try SQLiteStorageEngine(directory: url.path)
+        defer { engine.close() }
+        let store = try #require(try engine.openStreams().first?.store)
+        #expect(try store.scan().messages == 2)
+        #expect(try store.consumers().first?.state == [7])
+    }
+
+    @Test("with a relaxed sync policy no commit syncs the WAL")
+    func relaxedCommitsDoNotSync() throws {
+        let url = try directory()
+        defer { try? FileManager.default.removeItem(at: url) }
+        let engine = try SQLiteStorageEngine(directory: url.path, sync: .interval(.seconds(120)))
+        defer { engine.close() }
+        let store = try engine.createStream(name: "R", configuration: [])
+        try engine.beginBatch()
+        try store.append(message(1, "r"))
+        try engine.commitBatch(durability: .promised)
+        #expect(engine.logSyncs == 0)
+    }
+
     @Test("reopening restores streams, messages, subjects and consumers")
     func reopen() throws {
         let url = try directory()
