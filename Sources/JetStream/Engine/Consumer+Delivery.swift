@@ -89,7 +89,14 @@ extension Consumer {
         }
         lastActive = JetStreamTime(nanoseconds: now)
         isDirty = true
-        return "$JS.ACK.\(stream.name).\(name).\(deliveries).\(message.sequence).\(deliveredConsumerSequence).\(message.timestamp).\(pendingCount)"
+        return AckSubject.make(
+            prefix: ackSubjectPrefix,
+            deliveries: UInt64(deliveries),
+            streamSequence: message.sequence,
+            consumerSequence: deliveredConsumerSequence,
+            timestamp: message.timestamp,
+            pending: pendingCount
+        )
     }
 
     /// Headers and payload as delivered (headers only when configured so).

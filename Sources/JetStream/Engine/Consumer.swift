@@ -35,6 +35,8 @@ final class Consumer {
     var configuration: ConsumerConfiguration
     let created: JetStreamTime
     let isDurable: Bool
+    /// `$JS.ACK.<stream>.<consumer>.`: the fixed start of every delivery's ack subject.
+    private(set) lazy var ackSubjectPrefix: [UInt8] = Array("$JS.ACK.\(stream.name).\(name).".utf8)
 
     // Position.
     var deliveredConsumerSequence: UInt64 = 0

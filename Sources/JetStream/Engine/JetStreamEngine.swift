@@ -315,7 +315,7 @@ public final class JetStreamEngine: @unchecked Sendable {
             index = utf8.index(before: index)
             if utf8[index] == UInt8(ascii: ".") { dots.append(index) }
         }
-        guard dots.count == 7, subject[..<dots[6]].hasPrefix("$JS.ACK") else { return nil }
+        guard dots.count == 7, Self.startsWithAckPrefix(utf8, before: dots[6]) else { return nil }
         // dots[k] precedes the k-th token from the end.
         var sequence: UInt64 = 0
         var cursor = utf8.index(after: dots[3])
@@ -329,6 +329,18 @@ public final class JetStreamEngine: @unchecked Sendable {
         let stream = subject[utf8.index(after: dots[6])..<dots[5]]
         let consumer = subject[utf8.index(after: dots[5])..<dots[4]]
         return (stream, consumer, sequence)
+    }
+
+    /// `$JS.ACK` at the start of `utf8[..<end]`, compared as bytes (the generic `hasPrefix` on a
+    /// substring showed in profiles of pull consumers: one call per ack).
+    private static func startsWithAckPrefix(_ utf8: String.UTF8View, before end: String.Index) -> Bool {
+        let prefix: StaticString = "$JS.ACK"
+        var index = utf8.startIndex
+        for byte in UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount) {
+            guard index < end, utf8[index] == byte else { return false }
+            index = utf8.index(after: index)
+        }
+        return true
     }
 
     private func handleAck(_ message: JetStreamMessage) {

@@ -142,6 +142,27 @@ struct AckSubjectTests {
         #expect(v2?.sequence == 9)
         #expect(JetStreamEngine.parseAckSubject("$JS.ACK.too.short.1.2") == nil)
         #expect(JetStreamEngine.parseAckSubject("foo.ORDERS.worker.1.9.9.123.0") == nil)
+        #expect(JetStreamEngine.parseAckSubject("$JS.ACX.ORDERS.worker.1.9.9.123.0") == nil)
+        #expect(JetStreamEngine.parseAckSubject("$JS.AC.ORDERS.worker.1.9.9.123.0") == nil)
+    }
+
+    @Test("built as interpolation would, at the limits of each number, and read back")
+    func build() {
+        let prefix = Array("$JS.ACK.ORDERS.worker.".utf8)
+        let cases: [(UInt64, UInt64, UInt64, Int64, UInt64)] = [
+            (1, 1, 1, 1_795_754_403_000_000_000, 0),
+            (0, 0, 0, 0, 0),
+            (9, 10, 99, 100, 1000),
+            (UInt64.max, UInt64.max, UInt64.max, Int64.max, UInt64.max),
+            (2, 17, 30, -5, 7),
+            (3, 4, 5, Int64.min, 6),
+        ]
+        for (deliveries, sequence, consumerSequence, timestamp, pending) in cases {
+            let built = AckSubject.make(
+                prefix: prefix, deliveries: deliveries, streamSequence: sequence, consumerSequence: consumerSequence, timestamp: timestamp, pending: pending)
+            #expect(built == "$JS.ACK.ORDERS.worker.\(deliveries).\(sequence).\(consumerSequence).\(timestamp).\(pending)")
+            if timestamp >= 0 { #expect(JetStreamEngine.parseAckSubject(built)?.sequence == sequence) }
+        }
     }
 }
 
