@@ -114,6 +114,9 @@ extension ClientConnection {
             return  // a spoke's INFO (2.10+ compression negotiation): we do not compress.
         }
         if let urls = info.leafnodeURLs { remote.learn(urls: urls, credentialsFrom: url) }
+        if info.importPermissions != nil || info.exportPermissions != nil {
+            adoptHubPermissions(LeafHubPermissions(import: info.importPermissions, export: info.exportPermissions), leaf: leaf)
+        }
         switch leaf.phase {
         case .awaitingInfo:
             // nats-server: a peer without client_id or leafnode_urls is not a leafnode port.
@@ -156,6 +159,28 @@ extension ClientConnection {
         case .awaitingConnect, .established:
             break  // an asynchronous INFO: only the URLs matter, taken above.
         }
+    }
+
+    /// The hub told us what this link may carry. Before the link is up the rules are applied
+    /// when it comes up; on a link that is up, interest no longer allowed is withdrawn.
+    private func adoptHubPermissions(_ permissions: LeafHubPermissions, leaf: LeafLink) {
+        guard permissions != leaf.hubPermissions else { return }
+        leaf.hubPermissions = permissions
+        logger.debug("\(logPrefix) - Leafnode hub permissions: import \(permissions.import.map { "\($0)" } ?? "any"), export \(permissions.export.map { "\($0)" } ?? "any")")
+        guard leaf.isEstablished else { return }
+        leaf.applyRules(
+            jetStreamEnabled: broker.configuration.jetStreamEnabled,
+            domain: broker.configuration.jetStreamDomain,
+            peerDenyPublish: []
+        )
+        var withdrawn: [Subscription] = []
+        account.forEachSubscription { subscription in
+            if subscription.isAnnounced && leaf.deniesInterest(subscription.subject) { withdrawn.append(subscription) }
+        }
+        for subscription in withdrawn {
+            if let update = leaf.interest.remove(subscription) { write(update) }
+        }
+        markForFlush()
     }
 
     // MARK: CONNECT (hub side)
@@ -352,9 +377,9 @@ extension ClientConnection {
         if isTracing {
             trace("<<- [LMSG \(String(buffer: op.subject))\(op.reply.map { " " + String(buffer: $0) } ?? "") \(op.payloadCount)]")
         }
-        if !leaf.importDeny.isEmpty {
-            let denied = op.subject.withUnsafeReadableBytes { LeafLink.matchesAny(leaf.importDeny, $0) }
-            if denied { return }
+        if !leaf.importDeny.isEmpty || leaf.importAllowBytes != nil {
+            let allowed = op.subject.withUnsafeReadableBytes { leaf.mayReceive($0) }
+            if !allowed { return }
         }
         let queues = op.queues
         // A JetStream delivery made on the other side: `<ack reply>@<stored subject>`.
@@ -385,7 +410,7 @@ extension ClientConnection {
     /// rules deny are not sent; headers are dropped for a peer that does not support them.
     func writeToLeaf(subject: UnsafeRawBufferPointer, reply: UnsafeRawBufferPointer?, queues: [String], headerLength: Int?, payload: UnsafeRawBufferPointer) {
         guard state != .closed, let leaf, leaf.isEstablished else { return }
-        if LeafLink.matchesAny(leaf.publishDeny, subject) { return }
+        if !leaf.mayPublish(subject) { return }
         var headerLength = headerLength
         var payload = payload
         if let length = headerLength, !headersEnabled {
@@ -508,9 +533,13 @@ struct LeafInfoMessage: Decodable {
     var connectInfo: Bool?
     var nonce: String?
     var tlsRequired: Bool?
+    var importPermissions: LeafHubPermissions.Lists?
+    var exportPermissions: LeafHubPermissions.Lists?
 
     enum CodingKeys: String, CodingKey {
         case headers, nonce
+        case importPermissions = "import"
+        case exportPermissions = "export"
         case tlsRequired = "tls_required"
         case serverID = "server_id"
         case serverName = "server_name"

@@ -412,6 +412,10 @@ extension ClientConnection {
             let found: (plain: Bool, queues: [String])
             if let cached = interest[entry.subject] {
                 found = cached
+            } else if !leaf.mayForward(entry.subject) {
+                // The hub's export permissions (or deny_exports) leave it out, as if nobody listened.
+                found = (false, [])
+                interest[entry.subject] = found
             } else {
                 let match = account.match(entry.subject)
                 found = (

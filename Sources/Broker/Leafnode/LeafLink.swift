@@ -39,8 +39,20 @@ package final class LeafLink {
     var publishDeny: [[UInt8]] = []
     /// Interest we do not announce and do not accept (deny_imports, JetStream).
     var subscribeDeny: [String] = []
-    /// Subjects we drop when the peer sends them (deny_imports).
+    /// Subjects we drop when the peer sends them (deny_imports, the hub's import deny).
     var importDeny: [[UInt8]] = []
+    /// The hub's permissions for this link, from its INFO (`export`: what we may send it;
+    /// `import`: what interest we may announce and what we take from it). `nil`: none given.
+    var hubPermissions: LeafHubPermissions?
+    /// deny_exports and the hub's export deny list: what the store-and-forward buffer may not
+    /// send either (its own subjects are in `publishDeny`, which keeps them off the live path).
+    var exportDeny: [[UInt8]] = []
+    /// The hub's export allow list: only these subjects are sent (`nil`: no restriction).
+    var exportAllow: [[UInt8]]?
+    /// The hub's import allow list: only this interest is announced (`nil`: no restriction).
+    var importAllow: [String]?
+    /// The same, as bytes, for messages the hub sends.
+    var importAllowBytes: [[UInt8]]?
     /// One entry per PING we sent, in order: what to call when its PONG comes (`true`) or the
     /// link closes first (`false`). Keepalive pings have none. PONGs answer PINGs in order, so a
     /// PONG confirms that the peer has processed everything we sent before that PING.
@@ -88,17 +100,70 @@ package final class LeafLink {
             // First in the list: they are the busiest subjects checked against it.
             publish.insert(contentsOf: remote.configuration.storeAndForward?.subjects ?? [], at: 0)
             subscribe += remote.configuration.denyImports
-            importDeny = remote.configuration.denyImports.map { Array($0.utf8) }
+            var imports = remote.configuration.denyImports
+            // The hub's permissions (nats-server `processLeafnodeInfo`): its export list is what
+            // we may publish to it, its import list what we may subscribe to; our own deny
+            // lists add to theirs.
+            exportDeny = (remote.configuration.denyExports + (hubPermissions?.export?.deny ?? [])).map { Array($0.utf8) }
+            if let hub = hubPermissions {
+                publish += hub.export?.deny ?? []
+                let importDenied = (hub.import?.deny ?? []).map(Self.subjectPart)
+                subscribe += importDenied
+                imports += importDenied
+                exportAllow = hub.export?.allow.map { $0.map { Array($0.utf8) } }
+                importAllow = hub.import?.allow.map { $0.map(Self.subjectPart) }
+                importAllowBytes = importAllow.map { $0.map { Array($0.utf8) } }
+            }
+            importDeny = imports.map { Array($0.utf8) }
         }
         publishDeny = publish.map { Array($0.utf8) }
         subscribeDeny = subscribe
     }
 
+    /// A subscribe permission may name a queue after the subject (`"orders.> workers"`): the
+    /// link's interest checks look at the subject.
+    private static func subjectPart(_ entry: String) -> String {
+        entry.split(separator: " ", maxSplits: 1).first.map(String.init) ?? entry
+    }
+
     /// Whether `subject` (a subscription's subject) is interest this link must not carry.
-    /// The loop-detection subjects always cross.
+    /// The loop-detection subjects always cross. Against the hub's import allow list a
+    /// wildcard passes when it covers an allowed subject, as nats-server's `canSubscribe` lets
+    /// it for leafnode links (`bar.*` with `bar.>` allowed): the hub delivers only what is allowed.
     func deniesInterest(_ subject: String) -> Bool {
         if subject.hasPrefix("$LDS.") { return false }
-        return subscribeDeny.contains { SubjectPattern.isSubset(subject, of: $0) }
+        if subscribeDeny.contains(where: { SubjectPattern.isSubset(subject, of: $0) }) { return true }
+        guard let importAllow else { return false }
+        if importAllow.contains(where: { SubjectPattern.isSubset(subject, of: $0) }) { return false }
+        if SubjectValidation.hasWildcard(subject), importAllow.contains(where: { SubjectPattern.isSubset($0, of: subject) }) { return false }
+        return true
+    }
+
+    /// Whether a message on `subject` may be sent to the peer.
+    @inline(__always)
+    func mayPublish(_ subject: UnsafeRawBufferPointer) -> Bool {
+        if Self.matchesAny(publishDeny, subject) { return false }
+        if let exportAllow, !Self.matchesAny(exportAllow, subject) { return false }
+        return true
+    }
+
+    /// Whether the store-and-forward buffer may send a message on `subject`.
+    func mayForward(_ subject: String) -> Bool {
+        var subject = subject
+        return subject.withUTF8 { bytes in
+            let raw = UnsafeRawBufferPointer(bytes)
+            if Self.matchesAny(exportDeny, raw) { return false }
+            if let exportAllow, !Self.matchesAny(exportAllow, raw) { return false }
+            return true
+        }
+    }
+
+    /// Whether a message the peer sent on `subject` is taken.
+    @inline(__always)
+    func mayReceive(_ subject: UnsafeRawBufferPointer) -> Bool {
+        if !importDeny.isEmpty && Self.matchesAny(importDeny, subject) { return false }
+        if let importAllowBytes, !Self.matchesAny(importAllowBytes, subject) { return false }
+        return true
     }
 
     @inline(__always)
@@ -109,4 +174,18 @@ package final class LeafLink {
         }
         return false
     }
+}
+
+/// A hub's permissions for a leafnode link, as its INFO carries them: `{"import":{"allow":[...],
+/// "deny":[...]},"export":{...}}` (nats-server `sendPermsAndAccountInfo`: import is the link
+/// user's subscribe permissions, export its publish permissions).
+struct LeafHubPermissions: Decodable, Equatable {
+    struct Lists: Decodable, Equatable {
+        /// `nil`: no allow list (everything not denied); empty: nothing.
+        var allow: [String]?
+        var deny: [String]?
+    }
+
+    var `import`: Lists?
+    var export: Lists?
 }

@@ -324,6 +324,46 @@ async def accepted_interest(hub_url, leaf_url):
     await request_reply(hub_url, leaf_url)
 
 
+async def hub_permissions(hub_url, edge_url):
+    """The hub's user for the link may publish foo.> but not foo.secret and subscribe bar.> but
+    not bar.x (the hub's INFO carries them as `export` and `import`): the leaf announces only
+    interest it may import and sends only what it may export. A 2.9 hub would deliver whatever
+    the leaf sent, and closes the link on a literal LS+ it does not allow."""
+    hub, edge = await connect(hub_url), await connect(edge_url)
+    at_edge, at_hub = [], []
+
+    async def on_edge(msg):
+        at_edge.append(msg.subject)
+
+    async def on_hub(msg):
+        at_hub.append(msg.subject)
+
+    for subject in ["bar.ok", "bar.x", "zzz"]:
+        await edge.subscribe(subject, cb=on_edge)
+    await edge.flush()
+    await interest_reaches(hub, "bar.ok", at_edge, 0)
+    count = len(at_edge)
+    for subject in ["bar.x", "zzz"]:
+        await hub.publish(subject, b"not for the leaf")
+    await hub.publish("bar.ok", b"fence")
+    await hub.flush()
+    await until(lambda: len(at_edge) > count, what="the fence on bar.ok")
+    assert set(at_edge) == {"bar.ok"}, at_edge
+
+    await hub.subscribe(">", cb=on_hub)
+    await hub.flush()
+    await interest_reaches(edge, "foo.ok", at_hub, 0)
+    count = len(at_hub)
+    for subject in ["foo.secret", "zzz.out", "bar.ok"]:
+        await edge.publish(subject, b"not for the hub")
+    await edge.publish("foo.ok", b"fence")
+    await edge.flush()
+    await until(lambda: "foo.ok" in at_hub[count:], what="the fence on foo.ok")
+    assert set(at_hub) == {"foo.ok"}, at_hub
+    await hub.close()
+    await edge.close()
+
+
 SCENARIOS = {
     "interest": interest,
     "request_reply": request_reply,
@@ -334,6 +374,7 @@ SCENARIOS = {
     "source_check": source_check,
     "accepted_interest": accepted_interest,
     "api_level": api_level,
+    "hub_permissions": hub_permissions,
 }
 
 
