@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "Monitoring",
             dependencies: [
-                "Broker", "Subjects",
+                "Broker", "Subjects", "JetStream",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

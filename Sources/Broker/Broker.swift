@@ -1,4 +1,5 @@
 import Logging
+import JetStream
 import NIOConcurrencyHelpers
 import NIOCore
 import NKeys
@@ -28,7 +29,18 @@ package final class Broker: Sendable {
 
     private let registry = Mutex(Registry())
     private let leafRemoteList = Mutex<[LeafRemote]>([])
-    private let jetStreamStatusProvider = Mutex<(@Sendable () async -> JetStreamStatus?)?>(nil)
+    private let jetStreamStatusProvider = Mutex<(@Sendable (JetStreamDetailRequest?) async -> JetStreamStatus?)?>(nil)
+
+    /// Which stream details `/jsz` asks for (`streams=true`, `consumers=true`, `config=true`).
+    package struct JetStreamDetailRequest: Sendable {
+        package var consumers: Bool
+        package var config: Bool
+
+        package init(consumers: Bool, config: Bool) {
+            self.consumers = consumers
+            self.config = config
+        }
+    }
 
     /// What /jsz shows, gathered by the JetStream runtime (nil without JetStream).
     package struct JetStreamStatus: Sendable {
@@ -44,6 +56,8 @@ package final class Broker: Sendable {
         package var bytes: UInt64
         package var apiTotal: UInt64
         package var apiErrors: UInt64
+        /// The streams, when details were asked for.
+        package var streamDetails: [JetStreamStreamDetail]?
 
         package init(maxMemory: Int64, maxStorage: Int64, storeDirectory: String, domain: String?, memory: UInt64, storage: UInt64,
                      streams: Int, consumers: Int, messages: UInt64, bytes: UInt64, apiTotal: UInt64, apiErrors: UInt64) {
@@ -63,13 +77,13 @@ package final class Broker: Sendable {
     }
 
     /// Set once JetStream runs.
-    package func setJetStreamStatusProvider(_ provider: @escaping @Sendable () async -> JetStreamStatus?) {
+    package func setJetStreamStatusProvider(_ provider: @escaping @Sendable (JetStreamDetailRequest?) async -> JetStreamStatus?) {
         jetStreamStatusProvider.withLock { $0 = provider }
     }
 
-    package func jetStreamStatus() async -> JetStreamStatus? {
+    package func jetStreamStatus(details: JetStreamDetailRequest? = nil) async -> JetStreamStatus? {
         guard let provider = jetStreamStatusProvider.withLock({ $0 }) else { return nil }
-        return await provider()
+        return await provider(details)
     }
 
     /// The configured leafnode remotes (set once by the server at start), for monitoring.

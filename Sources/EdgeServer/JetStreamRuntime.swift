@@ -123,13 +123,17 @@ package final class JetStreamRuntime: @unchecked Sendable {
         }
         let limits = JetStreamLimits.effective(maxMemory: settings.maxMemory, maxStorage: settings.maxStorage, directory: directory)
         let domain = settings.domain
-        broker.setJetStreamStatusProvider {
+        broker.setJetStreamStatusProvider { details in
             guard let usage = try? await engine.currentUsage().get() else { return nil }
-            return Broker.JetStreamStatus(
+            var status = Broker.JetStreamStatus(
                 maxMemory: limits.memory, maxStorage: limits.storage, storeDirectory: directory, domain: domain,
                 memory: usage.memoryBytes, storage: usage.storageBytes, streams: usage.streams, consumers: usage.consumers,
                 messages: usage.messages, bytes: usage.bytes, apiTotal: usage.apiTotal, apiErrors: usage.apiErrors
             )
+            if let details {
+                status.streamDetails = try? await engine.streamDetails(consumers: details.consumers, config: details.config).get()
+            }
+            return status
         }
         return JetStreamRuntime(engine: engine, group: group, lockDescriptor: lock)
     }

@@ -208,22 +208,64 @@ package final class MonitoringEndpoints: Sendable {
         return Leafz(serverID: broker.configuration.serverID, now: GoFormat.timestamp(WallClock.now), leafnodes: leafs.count, leafs: leafs)
     }
 
-    /// `/jsz`: JetStream's configuration and totals (`"disabled": true` without JetStream).
-    package func jsz() async -> Jsz {
+    /// `/jsz` query options, as nats-server 2.9 reads them: `streams` implies `accounts`,
+    /// `consumers` implies `streams`; `offset` and `limit` page the accounts.
+    package struct JszOptions: Sendable {
+        package var accounts = false
+        package var streams = false
+        package var consumers = false
+        package var config = false
+        package var offset = 0
+        package var limit = 0
+
+        package init() {}
+
+        package init(query: [String: String]) {
+            consumers = Self.goBool(query["consumers"])
+            streams = consumers || Self.goBool(query["streams"])
+            accounts = streams || Self.goBool(query["accounts"])
+            config = Self.goBool(query["config"])
+            offset = max(0, Int(query["offset"] ?? "") ?? 0)
+            limit = max(0, Int(query["limit"] ?? "") ?? 0)
+        }
+
+        /// Go's `strconv.ParseBool` (what nats-server's monitor uses): 1, t, T, TRUE, true, True.
+        static func goBool(_ text: String?) -> Bool {
+            guard let text else { return false }
+            return ["1", "t", "T", "TRUE", "true", "True"].contains(text)
+        }
+    }
+
+    /// `/jsz`: JetStream's configuration and totals (`"disabled": true` without JetStream), and
+    /// with `accounts`/`streams`/`consumers`/`config` the details of `$G`, the one account with
+    /// JetStream here.
+    package func jsz(_ options: JszOptions = JszOptions()) async -> Jsz {
         let now = GoFormat.timestamp(WallClock.now)
-        guard let status = await broker.jetStreamStatus() else {
+        let details = options.streams ? Broker.JetStreamDetailRequest(consumers: options.consumers, config: options.config) : nil
+        guard let status = await broker.jetStreamStatus(details: details) else {
             return Jsz(serverID: broker.configuration.serverID, now: now, disabled: true,
                        config: .init(maxMemory: 0, maxStorage: 0, storeDirectory: nil, domain: nil), memory: 0, storage: 0,
                        reservedMemory: 0, reservedStorage: 0, accounts: 0, haAssets: 0, api: .init(total: 0, errors: 0),
                        streams: 0, consumers: 0, messages: 0, bytes: 0)
         }
-        return Jsz(
+        var jsz = Jsz(
             serverID: broker.configuration.serverID, now: now, disabled: nil,
             config: .init(maxMemory: status.maxMemory, maxStorage: status.maxStorage, storeDirectory: status.storeDirectory, domain: status.domain),
             memory: status.memory, storage: status.storage, reservedMemory: 0, reservedStorage: 0, accounts: 1, haAssets: 0,
             api: .init(total: status.apiTotal, errors: status.apiErrors),
             streams: status.streams, consumers: status.consumers, messages: status.messages, bytes: status.bytes
         )
+        if options.accounts {
+            let account = Jsz.AccountDetail(
+                name: broker.globalAccount.name, id: broker.globalAccount.name, memory: status.memory, storage: status.storage,
+                // No account limits: nats-server shows its -1 as an unsigned number.
+                reservedMemory: UInt64.max, reservedStorage: UInt64.max, accounts: 0, haAssets: 0,
+                api: jsz.api, streams: options.streams ? status.streamDetails : nil)
+            let page = [account].dropFirst(options.offset)
+            let shown = Array(options.limit > 0 ? page.prefix(options.limit) : page)
+            jsz.accountDetails = shown.isEmpty ? nil : shown
+        }
+        return jsz
     }
 
     /// `/healthz`: `{"status":"ok"}` while the server runs.

@@ -47,7 +47,7 @@ package final class MonitoringHTTPHandler: ChannelInboundHandler {
                 let subs = query["subs"] ?? ""
                 return (.ok, try Self.encode(await endpoints.leafz(subscriptions: subs == "1" || subs == "true" || subs == "detail")))
             case "/jsz":
-                return (.ok, try Self.encode(await endpoints.jsz()))
+                return (.ok, try Self.encode(await endpoints.jsz(.init(query: query))))
             case "/subsz", "/subscriptionsz":
                 return (.ok, try Self.encode(await endpoints.subsz(.init(query: query))))
             case "/metrics":

@@ -1,4 +1,5 @@
 import Broker
+import JetStream
 
 /// `/varz`: general server information, field names and order as nats-server's `Varz`.
 package struct Varz: Encodable, Sendable {
@@ -144,8 +145,44 @@ package struct LeafVarz: Encodable, Sendable {
     }
 }
 
-/// `/jsz` (nats-server 2.9 `JSInfo`, without `account_details`).
+/// `/jsz` (nats-server 2.9 `JSInfo`).
 package struct Jsz: Encodable, Sendable {
+    /// One account's JetStream (nats-server `AccountDetail`).
+    package struct AccountDetail: Encodable, Sendable {
+        package var name: String
+        package var id: String
+        package var memory: UInt64
+        package var storage: UInt64
+        package var reservedMemory: UInt64
+        package var reservedStorage: UInt64
+        package var accounts: Int
+        package var haAssets: Int
+        package var api: API
+        package var streams: [JetStreamStreamDetail]?
+
+        enum CodingKeys: String, CodingKey {
+            case name, id, memory, storage, accounts, api
+            case reservedMemory = "reserved_memory"
+            case reservedStorage = "reserved_storage"
+            case haAssets = "ha_assets"
+            case streams = "stream_detail"
+        }
+
+        package func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(id, forKey: .id)
+            try container.encode(memory, forKey: .memory)
+            try container.encode(storage, forKey: .storage)
+            try container.encode(reservedMemory, forKey: .reservedMemory)
+            try container.encode(reservedStorage, forKey: .reservedStorage)
+            try container.encode(accounts, forKey: .accounts)
+            try container.encode(haAssets, forKey: .haAssets)
+            try container.encode(api, forKey: .api)
+            if let streams, !streams.isEmpty { try container.encode(streams, forKey: .streams) }
+        }
+    }
+
     package struct Config: Encodable, Sendable {
         package var maxMemory: Int64
         package var maxStorage: Int64
@@ -180,10 +217,12 @@ package struct Jsz: Encodable, Sendable {
     package var consumers: Int
     package var messages: UInt64
     package var bytes: UInt64
+    package var accountDetails: [AccountDetail]?
 
     enum CodingKeys: String, CodingKey {
         case serverID = "server_id"
         case now, disabled, config, memory, storage, accounts, api, streams, consumers, messages, bytes
+        case accountDetails = "account_details"
         case reservedMemory = "reserved_memory"
         case reservedStorage = "reserved_storage"
         case haAssets = "ha_assets"

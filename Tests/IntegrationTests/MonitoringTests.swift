@@ -18,6 +18,21 @@ struct MonitoringTests {
         return paths
     }
 
+    /// Like ``keyPaths(_:prefix:)``, also through arrays of objects (their first element).
+    static func deepKeyPaths(_ object: [String: Any], prefix: String = "") -> Set<String> {
+        var paths: Set<String> = []
+        for (key, value) in object {
+            let path = prefix.isEmpty ? key : prefix + "." + key
+            paths.insert(path)
+            if let nested = value as? [String: Any], !nested.isEmpty {
+                paths.formUnion(deepKeyPaths(nested, prefix: path))
+            } else if let first = (value as? [[String: Any]])?.first {
+                paths.formUnion(deepKeyPaths(first, prefix: path + "[]"))
+            }
+        }
+        return paths
+    }
+
     /// One server of each kind with the same traffic: two clients, one subscription, messages.
     private func withTraffic(_ kind: ServerKind, _ body: (ServerProcess) throws -> Void) throws {
         let server = try ServerProcess(kind, monitor: true)
@@ -174,6 +189,8 @@ struct MonitoringTests {
     @Test("/jsz has the reference's keys and counts streams, consumers, messages and API calls; without JetStream it says disabled")
     func jsz() throws {
         var keys: [ServerKind: Set<String>] = [:]
+        var detailKeys: [ServerKind: Set<String>] = [:]
+        var briefKeys: [ServerKind: Set<String>] = [:]
         for kind in ServerKind.allCases {
             let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-jsz-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: store) }
@@ -197,6 +214,26 @@ struct MonitoringTests {
             #expect(((jsz["api"] as? [String: Any])?["total"] as? Int ?? 0) >= 2, "\(kind): \(jsz)")
             #expect((jsz["config"] as? [String: Any])?["store_dir"] as? String == store.path + "/jetstream", "\(kind)")
 
+            // Details: `$G` with its stream and consumer, configurations on request.
+            let full = try MonitoringClient.get(port: server.monitorPort!, path: "/jsz?accounts=true&streams=true&consumers=true&config=true")
+            detailKeys[kind] = MonitoringTests.deepKeyPaths(full)
+            let account = (full["account_details"] as? [[String: Any]])?.first
+            #expect(account?["name"] as? String == "$G" && account?["storage"] as? Int == jsz["storage"] as? Int, "\(kind): \(full)")
+            let stream = (account?["stream_detail"] as? [[String: Any]])?.first
+            #expect(stream?["name"] as? String == "JSZ" && (stream?["state"] as? [String: Any])?["messages"] as? Int == 2, "\(kind): \(full)")
+            #expect((stream?["config"] as? [String: Any])?["subjects"] as? [String] == ["jsz.>"], "\(kind): \(full)")
+            let consumerDetail = (stream?["consumer_detail"] as? [[String: Any]])?.first
+            #expect(consumerDetail?["name"] as? String == "d" && consumerDetail?["num_pending"] as? Int == 2, "\(kind): \(full)")
+            #expect((consumerDetail?["config"] as? [String: Any])?["ack_policy"] as? String == "explicit", "\(kind): \(full)")
+            // `consumers` alone implies streams and accounts, without configurations.
+            let brief = try MonitoringClient.get(port: server.monitorPort!, path: "/jsz?consumers=1")
+            briefKeys[kind] = MonitoringTests.deepKeyPaths(brief)
+            // `config` alone adds nothing; an offset past the one account leaves no details.
+            for path in ["/jsz?config=true", "/jsz?accounts=true&offset=1"] {
+                let none = try MonitoringClient.get(port: server.monitorPort!, path: path)
+                #expect(none["account_details"] == nil, "\(kind) \(path): \(none)")
+            }
+
             // Outpost without a configuration file runs JetStream (its embedded default): turn it off.
             let plain = try ServerProcess(kind, configuration: "jetstream: disabled", monitor: true)
             defer { plain.stop() }
@@ -206,5 +243,9 @@ struct MonitoringTests {
             #expect(health["status"] as? String == "ok", "\(kind)")
         }
         #expect(keys[.reference] == keys[.outpost], "reference only: \(keys[.reference]!.subtracting(keys[.outpost]!).sorted()), ours only: \(keys[.outpost]!.subtracting(keys[.reference]!).sorted())")
+        for (name, compared) in [("full details", detailKeys), ("consumers=1", briefKeys)] {
+            let reference = compared[.reference] ?? [], ours = compared[.outpost] ?? []
+            #expect(reference == ours, "\(name): reference only: \(reference.subtracting(ours).sorted()), ours only: \(ours.subtracting(reference).sorted())")
+        }
     }
 }

@@ -133,6 +133,8 @@ public struct ConsumerInfo: Codable, Sendable {
     public var pendingCount: UInt64
     public var cluster: ClusterInfo?
     public var pushBound: Bool
+    /// Leaves `config` out when encoding (`/jsz` without `config=true`).
+    public var omitsConfig = false
 
     public init(
         streamName: String, name: String, created: JetStreamTime, config: ConsumerConfiguration, delivered: SequenceInfo,
@@ -185,7 +187,7 @@ public struct ConsumerInfo: Codable, Sendable {
         try container.encode(streamName, forKey: .streamName)
         try container.encode(name, forKey: .name)
         try container.encode(created, forKey: .created)
-        try container.encode(config, forKey: .config)
+        if !omitsConfig { try container.encode(config, forKey: .config) }
         try container.encode(delivered, forKey: .delivered)
         try container.encode(ackFloor, forKey: .ackFloor)
         try container.encode(ackPendingCount, forKey: .ackPendingCount)
