@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 
 /// Which server a test talks to: ours, or the reference nats-server. Integration tests run
@@ -200,7 +201,21 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     /// A loopback port nobody listens on now (bind to port 0, read it, close).
+    /// Ports handed out so far in this process: the kernel may give a port it just released to
+    /// the next `bind(0)`, and tests that pick several ports before binding them (a hub, a proxy
+    /// in front of it, a monitor port) once got the same one twice.
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    /// A loopback port no other server is bound to now, never handed out before in this process.
     public static func freePort() throws -> Int {
+        for _ in 0..<100 {
+            let port = try unboundPort()
+            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+        }
+        throw ServerStartError(description: "no unused loopback port found")
+    }
+
+    private static func unboundPort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw ServerStartError(description: "socket() failed") }
         defer { close(descriptor) }
