@@ -56,8 +56,32 @@ package final class Broker: Sendable {
         package var bytes: UInt64
         package var apiTotal: UInt64
         package var apiErrors: UInt64
-        /// The streams, when details were asked for.
-        package var streamDetails: [JetStreamStreamDetail]?
+        /// Each account with JetStream, by name.
+        package var accounts: [AccountStatus] = []
+
+        /// One account's JetStream (`/jsz` `account_details`).
+        package struct AccountStatus: Sendable {
+            package var name: String
+            package var memory: UInt64
+            package var storage: UInt64
+            package var apiTotal: UInt64
+            package var apiErrors: UInt64
+            /// The account's own limits; -1: none.
+            package var maxMemory: Int64
+            package var maxStorage: Int64
+            /// The streams, when details were asked for.
+            package var streamDetails: [JetStreamStreamDetail]?
+
+            package init(name: String, memory: UInt64, storage: UInt64, apiTotal: UInt64, apiErrors: UInt64, maxMemory: Int64, maxStorage: Int64) {
+                self.name = name
+                self.memory = memory
+                self.storage = storage
+                self.apiTotal = apiTotal
+                self.apiErrors = apiErrors
+                self.maxMemory = maxMemory
+                self.maxStorage = maxStorage
+            }
+        }
 
         package init(maxMemory: Int64, maxStorage: Int64, storeDirectory: String, domain: String?, memory: UInt64, storage: UInt64,
                      streams: Int, consumers: Int, messages: UInt64, bytes: UInt64, apiTotal: UInt64, apiErrors: UInt64) {

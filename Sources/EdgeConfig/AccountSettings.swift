@@ -7,6 +7,9 @@ package struct AccountSettings: Hashable, Sendable {
     package var exports: [AccountExport] = []
     package var imports: [AccountImport] = []
     package var position: ConfigPosition?
+    /// `jetstream: enabled` or `jetstream { max_mem, max_file, max_streams, max_consumers }`:
+    /// JetStream in this account (nil: none).
+    package var jetStream: AccountJetStreamLimits?
 
     package init(name: String) {
         self.name = name
@@ -33,4 +36,14 @@ package struct AccountImport: Hashable, Sendable {
     /// Streams: a prefix put before the subject (nats-server's older form of `to`).
     package var prefix: String?
     package var position: ConfigPosition?
+}
+
+/// An account's JetStream limits (nats-server `JetStreamAccountLimits`); -1 is no limit.
+package struct AccountJetStreamLimits: Hashable, Sendable {
+    package var maxMemory: Int64 = -1
+    package var maxStorage: Int64 = -1
+    package var maxStreams = -1
+    package var maxConsumers = -1
+
+    package init() {}
 }

@@ -1,4 +1,43 @@
 extension ConfigurationBuilder {
+    /// An account's `jetstream`: `enabled`/`disabled`, a bool, or a map of limits
+    /// (nats-server `parseJetStreamForAccount`).
+    mutating func accountJetStream(_ value: ConfigValue, key: String, at: ConfigPosition) -> AccountJetStreamLimits? {
+        switch value.kind {
+        case .bool(let isEnabled):
+            return isEnabled ? AccountJetStreamLimits() : nil
+        case .string(let text):
+            switch text.lowercased() {
+            case "enabled", "enable": return AccountJetStreamLimits()
+            case "disabled", "disable": return nil
+            default:
+                fail(.invalidValue, "Expected 'enabled' or 'disabled' for string value, got '\(text)'", at: at, key: key)
+                return nil
+            }
+        case .map(let block):
+            var limits = AccountJetStreamLimits()
+            for entry in block.entries {
+                let path = "\(key).\(entry.key)"
+                switch entry.key.lowercased() {
+                case "max_memory", "max_mem", "mem", "memory":
+                    if let size = storageSize(entry.value, label: "max_memory", key: path, at: entry.keyPosition) { limits.maxMemory = size }
+                case "max_file", "max_store", "max_disk", "store", "disk":
+                    if let size = storageSize(entry.value, label: "max_file", key: path, at: entry.keyPosition) { limits.maxStorage = size }
+                case "max_streams", "streams":
+                    if let count = integer(entry.value, key: path, at: entry.keyPosition) { limits.maxStreams = Int(count) }
+                case "max_consumers", "consumers":
+                    if let count = integer(entry.value, key: path, at: entry.keyPosition) { limits.maxConsumers = Int(count) }
+                default:
+                    guard !entry.isReferencedAsVariable else { continue }
+                    fail(.unknownField, "unknown field \"\(entry.key)\"", at: entry.keyPosition, key: key)
+                }
+            }
+            return limits
+        default:
+            fail(.invalidType, "Expected map, bool or string to define JetStream, got \(value.kind.typeName)", at: at, key: key)
+            return nil
+        }
+    }
+
     /// The `accounts` block: a map of account names to `users`, `exports`, `imports`.
     mutating func processAccounts(_ value: ConfigValue, key: String, at: ConfigPosition) {
         guard let block = value.mapValue else {
@@ -26,8 +65,10 @@ extension ConfigurationBuilder {
                     account.imports = accountImports(field.value, key: fieldPath, at: field.keyPosition)
                 case "default_permissions":
                     defaults = permissions(field.value, key: fieldPath, at: field.keyPosition)
-                case "jetstream", "limits", "mappings", "nkey":
-                    warn(.unsupported, "not supported yet: ignored (JetStream runs in the global account only)", at: field.keyPosition, key: fieldPath)
+                case "jetstream":
+                    account.jetStream = accountJetStream(field.value, key: fieldPath, at: field.keyPosition)
+                case "limits", "mappings", "nkey":
+                    warn(.unsupported, "not supported yet: ignored", at: field.keyPosition, key: fieldPath)
                 default:
                     guard !field.isReferencedAsVariable else { continue }
                     fail(.unknownField, "unknown field \"\(field.key)\"", at: field.keyPosition, key: path)

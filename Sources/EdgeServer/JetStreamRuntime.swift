@@ -1,4 +1,5 @@
 import Broker
+import EdgeConfig
 import JetStream
 import JetStreamSQLite
 import Logging
@@ -22,6 +23,19 @@ package struct JetStreamSettings: Sendable {
     package var sync: SQLiteStorageEngine.SyncPolicy = .always
     /// `jetstream { sqlite_cache }`: SQLite's page cache in bytes.
     package var sqliteCacheBytes = SQLiteStorageEngine.defaultCacheBytes
+    /// The accounts JetStream runs in, with their limits.
+    package var accounts: [Account] = [Account(name: "$G", limits: nil)]
+
+    /// An account with JetStream (`accounts { A: { jetstream: ... } }`); no limits: the server's.
+    package struct Account: Sendable, Equatable {
+        package var name: String
+        package var limits: AccountJetStreamLimits?
+
+        package init(name: String, limits: AccountJetStreamLimits?) {
+            self.name = name
+            self.limits = limits
+        }
+    }
 
     package init(storeDirectory: String, isDefaultDirectory: Bool, domain: String? = nil) {
         self.storeDirectory = storeDirectory
@@ -30,15 +44,18 @@ package struct JetStreamSettings: Sendable {
     }
 }
 
-/// The running JetStream: its own event loop, its storage, the engine and the bridge to the
-/// broker. The store directory is locked (`flock`) so that two servers never share it.
+/// The running JetStream: one engine per account that has it, all on one event loop of their
+/// own, each with its own storage, bridged to the broker in its account. The store directory is
+/// locked (`flock`) so that two servers never share it. Accounts without JetStream are answered
+/// "JetStream not enabled for account", as nats-server answers them.
 package final class JetStreamRuntime: @unchecked Sendable {
-    package let engine: JetStreamEngine
+    /// By account name.
+    package let engines: [String: JetStreamEngine]
     private let group: MultiThreadedEventLoopGroup
     private let lockDescriptor: Int32
 
-    private init(engine: JetStreamEngine, group: MultiThreadedEventLoopGroup, lockDescriptor: Int32) {
-        self.engine = engine
+    private init(engines: [String: JetStreamEngine], group: MultiThreadedEventLoopGroup, lockDescriptor: Int32) {
+        self.engines = engines
         self.group = group
         self.lockDescriptor = lockDescriptor
     }
@@ -91,57 +108,108 @@ package final class JetStreamRuntime: @unchecked Sendable {
         if let domain = settings.domain { logger.info("  Domain:          \(domain)") }
         logger.info("-------------------------------------------")
 
-        let fileStorage: any StorageEngine
-        do {
-            // File streams live in SQLite, opened when there is something to open or store.
-            fileStorage = try DeferredSQLiteStorageEngine(directory: directory, sync: settings.sync, cacheBytes: settings.sqliteCacheBytes)
-        } catch {
-            close(lock)
-            throw StartError(description: "cannot open the JetStream store in \(directory): \(error)")
-        }
-        // The engine owns a loop of its own: storage work (fsync included) never blocks a client's.
+        // The engines own a loop of their own: storage work (fsync included) never blocks a client's.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let bridge = JetStreamBridge(broker: broker)
-        var configuration = JetStreamEngine.Configuration(serverName: serverName, domain: settings.domain)
-        configuration.maxMemory = settings.maxMemory
-        configuration.maxStorage = settings.maxStorage
-        let engine = JetStreamEngine(
-            configuration: configuration,
-            eventLoop: group.next(),
-            transport: bridge,
-            fileStorage: fileStorage,
-            memoryStorage: MemoryStorageEngine(),
-            logger: logger
-        )
-        bridge.engine = engine
-        do {
-            try await engine.start().get()
-        } catch {
+        var engines: [String: JetStreamEngine] = [:]
+        func fail(_ description: String) async -> StartError {
+            for engine in engines.values { try? await engine.shutDown().get() }
             try? await group.shutdownGracefully()
             close(lock)
-            throw StartError(description: "JetStream could not start: \(error)")
+            return StartError(description: description)
         }
+        for account in settings.accounts {
+            guard let brokerAccount = broker.accounts[account.name] else {
+                throw await fail("JetStream: unknown account \(account.name)")
+            }
+            // The global account's store is the directory itself (where earlier versions kept
+            // it); another account's is a directory of its name, as nats-server lays them out.
+            let accountDirectory = account.name == "$G" ? directory : directory + "/" + account.name
+            let fileStorage: any StorageEngine
+            do {
+                try SystemFiles.makeDirectories(accountDirectory)
+                // File streams live in SQLite, opened when there is something to open or store.
+                fileStorage = try DeferredSQLiteStorageEngine(directory: accountDirectory, sync: settings.sync, cacheBytes: settings.sqliteCacheBytes)
+            } catch {
+                throw await fail("cannot open the JetStream store in \(accountDirectory): \(error)")
+            }
+            let bridge = JetStreamBridge(broker: broker, account: brokerAccount)
+            var configuration = JetStreamEngine.Configuration(serverName: serverName, domain: settings.domain)
+            configuration.maxMemory = account.limits.map { $0.maxMemory >= 0 ? $0.maxMemory : settings.maxMemory } ?? settings.maxMemory
+            configuration.maxStorage = account.limits.map { $0.maxStorage >= 0 ? $0.maxStorage : settings.maxStorage } ?? settings.maxStorage
+            configuration.maxStreams = account.limits?.maxStreams ?? -1
+            configuration.maxConsumers = account.limits?.maxConsumers ?? -1
+            let engine = JetStreamEngine(
+                configuration: configuration,
+                eventLoop: group.next(),
+                transport: bridge,
+                fileStorage: fileStorage,
+                memoryStorage: MemoryStorageEngine(),
+                logger: logger
+            )
+            bridge.engine = engine
+            do {
+                try await engine.start().get()
+            } catch {
+                throw await fail("JetStream could not start\(account.name == "$G" ? "" : " for account \(account.name)"): \(error)")
+            }
+            if account.name != "$G" { logger.info("  JetStream enabled for account \(account.name)") }
+            engines[account.name] = engine
+        }
+        for (name, account) in broker.accounts where engines[name] == nil {
+            try answerNotEnabled(in: account, domain: settings.domain, broker: broker)
+        }
+
         let limits = JetStreamLimits.effective(maxMemory: settings.maxMemory, maxStorage: settings.maxStorage, directory: directory)
         let domain = settings.domain
+        let accountLimits = Dictionary(uniqueKeysWithValues: settings.accounts.map { ($0.name, $0.limits) })
+        let running = engines
         broker.setJetStreamStatusProvider { details in
-            guard let usage = try? await engine.currentUsage().get() else { return nil }
             var status = Broker.JetStreamStatus(
                 maxMemory: limits.memory, maxStorage: limits.storage, storeDirectory: directory, domain: domain,
-                memory: usage.memoryBytes, storage: usage.storageBytes, streams: usage.streams, consumers: usage.consumers,
-                messages: usage.messages, bytes: usage.bytes, apiTotal: usage.apiTotal, apiErrors: usage.apiErrors
+                memory: 0, storage: 0, streams: 0, consumers: 0, messages: 0, bytes: 0, apiTotal: 0, apiErrors: 0
             )
-            if let details {
-                status.streamDetails = try? await engine.streamDetails(consumers: details.consumers, config: details.config).get()
+            for (name, engine) in running.sorted(by: { $0.key < $1.key }) {
+                guard let usage = try? await engine.currentUsage().get() else { return nil }
+                status.memory += usage.memoryBytes
+                status.storage += usage.storageBytes
+                status.streams += usage.streams
+                status.consumers += usage.consumers
+                status.messages += usage.messages
+                status.bytes += usage.bytes
+                status.apiTotal += usage.apiTotal
+                status.apiErrors += usage.apiErrors
+                var account = Broker.JetStreamStatus.AccountStatus(
+                    name: name, memory: usage.memoryBytes, storage: usage.storageBytes, apiTotal: usage.apiTotal, apiErrors: usage.apiErrors,
+                    maxMemory: accountLimits[name]??.maxMemory ?? -1, maxStorage: accountLimits[name]??.maxStorage ?? -1)
+                if let details {
+                    account.streamDetails = try? await engine.streamDetails(consumers: details.consumers, config: details.config).get()
+                }
+                status.accounts.append(account)
             }
             return status
         }
-        return JetStreamRuntime(engine: engine, group: group, lockDescriptor: lock)
+        return JetStreamRuntime(engines: engines, group: group, lockDescriptor: lock)
     }
 
-    /// Finishes the batch under way, closes the store, releases the directory.
+    /// `$JS.API.>` (and the domain's) in an account without JetStream: error 10039.
+    private static func answerNotEnabled(in account: Account, domain: String?, broker: Broker) throws {
+        var subjects = ["$JS.API.>"]
+        if let domain, !domain.isEmpty { subjects.append("$JS.\(domain).API.>") }
+        for subject in subjects {
+            let subscription = Subscription(internalSubject: subject, queue: nil, isConsumerInterest: false) { [weak broker] message in
+                guard let broker, let reply = message.reply, !reply.isEmpty else { return }
+                broker.publishInternal(
+                    destination: reply, subject: reply, reply: nil, headers: nil,
+                    payload: DisabledAccountAnswer.reply(to: message.subject), account: account, isOneOff: true)
+            }
+            try broker.subscribeInternal(subscription, account: account)
+        }
+    }
+
+    /// Finishes the batches under way, closes the stores, releases the directory.
     package func stop(logger: Logger) async {
         logger.info("Initiating JetStream Shutdown...")
-        try? await engine.shutDown().get()
+        for engine in engines.values { try? await engine.shutDown().get() }
         try? await group.shutdownGracefully()
         flock(lockDescriptor, LOCK_UN)
         close(lockDescriptor)

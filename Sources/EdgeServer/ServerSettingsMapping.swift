@@ -206,6 +206,11 @@ package enum ServerSettingsMapping {
         if jetStream.isSyncConfigured && !jetStream.isSyncAlways {
             settings.sync = .interval(jetStream.syncInterval)
         }
+        // nats-server: the accounts that say `jetstream`, or the global account when none does.
+        let accounts = configuration.accountSettings.compactMap { account in
+            account.jetStream.map { JetStreamSettings.Account(name: account.name, limits: $0) }
+        }
+        if !accounts.isEmpty { settings.accounts = accounts }
         return settings
     }
 }

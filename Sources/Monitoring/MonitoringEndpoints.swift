@@ -237,8 +237,7 @@ package final class MonitoringEndpoints: Sendable {
     }
 
     /// `/jsz`: JetStream's configuration and totals (`"disabled": true` without JetStream), and
-    /// with `accounts`/`streams`/`consumers`/`config` the details of `$G`, the one account with
-    /// JetStream here.
+    /// with `accounts`/`streams`/`consumers`/`config` the details of each account with JetStream.
     package func jsz(_ options: JszOptions = JszOptions()) async -> Jsz {
         let now = GoFormat.timestamp(WallClock.now)
         let details = options.streams ? Broker.JetStreamDetailRequest(consumers: options.consumers, config: options.config) : nil
@@ -251,17 +250,20 @@ package final class MonitoringEndpoints: Sendable {
         var jsz = Jsz(
             serverID: broker.configuration.serverID, now: now, disabled: nil,
             config: .init(maxMemory: status.maxMemory, maxStorage: status.maxStorage, storeDirectory: status.storeDirectory, domain: status.domain),
-            memory: status.memory, storage: status.storage, reservedMemory: 0, reservedStorage: 0, accounts: 1, haAssets: 0,
+            memory: status.memory, storage: status.storage, reservedMemory: 0, reservedStorage: 0, accounts: status.accounts.count, haAssets: 0,
             api: .init(total: status.apiTotal, errors: status.apiErrors),
             streams: status.streams, consumers: status.consumers, messages: status.messages, bytes: status.bytes
         )
         if options.accounts {
-            let account = Jsz.AccountDetail(
-                name: broker.globalAccount.name, id: broker.globalAccount.name, memory: status.memory, storage: status.storage,
-                // No account limits: nats-server shows its -1 as an unsigned number.
-                reservedMemory: UInt64.max, reservedStorage: UInt64.max, accounts: 0, haAssets: 0,
-                api: jsz.api, streams: options.streams ? status.streamDetails : nil)
-            let page = [account].dropFirst(options.offset)
+            let accounts = status.accounts.map { account in
+                Jsz.AccountDetail(
+                    name: account.name, id: account.name, memory: account.memory, storage: account.storage,
+                    // No account limit: nats-server shows its -1 as an unsigned number.
+                    reservedMemory: UInt64(bitPattern: account.maxMemory), reservedStorage: UInt64(bitPattern: account.maxStorage),
+                    accounts: 0, haAssets: 0,
+                    api: .init(total: account.apiTotal, errors: account.apiErrors), streams: options.streams ? account.streamDetails : nil)
+            }
+            let page = accounts.dropFirst(options.offset)
             let shown = Array(options.limit > 0 ? page.prefix(options.limit) : page)
             jsz.accountDetails = shown.isEmpty ? nil : shown
         }

@@ -47,7 +47,9 @@ extension JetStreamEngine {
                 storage: usage.storageBytes,
                 streams: usage.streams,
                 consumers: usage.consumers,
-                limits: AccountInfoBody.Limits(maxMemory: configuration.maxMemory, maxStorage: configuration.maxStorage),
+                limits: AccountInfoBody.Limits(
+                    maxMemory: configuration.maxMemory, maxStorage: configuration.maxStorage,
+                    maxStreams: configuration.maxStreams, maxConsumers: configuration.maxConsumers),
                 domain: configuration.domain,
                 api: .init(total: apiTotal, errors: apiErrors)
             )

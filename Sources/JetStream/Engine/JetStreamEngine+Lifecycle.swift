@@ -23,6 +23,7 @@ extension JetStreamEngine {
             if existing.configuration == configuration { return .success(existing) }
             return .failure(.streamNameExist)
         }
+        if self.configuration.maxStreams > 0 && streams.count >= self.configuration.maxStreams { return .failure(.maximumStreamsLimit) }
         if let error = validate(configuration, existing: nil) { return .failure(error) }
         if configuration.sealed { return .failure(.streamInvalidConfig("stream configuration for create can not be sealed")) }
         let storage = configuration.storage == .memory ? memoryStorage : fileStorage
@@ -183,6 +184,9 @@ extension JetStreamEngine {
             return updateConsumer(existing, to: configuration)
         }
         if stream.configuration.maxConsumers > 0 && stream.consumers.count >= stream.configuration.maxConsumers {
+            return .failure(.maximumConsumersLimit)
+        }
+        if self.configuration.maxConsumers > 0 && streams.values.reduce(0, { $0 + $1.consumers.count }) >= self.configuration.maxConsumers {
             return .failure(.maximumConsumersLimit)
         }
         // Durable: named with durable_name, or (2.9) any named consumer without an inactivity limit.

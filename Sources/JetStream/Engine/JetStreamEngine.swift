@@ -22,6 +22,9 @@ public final class JetStreamEngine: @unchecked Sendable {
         /// -1 = no limit (nats-server's "dynamic").
         public var maxMemory: Int64 = -1
         public var maxStorage: Int64 = -1
+        /// The account's limits on streams and consumers (all streams together); -1 = none.
+        public var maxStreams = -1
+        public var maxConsumers = -1
         /// Most messages handled in one batch (one storage transaction).
         public var maxBatch = 4096
 

@@ -1,0 +1,47 @@
+import EdgeTestSupport
+import Foundation
+import Testing
+
+/// JetStream in accounts, with nats-py, against Outpost and the reference nats-server with the
+/// same configuration.
+@Suite("JetStream in accounts")
+struct AccountJetStreamTests {
+    static func configuration(store: String) -> String {
+        """
+        jetstream { store_dir: "\(store)" }
+        authorization { users: [ { user: g, password: g } ] }
+        accounts {
+          A: { jetstream: enabled, users: [ { user: a, password: a } ] }
+          B: { users: [ { user: b, password: b } ] }
+          C: { jetstream: { max_mem: 1M, max_file: 10M, max_streams: 1, max_consumers: 1 }, users: [ { user: c, password: c } ] }
+        }
+        """
+    }
+
+    @Test("only accounts that say so have JetStream, each its own streams and limits, kept across a restart; /jsz lists them",
+          arguments: ServerKind.allCases)
+    func accounts(kind: ServerKind) throws {
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-accjs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: store) }
+        let script = "Tests/IntegrationTests/Python/account_jetstream_scenarios.py"
+        do {
+            let server = try ServerProcess(kind, configuration: Self.configuration(store: store.path), monitor: true)
+            defer { server.stop() }
+            let result = try PythonScenario.run(script: script, arguments: ["setup", server.url], timeout: 90)
+            #expect(result.status == 0, "\(kind):\n\(result.output)\nserver log:\n\(server.log.suffix(3000))")
+            let jsz = try MonitoringClient.get(port: server.monitorPort!, path: "/jsz?accounts=true&streams=true")
+            #expect(jsz["accounts"] as? Int == 2 && jsz["streams"] as? Int == 3 && jsz["messages"] as? Int == 4, "\(kind): \(jsz)")
+            let details = jsz["account_details"] as? [[String: Any]] ?? []
+            #expect(details.compactMap { $0["name"] as? String }.sorted() == ["A", "C"], "\(kind): \(jsz)")
+            let c = details.first { $0["name"] as? String == "C" }
+            #expect(c?["reserved_memory"] as? Int == 1_000_000 && c?["reserved_storage"] as? Int == 10_000_000, "\(kind): \(String(describing: c))")
+            #expect((c?["stream_detail"] as? [[String: Any]])?.count == 1, "\(kind): \(String(describing: c))")
+        }
+        // nats-server keeps each account's streams under <store>/jetstream/<account>.
+        #expect(FileManager.default.fileExists(atPath: store.appendingPathComponent("jetstream/A").path), "\(kind)")
+        let server = try ServerProcess(kind, configuration: Self.configuration(store: store.path))
+        defer { server.stop() }
+        let result = try PythonScenario.run(script: script, arguments: ["restarted", server.url], timeout: 60)
+        #expect(result.status == 0, "\(kind) after a restart:\n\(result.output)\nserver log:\n\(server.log.suffix(3000))")
+    }
+}
