@@ -26,6 +26,10 @@ extension ConfigurationBuilder {
                     if let count = integer(entry.value, key: path, at: entry.keyPosition) { limits.maxStreams = Int(count) }
                 case "max_consumers", "consumers":
                     if let count = integer(entry.value, key: path, at: entry.keyPosition) { limits.maxConsumers = Int(count) }
+                case "max_ack_pending", "memory_max_stream_bytes", "mem_max_stream_bytes", "store_max_stream_bytes",
+                    "disk_max_stream_bytes", "max_stream_bytes", "max_bytes_required", "max_bytes", "cluster_traffic":
+                    // A limit accepted and not enforced would let streams grow past it.
+                    fail(.invalidValue, "not supported yet: Outpost does not enforce an account's per-stream limits; set max_bytes and max_ack_pending on the streams and consumers instead", at: entry.keyPosition, key: path)
                 default:
                     guard !entry.isReferencedAsVariable else { continue }
                     fail(.unknownField, "unknown field \"\(entry.key)\"", at: entry.keyPosition, key: key)
