@@ -11,6 +11,12 @@ public enum ServerKind: String, CaseIterable, Sendable, CustomStringConvertible 
 
     /// The binary: `OUTPOST_BINARY` or `.build/debug/outpost`; `NATS_SERVER_BINARY` or
     /// `nats-server` from PATH.
+    /// The nats-server that leafnode tests use as the hub: `OUTPOST_HUB_BINARY` (another
+    /// version, as `Tools/test --hub VERSION` sets it), or the reference.
+    public static var hubExecutable: String {
+        ProcessInfo.processInfo.environment["OUTPOST_HUB_BINARY"] ?? ServerKind.reference.executable
+    }
+
     public var executable: String {
         let environment = ProcessInfo.processInfo.environment
         switch self {
@@ -87,8 +93,10 @@ public final class ServerProcess: @unchecked Sendable {
     /// Starts `kind` with `arguments` (appended after `-a 127.0.0.1 -p -1`) and waits until it
     /// logs "Server is ready" (at most `timeout`).
     /// - Parameter configuration: text of a configuration file to pass with `-c`.
+    /// - Parameter executable: another binary of `kind` (a hub of another version).
     public init(
         _ kind: ServerKind,
+        executable: String? = nil,
         arguments: [String] = [],
         configuration: String? = nil,
         monitor: Bool = false,
@@ -110,7 +118,7 @@ public final class ServerProcess: @unchecked Sendable {
             try configuration.write(to: file, atomically: true, encoding: .utf8)
             allArguments += ["-c", file.path]
         }
-        process.executableURL = URL(fileURLWithPath: kind.executable)
+        process.executableURL = URL(fileURLWithPath: executable ?? kind.executable)
         process.arguments = allArguments
         process.standardOutput = logPipe
         process.standardError = logPipe

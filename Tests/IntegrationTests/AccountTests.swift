@@ -85,7 +85,7 @@ struct LeafAccountTests {
     @Test("a remote bound to SENSORS: SENSORS' messages reach the hub, $G's do not")
     func remoteAccount() throws {
         let leafPort = try ServerProcess.freePort()
-        let hub = try ServerProcess(.reference, configuration: "leafnodes { listen: \"127.0.0.1:\(leafPort)\" }\n")
+        let hub = try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: "leafnodes { listen: \"127.0.0.1:\(leafPort)\" }\n")
         let edge = try ServerProcess(.outpost, configuration: """
             accounts { SENSORS: { users: [ { user: s, password: s } ] } }
             authorization { users: [ { user: g, password: g } ] }

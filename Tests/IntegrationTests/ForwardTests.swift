@@ -31,7 +31,7 @@ struct ForwardTests {
         }
 
         func startHub() throws {
-            hub = try ServerProcess(.reference, configuration: """
+            hub = try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: """
                 server_name: hub
                 leafnodes { listen: "127.0.0.1:\(leafPort)", advertise: "127.0.0.1:\(dialPort)" }
                 jetstream { store_dir: "\(base.path)/hub", domain: hub }

@@ -14,7 +14,7 @@ struct LeafPermissionTests {
         // No `authorization` in `leafnodes`: the link authenticates as a client user, whose
         // permissions nats-server 2.9 applies to the link and announces (its leafnode users
         // take none).
-        let hub = try ServerProcess(.reference, configuration: """
+        let hub = try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: """
             server_name: hub
             authorization {
               users: [

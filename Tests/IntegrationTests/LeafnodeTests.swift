@@ -48,7 +48,7 @@ struct LeafnodeTests {
         /// The hub advertises the port the edge dials, so that the edge does not learn the hub's
         /// own port and go around the proxy.
         func startHub() throws -> ServerProcess {
-            try ServerProcess(.reference, configuration: """
+            try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: """
                 server_name: hub
                 \(keepalive)
                 leafnodes { listen: "127.0.0.1:\(leafPort)", advertise: "127.0.0.1:\(dialPort)" }
@@ -230,7 +230,7 @@ struct LeafnodeTests {
     @Test("wrong credentials: a clear error, retries about once a second, no crash", arguments: ServerKind.allCases)
     func wrongCredentials(kind: ServerKind) throws {
         let leafPort = try ServerProcess.freePort()
-        let hub = try ServerProcess(.reference, configuration: """
+        let hub = try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: """
             server_name: hub
             leafnodes { listen: "127.0.0.1:\(leafPort)", authorization { user: leafu, password: right } }
             """)
@@ -303,7 +303,7 @@ struct LeafnodeTests {
             let knownJWT = knownAccount.publicKey == account.publicKey
                 ? accountJWT
                 : try Self.jwt(["sub": knownAccount.publicKey, "name": "other", "nats": ["limits": limits, "type": "account", "version": 2]], issuer: operatorKeys)
-            return try ServerProcess(.reference, configuration: """
+            return try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: """
                 server_name: hub
                 operator: "\(operatorJWT)"
                 resolver: MEMORY

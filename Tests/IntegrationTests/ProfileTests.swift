@@ -45,7 +45,7 @@ struct ProfileTests {
             try "-----BEGIN NATS USER JWT-----\n\(userJWT)\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n\(user.seed)\n------END USER NKEY SEED------\n"
                 .write(toFile: credentials, atomically: true, encoding: .utf8)
             leafPort = try ServerProcess.freePort()
-            server = try ServerProcess(.reference, configuration: """
+            server = try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: """
                 server_name: hub
                 operator: "\(operatorJWT)"
                 resolver: MEMORY

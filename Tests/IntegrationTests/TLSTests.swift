@@ -114,7 +114,7 @@ struct LeafnodeTLSTests {
         let pki = try TestCertificates()
         defer { pki.remove() }
         let leafPort = try ServerProcess.freePort()
-        let hub = try ServerProcess(.reference, configuration: """
+        let hub = try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: """
             server_name: hub
             leafnodes { listen: "127.0.0.1:\(leafPort)", \(LeafnodeTLSTests.leafTLS(pki)) }
             """)
@@ -136,7 +136,7 @@ struct LeafnodeTLSTests {
         let pki = try TestCertificates()
         defer { pki.remove() }
         let leafPort = try ServerProcess.freePort()
-        let hub = try ServerProcess(.reference, configuration: """
+        let hub = try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: """
             server_name: hub
             leafnodes { listen: "127.0.0.1:\(leafPort)", \(LeafnodeTLSTests.leafTLS(pki)) }
             """)
