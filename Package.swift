@@ -105,7 +105,7 @@ let package = Package(
             // With --static-swift-stdlib the executable exports every Swift symbol (a 0.6 MB
             // .dynsym and a 1.5 MB .dynstr that the dynamic loader reads at start): nothing loads
             // against our symbols, so keep them private. Measured: 1.8 MB less idle RSS.
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(configuration: .release))]
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux], configuration: .release))]
         ),
 
         // Test-only helpers: raw protocol client, server process runner.

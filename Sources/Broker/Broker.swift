@@ -105,6 +105,13 @@ package final class Broker: Sendable {
         jetStreamStatusProvider.withLock { $0 = provider }
     }
 
+    /// The accounts JetStream runs in (set once at start), for `/accountz`.
+    package var jetStreamAccountNames: Set<String> {
+        get { jetStreamAccounts.withLock { $0 } }
+        set { jetStreamAccounts.withLock { $0 = newValue } }
+    }
+    private let jetStreamAccounts = Mutex<Set<String>>([])
+
     package func jetStreamStatus(details: JetStreamDetailRequest? = nil) async -> JetStreamStatus? {
         guard let provider = jetStreamStatusProvider.withLock({ $0 }) else { return nil }
         return await provider(details)

@@ -41,7 +41,8 @@ extension OutpostCommand {
             changed.append("leafnodes")
         }
         if (old.webSocket == nil) != (new.webSocket == nil) || old.webSocket?.port != new.webSocket?.port { changed.append("websocket") }
-        if running.jetStream?.storeDirectory != fresh.jetStream?.storeDirectory || running.jetStream?.domain != fresh.jetStream?.domain {
+        // Any JetStream setting (store, domain, limits, sync, the accounts it runs in) needs a restart.
+        if running.jetStream != fresh.jetStream {
             changed.append("jetstream")
         }
         if running.httpPort != fresh.httpPort { changed.append("http_port") }

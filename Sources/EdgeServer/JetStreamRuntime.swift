@@ -5,12 +5,13 @@ import JetStreamSQLite
 import Logging
 import NIOCore
 import NIOPosix
+import Subjects
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// How JetStream runs in this process (from `jetstream { ... }`, `-js`, `-sd`).
-package struct JetStreamSettings: Sendable {
+package struct JetStreamSettings: Sendable, Equatable {
     package var storeDirectory: String
     /// The directory was not configured (the embedded default `./data`): if another server holds
     /// it, run without JetStream rather than fail.
@@ -121,6 +122,10 @@ package final class JetStreamRuntime: @unchecked Sendable {
             guard let brokerAccount = broker.accounts[account.name] else {
                 throw await fail("JetStream: unknown account \(account.name)")
             }
+            // The account's name becomes a directory name.
+            if account.name.contains("/") || account.name == "." || account.name == ".." {
+                throw await fail("JetStream: account name \(account.name) cannot name a store directory")
+            }
             // The global account's store is the directory itself (where earlier versions kept
             // it); another account's is a directory of its name, as nats-server lays them out.
             let accountDirectory = account.name == "$G" ? directory : directory + "/" + account.name
@@ -155,8 +160,16 @@ package final class JetStreamRuntime: @unchecked Sendable {
             if account.name != "$G" { logger.info("  JetStream enabled for account \(account.name)") }
             engines[account.name] = engine
         }
-        for (name, account) in broker.accounts where engines[name] == nil {
-            try answerNotEnabled(in: account, domain: settings.domain, broker: broker)
+        do {
+            for (name, account) in broker.accounts where engines[name] == nil {
+                try answerNotEnabled(in: account, domain: settings.domain, broker: broker)
+            }
+        } catch {
+            throw await fail("JetStream: \(error)")
+        }
+        broker.jetStreamAccountNames = Set(engines.keys)
+        if engines.isEmpty {
+            logger.warning("JetStream is enabled but no account says `jetstream`: no account can use it (give an account `jetstream: enabled`)")
         }
 
         let limits = JetStreamLimits.effective(maxMemory: settings.maxMemory, maxStorage: settings.maxStorage, directory: directory)
@@ -191,12 +204,19 @@ package final class JetStreamRuntime: @unchecked Sendable {
         return JetStreamRuntime(engines: engines, group: group, lockDescriptor: lock)
     }
 
-    /// `$JS.API.>` (and the domain's) in an account without JetStream: error 10039.
+    /// `$JS.API.>` (and the domain's) in an account without JetStream: error 10039, as
+    /// nats-server's `checkJetStream` answers. Not where the account imports the API as a service
+    /// from an account that has it (that one answers), and not announced over leafnode links.
+    /// (nats-server also stays silent while the account has leafnode links, leaving the answer
+    /// to a JetStream on the other side; here a local client gets 10039 at once.)
     private static func answerNotEnabled(in account: Account, domain: String?, broker: Broker) throws {
         var subjects = ["$JS.API.>"]
         if let domain, !domain.isEmpty { subjects.append("$JS.\(domain).API.>") }
+        let serviceImports = broker.configuration.accounts.first { $0.name == account.name }?.imports.filter(\.isService) ?? []
         for subject in subjects {
-            let subscription = Subscription(internalSubject: subject, queue: nil, isConsumerInterest: false) { [weak broker] message in
+            let imported = serviceImports.contains { SubjectPattern.intersects($0.to ?? $0.subject, subject) }
+            if imported { continue }
+            let subscription = Subscription(internalSubject: subject, queue: nil, isAnnounced: false, isConsumerInterest: false) { [weak broker] message in
                 guard let broker, let reply = message.reply, !reply.isEmpty else { return }
                 broker.publishInternal(
                     destination: reply, subject: reply, reply: nil, headers: nil,

@@ -206,11 +206,13 @@ package enum ServerSettingsMapping {
         if jetStream.isSyncConfigured && !jetStream.isSyncAlways {
             settings.sync = .interval(jetStream.syncInterval)
         }
-        // nats-server: the accounts that say `jetstream`, or the global account when none does.
-        let accounts = configuration.accountSettings.compactMap { account in
-            account.jetStream.map { JetStreamSettings.Account(name: account.name, limits: $0) }
+        // As nats-server 2.9: with accounts configured, JetStream runs in those that say
+        // `jetstream` (none if none does); without accounts, in the global account.
+        if !configuration.accountSettings.isEmpty {
+            settings.accounts = configuration.accountSettings.compactMap { account in
+                account.jetStream.map { JetStreamSettings.Account(name: account.name, limits: $0) }
+            }
         }
-        if !accounts.isEmpty { settings.accounts = accounts }
         return settings
     }
 }

@@ -151,9 +151,11 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
 
     public func beginBatch() throws(StoreError) {
         precondition(!inBatch, "storage batches do not nest")
+        if let syncFailure { throw syncFailure }
         // Prepared once: parsing "BEGIN"/"COMMIT" on every batch shows in profiles of sync publishing.
         try connection.run(try connection.statement("BEGIN IMMEDIATE"))
         changesAtBegin = sqlite3_total_changes64(connection.handle)
+        messagesAppendedInBatch = false
         inBatch = true
     }
 
@@ -162,15 +164,31 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
         try connection.run(try connection.statement("COMMIT"))
         inBatch = false
         for store in stores.values { store.batchCommitted() }
-        // A failed sync fails the batch for its publishers (no PubAck), though its rows stay.
-        if sync == .always && durability == .promised && sqlite3_total_changes64(connection.handle) != changesAtBegin {
+        guard sync == .always else { return }
+        let changedRows = sqlite3_total_changes64(connection.handle) != changesAtBegin
+        // Stored messages are always synced, replied to or not: a message lost in a power cut
+        // would give its sequence to another one, and whoever saw the first (a mirror, a
+        // client) would skip the second. A promise is synced when this batch or an earlier
+        // unsynced one wrote something it may vouch for (a duplicate's PubAck, a double ack).
+        if messagesAppendedInBatch || (durability == .promised && (changedRows || hasUnsyncedWrites)) {
             try syncWriteAheadLog()
+            hasUnsyncedWrites = false
+        } else if changedRows {
+            hasUnsyncedWrites = true
         }
     }
 
     /// `sqlite3_total_changes64` when the batch began: a batch that changed no row has nothing
     /// to sync (an fdatasync with nothing to write still flushes the disk's cache).
     private var changesAtBegin: Int64 = 0
+    /// Set by the stream stores when the open batch stores a message.
+    var messagesAppendedInBatch = false
+    /// Committed without a sync since the last one.
+    private var hasUnsyncedWrites = false
+    /// A WAL sync failed: after a failed fsync Linux may drop the unwritten pages and report the
+    /// next fsync as a success, so nothing written from then on could be promised. The store
+    /// refuses every batch until the server restarts (and recovers the database from its WAL).
+    private var syncFailure: StoreError?
 
     /// Syncs the WAL after a promised commit with ``SyncPolicy/always``.
     ///
@@ -187,7 +205,9 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
         }
         let synced = xSync(file, SQLITE_SYNC_NORMAL)
         guard synced == SQLITE_OK else {
-            throw StoreError(.io, "\(connection.path): syncing the write-ahead log failed (\(synced))")
+            let failure = StoreError(.io, "\(connection.path): syncing the write-ahead log failed (\(synced)); the store takes no more writes until a restart")
+            syncFailure = failure
+            throw failure
         }
         logSyncs += 1
     }

@@ -66,6 +66,7 @@ final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
 
     func append(_ message: StoredMessage) throws(StoreError) {
         requireBatch()
+        engine.messagesAppendedInBatch = true
         let subjectID = try subjectID(for: message.subject)
         let statement = try connection.statement("INSERT INTO messages(stream, seq, subject, ts, hdr, data) VALUES (?, ?, ?, ?, ?, ?)")
         connection.bind(statement, 1, id)

@@ -52,6 +52,11 @@ struct LeafHubPermissionsTests {
         }
         // No import list: all interest crosses.
         #expect(!link.deniesInterest("anything.*"))
+        // The hub's interest is taken where we may send to it, whatever we may import.
+        #expect(!link.deniesPeerInterest("foo.ok") && !link.deniesPeerInterest("foo.*") && !link.deniesPeerInterest(">"))
+        #expect(link.deniesPeerInterest("foo.secret") && link.deniesPeerInterest("zzz"))
+        let importOnly = self.link(LeafHubPermissions(import: .init(allow: ["bar.>"], deny: nil), export: nil))
+        #expect(!importOnly.deniesPeerInterest("telemetry.x"), "import rules say nothing about what we send")
     }
 
     @Test("no permissions from the hub: only the remote's own deny lists apply")

@@ -44,4 +44,46 @@ struct AccountJetStreamTests {
         let result = try PythonScenario.run(script: script, arguments: ["restarted", server.url], timeout: 60)
         #expect(result.status == 0, "\(kind) after a restart:\n\(result.output)\nserver log:\n\(server.log.suffix(3000))")
     }
+
+    @Test("with accounts and none saying jetstream, no account has JetStream", arguments: ServerKind.allCases)
+    func noAccountSaysSo(kind: ServerKind) throws {
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-accjs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: store) }
+        let server = try ServerProcess(kind, configuration: """
+            jetstream { store_dir: "\(store.path)" }
+            authorization { users: [ { user: g, password: g } ] }
+            accounts { A: { users: [ { user: a, password: a } ] } }
+            """)
+        defer { server.stop() }
+        for user in ["g", "a"] {
+            let client = try RawClient(port: server.port)
+            try client.handshake(connect: #"{"verbose":false,"user":"\#(user)","pass":"\#(user)"}"#)
+            client.send("SUB _INBOX.js 1\r\nPUB $JS.API.INFO _INBOX.js 0\r\n\r\n")
+            let answer = client.read(untilContains: "err_code", timeout: 5)
+            #expect(answer.contains("\"err_code\":10039"), "\(kind) \(user): \(answer)")
+        }
+    }
+
+    @Test("an account that imports the JetStream API as a service from one that has it gets that one's answers only",
+          arguments: ServerKind.allCases)
+    func importedAPI(kind: ServerKind) throws {
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-accjs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: store) }
+        let server = try ServerProcess(kind, configuration: """
+            jetstream { store_dir: "\(store.path)" }
+            accounts {
+              A: { jetstream: { max_streams: 7 }, users: [ { user: a, password: a } ], exports: [ { service: "$JS.API.>" } ] }
+              B: { users: [ { user: b, password: b } ], imports: [ { service: { account: A, subject: "$JS.API.>" } } ] }
+            }
+            """)
+        defer { server.stop() }
+        let client = try RawClient(port: server.port)
+        try client.handshake(connect: #"{"verbose":false,"user":"b","pass":"b"}"#)
+        client.send("SUB _INBOX.js 1\r\nPUB $JS.API.INFO _INBOX.js 0\r\n\r\n")
+        let answer = client.read(untilContains: "account_info_response", timeout: 5)
+        #expect(answer.contains("\"max_streams\":7") && !answer.contains("10039"), "\(kind): \(answer)")
+        // And no second answer (a 10039 from a responder of B's own).
+        let more = client.read(untilContains: "10039", timeout: 1)
+        #expect(!more.contains("10039"), "\(kind): \(more)")
+    }
 }

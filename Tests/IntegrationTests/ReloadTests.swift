@@ -59,4 +59,21 @@ struct ReloadTests {
         let bob = try RawClient(port: server.port)
         try bob.handshake(connect: #"{"verbose":false,"user":"bob","pass":"pw"}"#)
     }
+
+    @Test("an account's JetStream cannot be switched on by a reload")
+    func refusedJetStreamChange() throws {
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-reload-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: store) }
+        let configuration = { (jetStream: String) in
+            """
+            jetstream { store_dir: "\(store.path)" }
+            accounts { A: { \(jetStream) users: [ { user: a, password: a } ] } }
+            """
+        }
+        let server = try ServerProcess(.outpost, configuration: configuration(""))
+        defer { server.stop() }
+        try configuration("jetstream: enabled,").write(to: server.temporaryDirectory.appendingPathComponent("server.conf"), atomically: true, encoding: .utf8)
+        server.signal(SIGHUP)
+        #expect(server.waitForLog("config reload not supported for jetstream", timeout: 5), "\(server.log)")
+    }
 }

@@ -340,9 +340,9 @@ extension ClientConnection {
             logger.error("\(logPrefix) - Leafnode sent an invalid subject in LS+: \(subject)")
             return
         }
-        // Interest the link's rules deny is not taken (nats-server takes it and then refuses to
-        // deliver; not taking it keeps it out of the subject index).
-        if leaf.deniesInterest(subject) { return }
+        // Interest the link can never serve is not taken (nats-server takes it and then refuses
+        // to deliver; not taking it keeps it out of the subject index).
+        if leaf.deniesPeerInterest(subject) { return }
         let key = queue.map { "\(subject) \($0)" } ?? subject
         // A queue's weight only says that members exist (it does not bias the choice in 2.9):
         // one subscription per group stands for them.

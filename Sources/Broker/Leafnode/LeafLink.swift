@@ -37,8 +37,11 @@ package final class LeafLink {
 
     /// Subjects we never send over this link (deny_exports, the peer's deny_pub, JetStream).
     var publishDeny: [[UInt8]] = []
-    /// Interest we do not announce and do not accept (deny_imports, JetStream).
+    /// Interest we do not announce (deny_imports, the hub's import deny, JetStream).
     var subscribeDeny: [String] = []
+    /// Interest we do not take from the peer: JetStream's own subjects, which each side answers
+    /// for itself.
+    var peerInterestDeny: [String] = []
     /// Subjects we drop when the peer sends them (deny_imports, the hub's import deny).
     var importDeny: [[UInt8]] = []
     /// The hub's permissions for this link, from its INFO (`export`: what we may send it;
@@ -92,6 +95,7 @@ package final class LeafLink {
             let jetStreamLocal = ["$JS.API.>", "$KV.>", "$OBJ.>"]
             publish += jetStreamLocal
             subscribe += jetStreamLocal
+            peerInterestDeny = jetStreamLocal
             if let domain, !domain.isEmpty { publish.append("$JS.\(domain).API.>") }
         }
         if case .solicited(let remote, _) = role {
@@ -137,6 +141,19 @@ package final class LeafLink {
         if importAllow.contains(where: { SubjectPattern.isSubset(subject, of: $0) }) { return false }
         if SubjectValidation.hasWildcard(subject), importAllow.contains(where: { SubjectPattern.isSubset($0, of: subject) }) { return false }
         return true
+    }
+
+    /// Whether the peer's interest in `subject` (its LS+) is not taken: JetStream's own
+    /// subjects, and a literal subject we could never send it anyway (deny_exports, the hub's
+    /// export permissions: nats-server's spoke checks literal interest against what it may
+    /// publish). Our import rules do not apply: they
+    /// decide what we take from the peer, its interest decides what we send.
+    func deniesPeerInterest(_ subject: String) -> Bool {
+        if subject.hasPrefix("$LDS.") { return false }
+        if peerInterestDeny.contains(where: { SubjectPattern.isSubset(subject, of: $0) }) { return true }
+        // (Not `mayPublish`: the store-and-forward subjects, kept off the live path there, need
+        // the peer's interest to be sent from the buffer.)
+        return !SubjectValidation.hasWildcard(subject) && !mayForward(subject)
     }
 
     /// Whether a message on `subject` may be sent to the peer.

@@ -183,10 +183,10 @@ extension JetStreamEngine {
             if existing.configuration == configuration { return .success(existing) }
             return updateConsumer(existing, to: configuration)
         }
-        if stream.configuration.maxConsumers > 0 && stream.consumers.count >= stream.configuration.maxConsumers {
-            return .failure(.maximumConsumersLimit)
-        }
-        if self.configuration.maxConsumers > 0 && streams.values.reduce(0, { $0 + $1.consumers.count }) >= self.configuration.maxConsumers {
+        // The stream's max_consumers, lowered by the account's (nats-server 2.9 applies the
+        // account's limit per stream too).
+        let limits = [stream.configuration.maxConsumers, self.configuration.maxConsumers].filter { $0 > 0 }
+        if let limit = limits.min(), stream.consumers.count >= limit {
             return .failure(.maximumConsumersLimit)
         }
         // Durable: named with durable_name, or (2.9) any named consumer without an inactivity limit.

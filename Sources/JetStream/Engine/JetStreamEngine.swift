@@ -22,7 +22,8 @@ public final class JetStreamEngine: @unchecked Sendable {
         /// -1 = no limit (nats-server's "dynamic").
         public var maxMemory: Int64 = -1
         public var maxStorage: Int64 = -1
-        /// The account's limits on streams and consumers (all streams together); -1 = none.
+        /// The account's limits: streams in all, consumers per stream (as nats-server 2.9
+        /// applies `max_consumers`); -1 = none.
         public var maxStreams = -1
         public var maxConsumers = -1
         /// Most messages handled in one batch (one storage transaction).
@@ -223,7 +224,8 @@ public final class JetStreamEngine: @unchecked Sendable {
         var committed = true
         do {
             // Replies wait for the commit: each tells someone their write is stored, so the
-            // batch is synced. A batch nobody waits for (plain acks) is not.
+            // batch is synced. A batch nobody waits for (plain acks) is not, unless it stores
+            // messages (the store syncs those anyway).
             try fileStorage.commitBatch(durability: pendingReplies.isEmpty ? .bestEffort : .promised)
         } catch {
             committed = false
@@ -258,7 +260,8 @@ public final class JetStreamEngine: @unchecked Sendable {
         pendingReplies.append(PendingReply(subject: subject, headers: headers, payload: payload, failurePayload: failurePayload))
     }
 
-    /// After a failed commit nothing of the batch is stored: rebuild the counters from the store.
+    /// After a failed commit (or a commit whose sync failed) the store may or may not hold the
+    /// batch: rebuild the counters from what it holds.
     private func recoverAfterFailedBatch() {
         for stream in streams.values where !stream.isMemory {
             try? stream.loadCounters(watermark: 0)

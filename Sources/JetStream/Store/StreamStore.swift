@@ -141,7 +141,8 @@ public protocol StorageEngine: AnyObject {
 /// `promised`. Writes nobody waits for — plain acks, delivery positions, expiry — are
 /// `bestEffort`: if a power cut loses them, messages are delivered again, never lost, and no
 /// confirmed write is missing, because the sync of a later promised commit covers every earlier
-/// one (the WAL is one file, written in order, and its checksums cut off a torn tail).
+/// one (the WAL is one file, written in order, and its checksums cut off a torn tail). A store
+/// syncs every batch that stores messages whatever it is told: sequences must never be reused.
 public enum CommitDurability: Sendable, Equatable {
     case promised
     case bestEffort

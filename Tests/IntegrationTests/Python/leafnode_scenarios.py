@@ -350,6 +350,17 @@ async def hub_permissions(hub_url, edge_url):
     await until(lambda: len(at_edge) > count, what="the fence on bar.ok")
     assert set(at_edge) == {"bar.ok"}, at_edge
 
+    # The hub's interest decides what the leaf sends: a literal subscription outside the leaf's
+    # import list is still served.
+    at_hub_literal = []
+
+    async def on_hub_literal(msg):
+        at_hub_literal.append(msg.subject)
+
+    await hub.subscribe("foo.ok", cb=on_hub_literal)
+    await hub.flush()
+    await interest_reaches(edge, "foo.ok", at_hub_literal, 0)
+
     await hub.subscribe(">", cb=on_hub)
     await hub.flush()
     await interest_reaches(edge, "foo.ok", at_hub, 0)

@@ -26,11 +26,15 @@ struct CommitDurabilityTests {
             }
             // One batch per publish here (the test loop runs each to completion): one sync each.
             #expect(storage.logSyncs == beforePublishing + 4)
+            // A publish without a reply is synced too (its sequence must never be reused).
+            harness.publish("d", "m5", reply: "")
+            #expect(storage.logSyncs == beforePublishing + 5)
 
             let beforePulling = storage.logSyncs
             harness.publish("$JS.API.CONSUMER.MSG.NEXT.D.worker", #"{"batch":4}"#, reply: "_INBOX.pull")
             let delivered = harness.transport.take().filter { $0.destination == "_INBOX.pull" }
             #expect(delivered.map(\.text) == ["m1", "m2", "m3", "m4"])
+            _ = harness.transport.take()
             for message in delivered.prefix(3) { harness.publish(message.reply!, "+ACK", reply: "") }
             #expect(storage.logSyncs == beforePulling, "plain acks and delivery positions must not sync")
 
@@ -48,5 +52,6 @@ struct CommitDurabilityTests {
         let info = harness.request("$JS.API.CONSUMER.INFO.D.worker")
         #expect((info["ack_floor"] as? [String: Any])?["stream_seq"] as? Int == 4, "\(info)")
         #expect(info["num_ack_pending"] as? Int == 0)
+        #expect(info["num_pending"] as? Int == 1)
     }
 }
