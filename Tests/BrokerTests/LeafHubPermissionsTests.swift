@@ -31,9 +31,12 @@ struct LeafHubPermissionsTests {
     func interest() {
         let hub = LeafHubPermissions(import: .init(allow: ["bar.>", "q.> workers"], deny: ["bar.x"]), export: nil)
         let link = link(denyImports: ["bar.local"], hub)
-        for allowed in ["bar.ok", "bar.a.b", "bar.*", "bar.>", ">", "q.jobs", "$LDS.abc"] {
+        for allowed in ["bar.ok", "bar.a.b", "bar.*", "bar.>", ">", "$LDS.abc"] {
             #expect(!link.deniesInterest(allowed), "\(allowed)")
         }
+        // "q.> workers" allows the workers group only (a nats-server hub refuses a plain LS+ there).
+        #expect(!link.deniesInterest("q.jobs", queue: "workers"))
+        #expect(link.deniesInterest("q.jobs") && link.deniesInterest("q.jobs", queue: "others"))
         for denied in ["zzz", "*", "bar.x", "bar.local", "foo.*"] {
             #expect(link.deniesInterest(denied), "\(denied)")
         }

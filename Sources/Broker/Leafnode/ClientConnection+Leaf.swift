@@ -175,7 +175,7 @@ extension ClientConnection {
         )
         var withdrawn: [Subscription] = []
         account.forEachSubscription { subscription in
-            if subscription.isAnnounced && leaf.deniesInterest(subscription.subject) { withdrawn.append(subscription) }
+            if subscription.isAnnounced && leaf.deniesInterest(subscription.subject, queue: subscription.queue) { withdrawn.append(subscription) }
         }
         for subscription in withdrawn {
             if let update = leaf.interest.remove(subscription) { write(update) }
@@ -290,7 +290,7 @@ extension ClientConnection {
             if owner === self { return false }
             if leaf.isSolicited && owner.leaf?.isSolicited == true { return false }
         }
-        return !leaf.deniesInterest(subscription.subject)
+        return !leaf.deniesInterest(subscription.subject, queue: subscription.queue)
     }
 
     /// A subscription came or went in our account (called on our loop).

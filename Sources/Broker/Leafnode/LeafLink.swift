@@ -53,7 +53,8 @@ package final class LeafLink {
     /// The hub's export allow list: only these subjects are sent (`nil`: no restriction).
     var exportAllow: [[UInt8]]?
     /// The hub's import allow list: only this interest is announced (`nil`: no restriction).
-    var importAllow: [String]?
+    /// An entry may name a queue group (`"q.> workers"`): it allows only that group's interest.
+    var importAllow: [(subject: String, queue: String?)]?
     /// The same, as bytes, for messages the hub sends.
     var importAllowBytes: [[UInt8]]?
     /// One entry per PING we sent, in order: what to call when its PONG comes (`true`) or the
@@ -115,8 +116,8 @@ package final class LeafLink {
                 subscribe += importDenied
                 imports += importDenied
                 exportAllow = hub.export?.allow.map { $0.map { Array($0.utf8) } }
-                importAllow = hub.import?.allow.map { $0.map(Self.subjectPart) }
-                importAllowBytes = importAllow.map { $0.map { Array($0.utf8) } }
+                importAllow = hub.import?.allow.map { $0.map(Self.subjectAndQueue) }
+                importAllowBytes = importAllow.map { $0.map { Array($0.subject.utf8) } }
             }
             importDeny = imports.map { Array($0.utf8) }
         }
@@ -124,22 +125,31 @@ package final class LeafLink {
         subscribeDeny = subscribe
     }
 
-    /// A subscribe permission may name a queue after the subject (`"orders.> workers"`): the
-    /// link's interest checks look at the subject.
+    /// A subscribe permission may name a queue after the subject (`"orders.> workers"`). Deny
+    /// entries are applied to the subject whatever the queue (stricter than the hub, never
+    /// looser); allow entries keep their queue.
     private static func subjectPart(_ entry: String) -> String {
-        entry.split(separator: " ", maxSplits: 1).first.map(String.init) ?? entry
+        subjectAndQueue(entry).subject
+    }
+
+    private static func subjectAndQueue(_ entry: String) -> (subject: String, queue: String?) {
+        let parts = entry.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard let subject = parts.first else { return (entry, nil) }
+        let queue = parts.count > 1 ? parts[1].split(separator: " ").first.map(String.init) : nil
+        return (String(subject), queue)
     }
 
     /// Whether `subject` (a subscription's subject) is interest this link must not carry.
     /// The loop-detection subjects always cross. Against the hub's import allow list a
     /// wildcard passes when it covers an allowed subject, as nats-server's `canSubscribe` lets
     /// it for leafnode links (`bar.*` with `bar.>` allowed): the hub delivers only what is allowed.
-    func deniesInterest(_ subject: String) -> Bool {
+    func deniesInterest(_ subject: String, queue: String? = nil) -> Bool {
         if subject.hasPrefix("$LDS.") { return false }
         if subscribeDeny.contains(where: { SubjectPattern.isSubset(subject, of: $0) }) { return true }
         guard let importAllow else { return false }
-        if importAllow.contains(where: { SubjectPattern.isSubset(subject, of: $0) }) { return false }
-        if SubjectValidation.hasWildcard(subject), importAllow.contains(where: { SubjectPattern.isSubset($0, of: subject) }) { return false }
+        let entries = importAllow.filter { $0.queue == nil || $0.queue == queue }
+        if entries.contains(where: { SubjectPattern.isSubset(subject, of: $0.subject) }) { return false }
+        if SubjectValidation.hasWildcard(subject), entries.contains(where: { SubjectPattern.isSubset($0.subject, of: subject) }) { return false }
         return true
     }
 
