@@ -182,7 +182,8 @@ package final class JetStreamRuntime: @unchecked Sendable {
                 memory: 0, storage: 0, streams: 0, consumers: 0, messages: 0, bytes: 0, apiTotal: 0, apiErrors: 0
             )
             for (name, engine) in running.sorted(by: { $0.key < $1.key }) {
-                guard let usage = try? await engine.currentUsage().get() else { return nil }
+                // An engine that cannot answer (shutting down) leaves its account out, not all.
+                guard let usage = try? await engine.currentUsage().get() else { continue }
                 status.memory += usage.memoryBytes
                 status.storage += usage.storageBytes
                 status.streams += usage.streams
@@ -217,10 +218,8 @@ package final class JetStreamRuntime: @unchecked Sendable {
             let imported = serviceImports.contains { SubjectPattern.intersects($0.to ?? $0.subject, subject) }
             if imported { continue }
             let subscription = Subscription(internalSubject: subject, queue: nil, isAnnounced: false, isConsumerInterest: false) { [weak broker] message in
-                guard let broker, let reply = message.reply, !reply.isEmpty else { return }
-                broker.publishInternal(
-                    destination: reply, subject: reply, reply: nil, headers: nil,
-                    payload: DisabledAccountAnswer.reply(to: message.subject), account: account, isOneOff: true)
+                guard let broker, let reply = message.reply, !reply.isEmpty, let answer = DisabledAccountAnswer.reply(to: message.subject) else { return }
+                broker.publishInternal(destination: reply, subject: reply, reply: nil, headers: nil, payload: answer, account: account, isOneOff: true)
             }
             try broker.subscribeInternal(subscription, account: account)
         }

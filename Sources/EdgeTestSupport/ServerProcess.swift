@@ -208,7 +208,6 @@ public final class ServerProcess: @unchecked Sendable {
         if process.isRunning { stop(grace: 1) }
     }
 
-    /// A loopback port nobody listens on now (bind to port 0, read it, close).
     /// Ports handed out so far in this process: the kernel may give a port it just released to
     /// the next `bind(0)`, and tests that pick several ports before binding them (a hub, a proxy
     /// in front of it, a monitor port) once got the same one twice.
@@ -223,6 +222,7 @@ public final class ServerProcess: @unchecked Sendable {
         throw ServerStartError(description: "no unused loopback port found")
     }
 
+    /// A loopback port nobody listens on now (bind to port 0, read it, close).
     private static func unboundPort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw ServerStartError(description: "socket() failed") }

@@ -51,11 +51,17 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
     public init(directory: String, sync: SyncPolicy = .always, maximumPageCount: Int? = nil, cacheBytes: Int = SQLiteStorageEngine.defaultCacheBytes) throws(StoreError) {
         self.sync = sync
         connection = try SQLiteConnection(path: directory + "/outpost.db")
-        do {
+        do throws(StoreError) {
             // One process owns the store (the directory is locked): exclusive locking spares the
             // file locks of every transaction and keeps the WAL index in memory, not in a -shm file.
             try connection.execute("PRAGMA locking_mode=EXCLUSIVE")
-            try connection.execute("PRAGMA journal_mode=WAL")
+            // The WAL is what promised commits sync (`syncWriteAheadLog`): it must be on.
+            let mode = try connection.statement("PRAGMA journal_mode=WAL")
+            guard try connection.step(mode), connection.text(mode, 0).lowercased() == "wal" else {
+                sqlite3_reset(mode)
+                throw StoreError(.io, "\(connection.path): SQLite would not switch to WAL mode")
+            }
+            sqlite3_reset(mode)
             // NORMAL in both policies: with `.always`, promised commits sync the WAL themselves
             // (see `syncWriteAheadLog`).
             try connection.execute("PRAGMA synchronous=NORMAL")

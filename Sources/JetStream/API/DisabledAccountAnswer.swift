@@ -2,10 +2,15 @@
 /// JetStream for other accounts: error 10039 "JetStream not enabled for account", in the
 /// response type the request would have had (clients decode by it), as nats-server answers.
 public enum DisabledAccountAnswer {
-    /// The answer to a request on `subject` (`$JS.API.…` or `$JS.<domain>.API.…`).
-    public static func reply(to subject: String) -> [UInt8] {
+    /// The answer to a request on `subject` (`$JS.API.…` or `$JS.<domain>.API.…`); `nil` for
+    /// pull requests and direct gets, which nats-server leaves unanswered (a pull client would
+    /// take a JSON body for a message).
+    public static func reply(to subject: String) -> [UInt8]? {
         var tokens = subject.split(separator: ".", omittingEmptySubsequences: false)
         if let api = tokens.firstIndex(of: "API") { tokens.removeFirst(api + 1) }
+        if tokens.first == "DIRECT" || (tokens.count > 2 && tokens[0] == "CONSUMER" && tokens[1] == "MSG" && tokens[2] == "NEXT") {
+            return nil
+        }
         let type = responseType(tokens)
         var answer = APIResponse.failure(type: type, .notEnabledForAccount)
         // List answers carry their paging fields even then.

@@ -11,13 +11,15 @@ make a SUB visible before they answer a PING that follows it.
 """
 
 import asyncio
+from importlib.metadata import version
 
 from nats.aio import client
 
 PING = b"PING\r\n"
 
-if not all(hasattr(client.Client, name) for name in ("_send_ping", "_send_command", "_flush_pending")):
-    raise RuntimeError("natspy_ordering: this nats-py has no Client._send_ping/_send_command/_flush_pending; review the patch")
+# The patch replaces a private method of this exact version (Tools/test pins it).
+if version("nats-py") != "2.15.0" or not all(hasattr(client.Client, name) for name in ("_send_ping", "_send_command", "_flush_pending")):
+    raise RuntimeError(f"natspy_ordering: written for nats-py 2.15.0, found {version('nats-py')}; review the patch")
 
 
 async def _send_ping_in_order(self, future=None):
