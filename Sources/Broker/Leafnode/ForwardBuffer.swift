@@ -257,7 +257,7 @@ package final class ForwardBuffer: @unchecked Sendable {
             let generation = self.linkGeneration
             let identity = self.journal.identity
             connection.onLoop {
-                connection.forward([], identity: identity) { _, confirmed in
+                connection.forward([], identity: identity) { _, _, confirmed in
                     self.loop.execute {
                         guard generation == self.linkGeneration else { return }
                         self.isSyncing = false
@@ -348,15 +348,15 @@ package final class ForwardBuffer: @unchecked Sendable {
         }
         let identity = journal.identity
         link.onLoop {
-            link.forward(batch, identity: identity) { sent, confirmed in
+            link.forward(batch, identity: identity) { sent, refused, confirmed in
                 self.loop.execute {
-                    self.batchEnded(generation: generation, bytes: batchBytes, sent: sent, confirmed: confirmed)
+                    self.batchEnded(generation: generation, bytes: batchBytes, sent: sent, refused: refused, confirmed: confirmed)
                 }
             }
         }
     }
 
-    private func batchEnded(generation: Int, bytes: Int, sent: [(id: Int64, size: Int)], confirmed: Bool) {
+    private func batchEnded(generation: Int, bytes: Int, sent: [(id: Int64, size: Int)], refused: [(id: Int64, size: Int)], confirmed: Bool) {
         guard generation == linkGeneration else { return }
         batchesInFlight -= 1
         bytesInFlight -= bytes
@@ -365,10 +365,11 @@ package final class ForwardBuffer: @unchecked Sendable {
             return
         }
         do {
-            try journal.delete(sent)
+            try journal.delete(sent + refused)
         } catch {
             logger.error("Store-and-forward buffer of leafnode remote \(remoteIndex): cannot remove sent messages: \(error)")
         }
+        if !refused.isEmpty { recordDiscards(refused.count, reason: "the hub's permissions do not let this link publish them") }
         forwardedMessages.add(sent.count, ordering: .relaxed)
         publishCounters()
         pump()
@@ -395,27 +396,33 @@ package final class ForwardBuffer: @unchecked Sendable {
 
 extension ClientConnection {
     /// Sends journaled messages to the hub (our loop), each with `Nats-Msg-Id: <identity>-<id>`,
-    /// then a PING; `completion` gets the entries sent (id and size) and whether the PONG came
-    /// (`false`: the link closed first). Messages without interest on the hub are not sent.
-    func forward(_ entries: [ForwardEntry], identity: String, completion: @escaping ([(id: Int64, size: Int)], Bool) -> Void) {
+    /// then a PING; `completion` gets the entries sent (id and size), those the link may never
+    /// send (deny_exports, the hub's export permissions: the buffer drops and counts them), and
+    /// whether the PONG came (`false`: the link closed first). Messages without interest on the
+    /// hub are not sent and stay.
+    func forward(_ entries: [ForwardEntry], identity: String, completion: @escaping ([(id: Int64, size: Int)], [(id: Int64, size: Int)], Bool) -> Void) {
         guard state != .closed, let leaf, leaf.isEstablished else {
-            completion([], false)
+            completion([], [], false)
             return
         }
         var sent: [(id: Int64, size: Int)] = []
+        var refused: [(id: Int64, size: Int)] = []
         sent.reserveCapacity(entries.count)
+        var forwardable: [String: Bool] = [:]
         // Interest per subject, looked up once per batch (sensors repeat a few subjects).
         var interest: [String: (plain: Bool, queues: [String])] = [:]
         var header: [UInt8] = []
         let prefix = Array("NATS/1.0\r\nNats-Msg-Id: \(identity)-".utf8)
         for entry in entries {
+            let mayForward = forwardable[entry.subject] ?? leaf.mayForward(entry.subject)
+            forwardable[entry.subject] = mayForward
+            guard mayForward else {
+                refused.append((entry.id, entry.size))
+                continue
+            }
             let found: (plain: Bool, queues: [String])
             if let cached = interest[entry.subject] {
                 found = cached
-            } else if !leaf.mayForward(entry.subject) {
-                // The hub's export permissions (or deny_exports) leave it out, as if nobody listened.
-                found = (false, [])
-                interest[entry.subject] = found
             } else {
                 let match = account.match(entry.subject)
                 found = (
@@ -464,7 +471,7 @@ extension ClientConnection {
         }
         if isTracing { trace("->> [\(sent.count) buffered messages, PING]") }
         outbound.writePing()
-        leaf.pongWaiters.append { confirmed in completion(sent, confirmed) }
+        leaf.pongWaiters.append { confirmed in completion(sent, refused, confirmed) }
         flushNow()
     }
 
