@@ -408,28 +408,30 @@ extension ClientConnection {
         var sent: [(id: Int64, size: Int)] = []
         var refused: [(id: Int64, size: Int)] = []
         sent.reserveCapacity(entries.count)
-        var forwardable: [String: Bool] = [:]
-        // Interest per subject, looked up once per batch (sensors repeat a few subjects).
-        var interest: [String: (plain: Bool, queues: [String])] = [:]
+        // Whether the link may send a subject, and the hub's interest in it: looked up once per
+        // subject and batch (sensors repeat a few subjects).
+        var interest: [String: (allowed: Bool, plain: Bool, queues: [String])] = [:]
         var header: [UInt8] = []
         let prefix = Array("NATS/1.0\r\nNats-Msg-Id: \(identity)-".utf8)
         for entry in entries {
-            let mayForward = forwardable[entry.subject] ?? leaf.mayForward(entry.subject)
-            forwardable[entry.subject] = mayForward
-            guard mayForward else {
-                refused.append((entry.id, entry.size))
-                continue
-            }
-            let found: (plain: Bool, queues: [String])
+            let found: (allowed: Bool, plain: Bool, queues: [String])
             if let cached = interest[entry.subject] {
                 found = cached
+            } else if !leaf.mayForward(entry.subject) {
+                found = (false, false, [])
+                interest[entry.subject] = found
             } else {
                 let match = account.match(entry.subject)
                 found = (
+                    true,
                     match.plain.contains { $0.connection === self },
                     match.queueGroups.filter { group in group.members.contains { $0.connection === self } }.map(\.name)
                 )
                 interest[entry.subject] = found
+            }
+            guard found.allowed else {
+                refused.append((entry.id, entry.size))
+                continue
             }
             guard found.plain || !found.queues.isEmpty else { continue }
             // The header block goes in front of the stored body (which may hold the
