@@ -95,26 +95,31 @@ extension ClientConnection {
             authorizationViolation(decoded)
             return
         }
-        if broker.needsSlowPasswordCheck(decoded) {
-            // bcrypt costs its work factor in CPU time (0.1 s and more on a Pi): it runs off the
-            // event loop, and this connection reads nothing more until it is done; the others
-            // on the loop go on.
-            isPaused = true
-            let broker = self.broker
-            let nonce = sentNonce
-            let type = connectionType
-            DispatchQueue.global().async {
-                let client = broker.authenticate(decoded, nonce: nonce, connectionType: type)
-                self.eventLoop.execute {
-                    self.isPaused = false
-                    guard self.state != .closed else { return }
-                    self.finishConnect(decoded, client: client)
-                    if self.state != .closed { self.resumeReading?() }
-                }
-            }
+        // This connection reads nothing more until its credentials are checked.
+        isPaused = true
+        authenticate(decoded) { client in
+            self.isPaused = false
+            guard self.state != .closed else { return }
+            self.finishConnect(decoded, client: client)
+            if self.state != .closed { self.resumeReading?() }
+        }
+    }
+
+    /// Checks `options` and calls `body` on our loop with who they prove to be (nil: refused):
+    /// at once, or — when that means a bcrypt hash, whose work factor costs 0.1 s and more on a
+    /// Pi — after hashing off the event loop, so the other connections on it go on.
+    private func authenticate(_ options: ConnectOptions, then body: @escaping @Sendable (AuthenticatedClient?) -> Void) {
+        guard broker.needsSlowPasswordCheck(options) else {
+            body(broker.authenticate(options, nonce: sentNonce, connectionType: connectionType))
             return
         }
-        finishConnect(decoded, client: broker.authenticate(decoded, nonce: sentNonce, connectionType: connectionType))
+        let broker = self.broker
+        let nonce = sentNonce
+        let type = connectionType
+        DispatchQueue.global().async {
+            let client = broker.authenticate(options, nonce: nonce, connectionType: type)
+            self.eventLoop.execute { body(client) }
+        }
     }
 
     /// The rest of CONNECT, once the credentials are checked (`client` nil: refused).
@@ -181,15 +186,17 @@ extension ClientConnection {
     /// longer allow are removed. On our loop.
     func reauthorize() {
         guard state == .connected, !isLeaf else { return }
-        guard let client = broker.authenticate(options, nonce: sentNonce, connectionType: connectionType), client.account === account
-        else {
-            // nats-server closes such a client without a word to it.
-            logger.error("\(logPrefix) - no longer authorized after a configuration reload")
-            close(reason: .authenticationViolation)
-            return
+        authenticate(options) { client in
+            guard self.state == .connected else { return }
+            guard let client, client.account === self.account else {
+                // nats-server closes such a client without a word to it.
+                self.logger.error("\(self.logPrefix) - no longer authorized after a configuration reload")
+                self.close(reason: .authenticationViolation)
+                return
+            }
+            self.adopt(client)
+            self.removeSubscriptionsNoLongerPermitted()
         }
-        adopt(client)
-        removeSubscriptionsNoLongerPermitted()
     }
 
     /// After new permissions (a reload, or a second CONNECT as another user of the account).

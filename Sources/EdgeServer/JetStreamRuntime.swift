@@ -211,8 +211,7 @@ package final class JetStreamRuntime: @unchecked Sendable {
     /// (nats-server also stays silent while the account has leafnode links, leaving the answer
     /// to a JetStream on the other side; here a local client gets 10039 at once.)
     private static func answerNotEnabled(in account: Account, domain: String?, broker: Broker) throws {
-        var subjects = ["$JS.API.>"]
-        if let domain, !domain.isEmpty { subjects.append("$JS.\(domain).API.>") }
+        let subjects = JetStreamEngine.apiSubjects(domain: domain)
         let serviceImports = broker.configuration.accounts.first { $0.name == account.name }?.imports.filter(\.isService) ?? []
         for subject in subjects {
             let imported = serviceImports.contains { SubjectPattern.intersects($0.to ?? $0.subject, subject) }

@@ -112,7 +112,7 @@ package final class LeafLink {
             exportDeny = (remote.configuration.denyExports + (hubPermissions?.export?.deny ?? [])).map { Array($0.utf8) }
             if let hub = hubPermissions {
                 publish += hub.export?.deny ?? []
-                let importDenied = (hub.import?.deny ?? []).map(Self.subjectPart)
+                let importDenied = (hub.import?.deny ?? []).map { Self.subjectAndQueue($0).subject }
                 subscribe += importDenied
                 imports += importDenied
                 exportAllow = hub.export?.allow.map { $0.map { Array($0.utf8) } }
@@ -128,10 +128,6 @@ package final class LeafLink {
     /// A subscribe permission may name a queue after the subject (`"orders.> workers"`). Deny
     /// entries are applied to the subject whatever the queue (stricter than the hub, never
     /// looser); allow entries keep their queue.
-    private static func subjectPart(_ entry: String) -> String {
-        subjectAndQueue(entry).subject
-    }
-
     private static func subjectAndQueue(_ entry: String) -> (subject: String, queue: String?) {
         let parts = entry.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard let subject = parts.first else { return (entry, nil) }
@@ -147,10 +143,11 @@ package final class LeafLink {
         if subject.hasPrefix("$LDS.") { return false }
         if subscribeDeny.contains(where: { SubjectPattern.isSubset(subject, of: $0) }) { return true }
         guard let importAllow else { return false }
-        let entries = importAllow.filter { $0.queue == nil || $0.queue == queue }
-        if entries.contains(where: { SubjectPattern.isSubset(subject, of: $0.subject) }) { return false }
-        if SubjectValidation.hasWildcard(subject), entries.contains(where: { SubjectPattern.isSubset($0.subject, of: subject) }) { return false }
-        return true
+        let isWildcard = SubjectValidation.hasWildcard(subject)
+        return !importAllow.contains { entry in
+            (entry.queue == nil || entry.queue == queue)
+                && (SubjectPattern.isSubset(subject, of: entry.subject) || (isWildcard && SubjectPattern.isSubset(entry.subject, of: subject)))
+        }
     }
 
     /// Whether the peer's interest in `subject` (its LS+) is not taken: JetStream's own

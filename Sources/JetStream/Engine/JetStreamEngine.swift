@@ -103,9 +103,13 @@ public final class JetStreamEngine: @unchecked Sendable {
     }
 
     /// `$JS.API.>`, and `$JS.<domain>.API.>` when a domain is set.
-    var apiSubjects: [String] {
+    var apiSubjects: [String] { Self.apiSubjects(domain: configuration.domain) }
+
+    /// The API's subjects in an account with JetStream in `domain` (also what an account
+    /// without JetStream answers with 10039).
+    public static func apiSubjects(domain: String?) -> [String] {
         var subjects = ["$JS.API.>"]
-        if let domain = configuration.domain, !domain.isEmpty { subjects.append("$JS.\(domain).API.>") }
+        if let domain, !domain.isEmpty { subjects.append("$JS.\(domain).API.>") }
         return subjects
     }
 

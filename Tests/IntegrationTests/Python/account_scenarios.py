@@ -15,6 +15,7 @@ import nats
 from nats.errors import TimeoutError
 
 import natspy_ordering  # noqa: F401  flush() orders after what was queued (see the module)
+from scenario_support import expect_nothing
 
 SCENARIOS = {}
 
@@ -26,14 +27,6 @@ def scenario(function):
 
 async def connect(url, user):
     return await nats.connect(url, user=user, password=user, allow_reconnect=False, max_reconnect_attempts=0, connect_timeout=5)
-
-
-async def expect_nothing(subscription, wait=0.4):
-    try:
-        message = await subscription.next_msg(timeout=wait)
-    except TimeoutError:
-        return
-    raise AssertionError(f"unexpected message on {message.subject}: {message.data!r}")
 
 
 @scenario

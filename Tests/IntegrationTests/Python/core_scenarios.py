@@ -11,9 +11,10 @@ import asyncio
 import sys
 
 import nats
-from nats.errors import NoRespondersError, TimeoutError
+from nats.errors import NoRespondersError
 
 import natspy_ordering  # noqa: F401  flush() orders after what was queued (see the module)
+from scenario_support import expect_nothing
 
 SCENARIOS = {}
 
@@ -28,14 +29,6 @@ async def collect(subscription, count, timeout=5.0):
     for _ in range(count):
         messages.append(await subscription.next_msg(timeout=timeout))
     return messages
-
-
-async def expect_nothing(subscription, wait=0.3):
-    try:
-        message = await subscription.next_msg(timeout=wait)
-    except TimeoutError:
-        return
-    raise AssertionError(f"unexpected message on {message.subject}: {message.data!r}")
 
 
 @scenario

@@ -12,9 +12,10 @@ import asyncio
 import sys
 
 import nats
-from nats.errors import AuthorizationError, NoServersError, TimeoutError
+from nats.errors import AuthorizationError, NoServersError
 
 import natspy_ordering  # noqa: F401  flush() orders after what was queued (see the module)
+from scenario_support import expect_nothing
 
 SCENARIOS = {}
 
@@ -57,14 +58,6 @@ async def refused(url, **options):
         return str(error)
     await nc.close()
     raise AssertionError(f"connection with {sorted(options)} was accepted")
-
-
-async def expect_nothing(subscription, wait=0.3):
-    try:
-        message = await subscription.next_msg(timeout=wait)
-    except TimeoutError:
-        return
-    raise AssertionError(f"unexpected message on {message.subject}: {message.data!r}")
 
 
 @scenario
