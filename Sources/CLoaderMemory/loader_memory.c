@@ -1,0 +1,101 @@
+#if defined(__linux__)
+#define _GNU_SOURCE  // dl_iterate_phdr
+#endif
+#include "loader_memory.h"
+
+#if defined(__linux__)
+#include <link.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+typedef struct {
+    uintptr_t start;  // page-aligned inwards
+    size_t length;    // 0: none
+} page_range;
+
+/// The relocation table of one loaded object, page-aligned inwards, when the whole table sits
+/// in a PT_LOAD segment that is not writable (so its pages were never written and are still
+/// the file's).
+static page_range relocation_pages(const struct dl_phdr_info *info) {
+    page_range none = {0, 0};
+    const ElfW(Phdr) *dynamic = NULL;
+    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+        if (info->dlpi_phdr[i].p_type == PT_DYNAMIC) dynamic = &info->dlpi_phdr[i];
+    }
+    if (dynamic == NULL) return none;
+
+    uintptr_t table = 0;
+    size_t size = 0;
+    for (const ElfW(Dyn) *entry = (const ElfW(Dyn) *)(info->dlpi_addr + dynamic->p_vaddr);
+         entry->d_tag != DT_NULL; entry++) {
+        switch (entry->d_tag) {
+        case DT_RELA: case DT_REL: table = (uintptr_t)entry->d_un.d_ptr; break;
+        case DT_RELASZ: case DT_RELSZ: size = (size_t)entry->d_un.d_val; break;
+        default: break;
+        }
+    }
+    if (table == 0 || size == 0) return none;
+    // glibc rewrites the main program's DT_* pointers to run-time addresses; a library's may
+    // still be file addresses. A run-time address is never below the object's load base.
+    if (table < (uintptr_t)info->dlpi_addr) table += (uintptr_t)info->dlpi_addr;
+
+    int in_read_only_segment = 0;
+    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
+        if (segment->p_type != PT_LOAD) continue;
+        uintptr_t begin = info->dlpi_addr + segment->p_vaddr;
+        uintptr_t end = begin + segment->p_filesz;
+        if (table >= begin && table + size <= end) {
+            in_read_only_segment = (segment->p_flags & PF_W) == 0;
+            break;
+        }
+    }
+    if (!in_read_only_segment) return none;
+
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t first = (table + page - 1) & ~(page - 1);
+    uintptr_t last = (table + size) & ~(page - 1);
+    if (last <= first) return none;
+    page_range range = {first, last - first};
+    return range;
+}
+
+static int release_one(struct dl_phdr_info *info, size_t info_size, void *released) {
+    (void)info_size;
+    page_range range = relocation_pages(info);
+    if (range.length > 0 && madvise((void *)range.start, range.length, MADV_DONTNEED) == 0) {
+        *(size_t *)released += range.length;
+    }
+    return 0;
+}
+
+size_t outpost_release_relocation_tables(void) {
+    size_t released = 0;
+    dl_iterate_phdr(release_one, &released);
+    return released;
+}
+
+static int find_executable(struct dl_phdr_info *info, size_t info_size, void *found) {
+    (void)info_size;
+    // The first object is the executable (its name is empty).
+    *(page_range *)found = relocation_pages(info);
+    return 1;
+}
+
+int outpost_executable_relocation_range(void **start, size_t *length) {
+    page_range range = {0, 0};
+    dl_iterate_phdr(find_executable, &range);
+    if (range.length == 0) return 0;
+    *start = (void *)range.start;
+    *length = range.length;
+    return 1;
+}
+
+#else
+
+size_t outpost_release_relocation_tables(void) { return 0; }
+int outpost_executable_relocation_range(void **start, size_t *length) { (void)start; (void)length; return 0; }
+
+#endif
