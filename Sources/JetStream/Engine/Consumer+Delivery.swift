@@ -3,9 +3,12 @@ import NIOCore
 /// Delivering messages: to the deliver subject (push) or to waiting pull requests (pull);
 /// redeliveries first, then new messages; flow control and idle heartbeats for push consumers.
 extension Consumer {
-    /// Flow control: ask the client for a go-ahead after this much, stall at twice this.
-    static let flowControlBytes = 1024 * 1024
-    static let flowControlMessages = 2048
+    /// Flow control, in nats-server's terms: at most this many bytes (subject, headers and
+    /// payload) delivered and not yet vouched for by an answer; a request goes out at half of it.
+    /// The reference's window is its 32 MiB pending limit / 16 = 2 MiB. (A window counted in
+    /// messages, 2,048 then 4,096, stalled a hub sourcing 128-byte messages every few
+    /// milliseconds: after an outage the hub drained our backlog slower than from nats-server.)
+    static let flowControlWindowBytes = 2 * 1024 * 1024
 
     /// Delivers what can be delivered now.
     func deliverAvailable() {
@@ -128,9 +131,8 @@ extension Consumer {
             delivered += 1
             lastDeliveryDeadline = engine.eventLoop.now
             if configuration.flowControl {
-                bytesSinceFlowControl += content.payload.count + (content.headers?.count ?? 0)
-                messagesSinceFlowControl += 1
-                if flowControlReply == nil && (bytesSinceFlowControl >= Self.flowControlBytes || messagesSinceFlowControl >= Self.flowControlMessages) {
+                flowControlPendingBytes += message.subject.utf8.count + content.payload.count + (content.headers?.count ?? 0)
+                if flowControlReply == nil && flowControlPendingBytes > Self.flowControlWindowBytes / 2 {
                     sendFlowControlRequest(to: deliverSubject)
                 }
             }
@@ -144,12 +146,13 @@ extension Consumer {
     }
 
     private var isFlowControlStalled: Bool {
-        flowControlReply != nil && (bytesSinceFlowControl >= 2 * Self.flowControlBytes || messagesSinceFlowControl >= 2 * Self.flowControlMessages)
+        flowControlReply != nil && flowControlPendingBytes > Self.flowControlWindowBytes
     }
 
     private func sendFlowControlRequest(to deliverSubject: String) {
         let reply = "$JS.FC.\(stream.name).\(name).\(engine.nextToken())"
         flowControlReply = reply
+        flowControlRequestedAtBytes = flowControlPendingBytes
         engine.transport.publish(subject: deliverSubject, reply: reply, headers: NATSHeaders.status(100, "FlowControl Request"), payload: [])
     }
 
@@ -157,8 +160,9 @@ extension Consumer {
     func flowControlAnswered(_ subject: String) {
         guard subject == flowControlReply else { return }
         flowControlReply = nil
-        bytesSinceFlowControl = 0
-        messagesSinceFlowControl = 0
+        // The answer vouches for what was sent before the request; what followed stays pending.
+        flowControlPendingBytes = max(0, flowControlPendingBytes - flowControlRequestedAtBytes)
+        flowControlRequestedAtBytes = 0
         deliverAvailable()
     }
 

@@ -68,8 +68,10 @@ final class Consumer {
     // Push.
     var isPushActive = false
     var flowControlReply: String?
-    var bytesSinceFlowControl = 0
-    var messagesSinceFlowControl = 0
+    /// Bytes delivered and not yet vouched for by a flow-control answer.
+    var flowControlPendingBytes = 0
+    /// `flowControlPendingBytes` when the outstanding request went out.
+    var flowControlRequestedAtBytes = 0
     var lastDeliveryDeadline = NIODeadline.uptimeNanoseconds(0)
     var noInterestSince: NIODeadline?
 

@@ -113,6 +113,34 @@ struct EngineTests {
         #expect(delivered.allSatisfy { $0.subject == "s" })
     }
 
+    @Test("push flow control: a window of 2 MiB of subject, headers and payload, asked for at half, as nats-server")
+    func pushFlowControlWindow() throws {
+        let harness = try EngineHarness()
+        _ = harness.request("$JS.API.STREAM.CREATE.F", #"{"name":"F","subjects":["f"]}"#)
+        let payload = String(repeating: "x", count: 127)  // 1-byte subject + 127 = 128 bytes each
+        for _ in 0..<30_000 { harness.publish("f", payload) }
+        harness.transport.interest.insert("fc.here")
+        _ = harness.transport.take()
+        _ = harness.request("$JS.API.CONSUMER.CREATE.F", #"{"stream_name":"F","config":{"deliver_subject":"fc.here","ack_policy":"none","flow_control":true,"idle_heartbeat":1000000000}}"#)
+        harness.loop.run()
+        var sent = harness.transport.take().filter { $0.destination == "fc.here" }
+        let requests = sent.filter { $0.status == 100 && $0.reply?.hasPrefix("$JS.FC.F.") == true }
+        // One request, once more than 1 MiB was out (8,193 messages); delivery stops once more
+        // than 2 MiB is out (16,385), and a window counted in messages would stop far earlier.
+        #expect(requests.count == 1)
+        #expect(sent.firstIndex { $0.status == 100 } == 8_193)
+        #expect(sent.filter { $0.status == nil }.count == 16_385)
+
+        // The answer vouches for the 8,193 sent before the request: 8,192 stay pending, and the
+        // next request goes out after one more message.
+        let reply = try #require(requests.first?.reply)
+        harness.publish(reply)
+        harness.loop.run()
+        sent = harness.transport.take().filter { $0.destination == "fc.here" }
+        #expect(sent.first?.status == nil && sent.dropFirst().first?.status == 100)
+        #expect(sent.filter { $0.status == nil }.count == 8_193)
+    }
+
     @Test("limits: max_msgs discards old, discard new refuses")
     func limits() throws {
         let harness = try EngineHarness()
