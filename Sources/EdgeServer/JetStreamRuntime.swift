@@ -118,6 +118,9 @@ package final class JetStreamRuntime: @unchecked Sendable {
             close(lock)
             return StartError(description: description)
         }
+        // The server's limits (configured, or nats-server's "dynamic" ones) hold across accounts.
+        let limits = JetStreamLimits.effective(maxMemory: settings.maxMemory, maxStorage: settings.maxStorage, directory: directory)
+        let serverResources = JetStreamServerResources(maxMemory: limits.memory, maxStorage: limits.storage)
         for account in settings.accounts {
             guard let brokerAccount = broker.accounts[account.name] else {
                 throw await fail("JetStream: unknown account \(account.name)")
@@ -139,8 +142,9 @@ package final class JetStreamRuntime: @unchecked Sendable {
             }
             let bridge = JetStreamBridge(broker: broker, account: brokerAccount)
             var configuration = JetStreamEngine.Configuration(serverName: serverName, domain: settings.domain)
-            configuration.maxMemory = account.limits.map { $0.maxMemory >= 0 ? $0.maxMemory : settings.maxMemory } ?? settings.maxMemory
-            configuration.maxStorage = account.limits.map { $0.maxStorage >= 0 ? $0.maxStorage : settings.maxStorage } ?? settings.maxStorage
+            configuration.maxMemory = account.limits?.maxMemory ?? -1
+            configuration.maxStorage = account.limits?.maxStorage ?? -1
+            configuration.serverResources = serverResources
             configuration.maxStreams = account.limits?.maxStreams ?? -1
             configuration.maxConsumers = account.limits?.maxConsumers ?? -1
             let engine = JetStreamEngine(
@@ -172,7 +176,6 @@ package final class JetStreamRuntime: @unchecked Sendable {
             logger.warning("JetStream is enabled but no account says `jetstream`: no account can use it (give an account `jetstream: enabled`)")
         }
 
-        let limits = JetStreamLimits.effective(maxMemory: settings.maxMemory, maxStorage: settings.maxStorage, directory: directory)
         let domain = settings.domain
         let accountLimits = Dictionary(uniqueKeysWithValues: settings.accounts.map { ($0.name, $0.limits) })
         let running = engines

@@ -26,6 +26,7 @@ extension JetStreamEngine {
         if self.configuration.maxStreams > 0 && streams.count >= self.configuration.maxStreams { return .failure(.maximumStreamsLimit) }
         if let error = validate(configuration, existing: nil) { return .failure(error) }
         if configuration.sealed { return .failure(.streamInvalidConfig("stream configuration for create can not be sealed")) }
+        if let error = reservationFailure(for: configuration, updating: nil) { return .failure(error) }
         let storage = configuration.storage == .memory ? memoryStorage : fileStorage
         let created = JetStreamTime(nanoseconds: now())
         let record = StoredStreamRecord(config: configuration, created: created, lastSequence: 0)
@@ -60,6 +61,7 @@ extension JetStreamEngine {
         if (old.mirror == nil) != (configuration.mirror == nil) || old.mirror != configuration.mirror {
             return .failure(.streamMirrorNotUpdatable)
         }
+        if let error = reservationFailure(for: configuration, updating: stream.name) { return .failure(error) }
         unsubscribe(stream)
         stream.configuration = configuration
         do {

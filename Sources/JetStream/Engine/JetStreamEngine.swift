@@ -19,9 +19,11 @@ public final class JetStreamEngine: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var serverName: String
         public var domain: String?
-        /// -1 = no limit (nats-server's "dynamic").
+        /// The account's storage limits; -1 = none of its own (the server's still apply).
         public var maxMemory: Int64 = -1
         public var maxStorage: Int64 = -1
+        /// The server's storage limits, shared with the other accounts' engines.
+        public var serverResources: JetStreamServerResources?
         /// The account's limits: streams in all, consumers per stream (as nats-server 2.9
         /// applies `max_consumers`); -1 = none.
         public var maxStreams = -1
@@ -85,6 +87,7 @@ public final class JetStreamEngine: @unchecked Sendable {
         self.logger = logger
         self.wallClockAtStart = JetStreamTime.now().nanoseconds
         self.loopTimeAtStart = eventLoop.now
+        configuration.serverResources?.register(self)
     }
 
     // MARK: - Lifecycle

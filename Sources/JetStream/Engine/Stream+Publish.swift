@@ -88,6 +88,7 @@ extension Stream {
             timestamp: timestamp
         )
         let size = self.size(of: candidate)
+        if let failure = engine.resourceFailure(memory: isMemory, adding: size) { return .failed(failure) }
 
         // Discard new: refuse rather than make room.
         if configuration.discard == .new && rollup == nil {
@@ -160,9 +161,13 @@ extension Stream {
         return Array(text.utf8)
     }
 
-    /// `{"error":{...}}` for a failed publish, as nats-server answers it.
+    /// `{"error":{...},"stream":"S","seq":0}` for a failed publish, as nats-server answers it.
     func publishError(_ error: JetStreamAPIError) -> [UInt8] {
-        APIResponse.failure(type: "", error).dropFirstTypeField()
+        var reply = APIResponse.failure(type: "", error).dropFirstTypeField()
+        guard reply.last == UInt8(ascii: "}") else { return reply }
+        reply.removeLast()
+        reply += Array(",\"stream\":\"\(name)\",\"seq\":0}".utf8)
+        return reply
     }
 }
 
