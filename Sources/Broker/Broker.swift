@@ -262,12 +262,18 @@ package final class Broker: Sendable {
     /// Who a CONNECT proves to be, or `nil` for "Authorization Violation": a token, a user and
     /// password (plain or bcrypt), or an nkey user's signature of the nonce we sent (`nonce`).
     /// Plain passwords and tokens are compared in constant time.
-    func authenticate(_ options: ConnectOptions, nonce: String?, connectionType: String) -> AuthenticatedClient? {
+    /// `certificate`: on a `verify_and_map` listener, what the client's certificate says (the
+    /// user then comes from it, not from CONNECT, unless CONNECT proves an nkey user).
+    func authenticate(_ options: ConnectOptions, nonce: String?, connectionType: String, certificate: CertificateIdentity? = nil) -> AuthenticatedClient? {
         let authentication = self.authentication
         guard authentication.isRequired else { return AuthenticatedClient(account: globalAccount, user: nil) }
         if let token = authentication.token {
             guard let offered = options.authToken, constantTimeEquals(offered, token) else { return nil }
             return AuthenticatedClient(account: globalAccount, user: nil)
+        }
+        if let certificate, options.nkey == nil || !authentication.hasNKeyUsers {
+            guard let user = Self.user(mappedFrom: certificate, among: authentication.users, connectionType: connectionType) else { return nil }
+            return AuthenticatedClient(account: account(named: user.account), user: user)
         }
         if options.user == nil && options.password == nil && options.authToken == nil && options.nkey == nil {
             return noAuthUserClient(connectionType: connectionType)
@@ -284,6 +290,27 @@ package final class Broker: Sendable {
             PasswordCheck.matches(offered: password, configured: user.password)
         else { return nil }
         return AuthenticatedClient(account: account(named: user.account), user: user)
+    }
+
+    /// The user a certificate names, tried as nats-server tries them: each e-mail address, DNS
+    /// name and URI as a user name; the subject as a distinguished name equal to a user's (its
+    /// RDNs in any order); the subject in Go's pkix string form as a user name, with its domain
+    /// components appended and then without.
+    static func user(mappedFrom certificate: CertificateIdentity, among users: [UserCredentials], connectionType: String) -> UserCredentials? {
+        let candidates = users.filter { $0.nkey == nil && !$0.user.isEmpty && $0.allows(connectionType) }
+        for name in certificate.alternativeNames where !name.isEmpty {
+            if let user = candidates.first(where: { $0.user == name }) { return user }
+        }
+        let subject = certificate.distinguishedName
+        if !subject.rdns.isEmpty {
+            for user in candidates {
+                if let named = DistinguishedName(parsing: user.user), named.matchesInAnyOrder(subject) { return user }
+            }
+        }
+        for name in [certificate.pkixStringWithDomainComponents, certificate.pkixString].compactMap({ $0 }) where !name.isEmpty {
+            if let user = candidates.first(where: { $0.user == name }) { return user }
+        }
+        return nil
     }
 
     /// Whether checking `options` means a bcrypt hash (slow: done off the event loop).

@@ -109,15 +109,17 @@ extension ClientConnection {
     /// at once, or — when that means a bcrypt hash, whose work factor costs 0.1 s and more on a
     /// Pi — after hashing off the event loop, so the other connections on it go on.
     private func authenticate(_ options: ConnectOptions, then body: @escaping @Sendable (AuthenticatedClient?) -> Void) {
+        // On a verify_and_map listener a certificate that could not be read names nobody.
+        let certificate = mapsCertificateToUser ? (certificateIdentity ?? CertificateIdentity()) : nil
         guard broker.needsSlowPasswordCheck(options) else {
-            body(broker.authenticate(options, nonce: sentNonce, connectionType: connectionType))
+            body(broker.authenticate(options, nonce: sentNonce, connectionType: connectionType, certificate: certificate))
             return
         }
         let broker = self.broker
         let nonce = sentNonce
         let type = connectionType
         DispatchQueue.global().async {
-            let client = broker.authenticate(options, nonce: nonce, connectionType: type)
+            let client = broker.authenticate(options, nonce: nonce, connectionType: type, certificate: certificate)
             self.eventLoop.execute { body(client) }
         }
     }

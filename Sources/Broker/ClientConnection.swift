@@ -91,6 +91,9 @@ package final class ClientConnection: @unchecked Sendable {
     var connectionType: String { isWebSocket ? "WEBSOCKET" : "STANDARD" }
     /// Ends a TLS handshake that takes longer than the `tls` block's `timeout`.
     var tlsHandshakeTask: Scheduled<Void>?
+    /// `verify_and_map`: the user comes from the client's certificate, read after the handshake.
+    var mapsCertificateToUser = false
+    var certificateIdentity: CertificateIdentity?
     /// Both sides support headers (our config and the client's CONNECT).
     var headersEnabled = false
     var echo = true

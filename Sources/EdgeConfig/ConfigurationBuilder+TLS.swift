@@ -23,10 +23,10 @@ extension ConfigurationBuilder {
                 settings.verify = bool(entry.value, key: path, at: position) ?? false
             case "verify_and_map":
                 settings.verifyAndMap = bool(entry.value, key: path, at: position) ?? false
-                if settings.verifyAndMap {
-                    // Accepting it without mapping would let any certificate holder claim any
-                    // user: refused until the mapping exists.
-                    fail(.invalidValue, "not supported yet: Outpost cannot map certificates to users; use verify with users or nkeys", at: position, key: path)
+                if settings.verifyAndMap && key != "tls" {
+                    // Only the client port maps certificates to users; accepting it elsewhere
+                    // without mapping would let any certificate holder in as anyone.
+                    fail(.invalidValue, "not supported yet: Outpost maps certificates to users on the client port only (the top-level tls block)", at: position, key: path)
                 }
             case "timeout":
                 settings.timeout = tlsTimeout(entry.value, key: path, at: position) ?? settings.timeout

@@ -5,7 +5,7 @@
 /// | `cert_file`, `key_file` | our certificate chain and private key (PEM) |
 /// | `ca_file` | trusted roots for verifying the peer (PEM); the system's when absent |
 /// | `verify` | require and verify a client certificate (listeners) |
-/// | `verify_and_map` | as `verify`; the certificate names the user (not supported yet) |
+/// | `verify_and_map` | as `verify`, and the certificate names the user (client port only) |
 /// | `timeout` | seconds (or a duration) allowed for the handshake; default 2 |
 /// | `handshake_first`, `first` | TLS before INFO (nats-server 2.10.4+; listeners) |
 /// | `insecure` | do not verify the server's certificate (remotes; testing only) |

@@ -44,15 +44,16 @@ package struct TLSContexts: Sendable {
             privateKey: .privateKey(try privateKey(keyFile, settings))
         )
         if let caFile = settings.caFile { tls.trustRoots = .certificates(try certificates(caFile, settings)) }
-        if settings.verify {
+        let verify = settings.verify || settings.verifyAndMap
+        if verify {
             guard settings.caFile != nil else { throw failure(settings, "'verify' needs 'ca_file': the roots client certificates are checked against") }
             tls.certificateVerification = .noHostnameVerification
         } else {
             tls.certificateVerification = .none
         }
         return ServerTLS(
-            context: try context(tls, settings), verifyClients: settings.verify,
-            handshakeTimeout: settings.timeout, handshakeFirst: settings.handshakeFirst)
+            context: try context(tls, settings), verifyClients: verify,
+            handshakeTimeout: settings.timeout, handshakeFirst: settings.handshakeFirst, mapsCertificateToUser: settings.verifyAndMap)
     }
 
     /// A remote's context: the hub's certificate checked against `ca_file` (else the system's

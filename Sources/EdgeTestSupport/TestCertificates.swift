@@ -24,6 +24,14 @@ public struct TestCertificates: Sendable {
         try makeLeaf("rogue-server", signedBy: "rogue-ca", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth")
     }
 
+    /// Another client certificate from the CA, for `verify_and_map`: `subject` in openssl's
+    /// `/O=.../CN=...` form, `alternativeNames` in its `subjectAltName` form (`email:...`);
+    /// written as `<name>.pem` and `<name>-key.pem`.
+    public func makeClient(_ name: String, subject: String, alternativeNames: String? = nil) throws {
+        try makeLeaf(name, signedBy: "ca", subject: subject,
+                     extensions: (alternativeNames.map { "subjectAltName=\($0)\n" } ?? "") + "extendedKeyUsage=clientAuth")
+    }
+
     public func remove() {
         try? FileManager.default.removeItem(at: directory)
     }
@@ -37,10 +45,10 @@ public struct TestCertificates: Sendable {
         ])
     }
 
-    private func makeLeaf(_ name: String, signedBy ca: String, extensions: String) throws {
+    private func makeLeaf(_ name: String, signedBy ca: String, subject: String = "/CN=localhost", extensions: String) throws {
         try openssl([
             "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", path("\(name)-key.pem"), "-out", path("\(name).csr"), "-subj", "/CN=localhost",
+            "-keyout", path("\(name)-key.pem"), "-out", path("\(name).csr"), "-subj", subject,
         ])
         try extensions.write(toFile: path("\(name).ext"), atomically: true, encoding: .utf8)
         try openssl([

@@ -596,10 +596,11 @@ struct TLSBlockTests {
 
 @Suite("Refusals that keep a server closed")
 struct FailClosedConfigurationTests {
-    @Test("verify_and_map, WebSocket-only credentials, import cycles and unknown leafnode accounts are errors, not warnings")
+    @Test("verify_and_map outside the client port, WebSocket-only credentials, import cycles and unknown leafnode accounts are errors, not warnings")
     func refusals() throws {
         let cases: [(String, String)] = [
-            ("tls { cert_file: a.pem, key_file: b.pem, verify_and_map: true }", "tls.verify_and_map: not supported yet"),
+            ("websocket { port: 8080, tls { cert_file: a.pem, key_file: b.pem, verify_and_map: true } }", "websocket.tls.verify_and_map: not supported yet"),
+            ("leafnodes { port: 7422, tls { cert_file: a.pem, key_file: b.pem, verify_and_map: true } }", "leafnodes.tls.verify_and_map: not supported yet"),
             ("websocket { port: 8080, no_tls: true, authorization { token: x } }", "websocket.authorization: not supported yet"),
             ("""
             accounts {

@@ -23,13 +23,9 @@ struct CorpusLoadingTests {
     }
 
     /// Files the reference accepts that Outpost refuses on purpose, with the reason: a setting
-    /// that would be unsafe to ignore (`verify_and_map` would let any certificate holder claim
-    /// any user; an account's per-stream JetStream limits would not be enforced).
+    /// that would be unsafe to ignore (an account's per-stream JetStream limits would not be
+    /// enforced).
     static let refusedOnPurpose: [String: String] = [
-        "nats-server/test/configs/tls_cert_cn.conf": "verify_and_map",
-        "nats-server/test/configs/tls_cert_id.conf": "verify_and_map",
-        "nats-server/test/configs/tls_cert_san_auth.conf": "verify_and_map",
-        "nats-server/test/configs/tls_cert_san_emails.conf": "verify_and_map",
         // Limits accepted but not enforced would be a silent lie.
         "nats.py/nats/tests/conf/js-limits.conf": "per-stream limits",
     ]

@@ -33,6 +33,43 @@ struct TLSTests {
         #expect(result.status == 0, "\(name) on \(kind):\n\(result.output)\nserver log:\n\(server.log.suffix(3000))")
     }
 
+    @Test("verify_and_map: the client certificate's e-mail, DNS name or subject names the user", arguments: ServerKind.allCases)
+    func mapping(kind: ServerKind) throws {
+        let pki = try TestCertificates()
+        defer { pki.remove() }
+        try pki.makeClient("alice", subject: "/CN=Alice", alternativeNames: "email:alice@example.com")
+        try pki.makeClient("device", subject: "/CN=sensor", alternativeNames: "DNS:sensor-1.edge.example")
+        try pki.makeClient("bob", subject: "/C=US/O=Outpost, Inc./OU=edge/CN=bob")
+        try pki.makeClient("carol", subject: "/O=Outpost/CN=carol/DC=example")
+        // A UID is not in Go's pkix string: "CN=dave,O=Outpost" names dave only that way.
+        try pki.makeClient("dave", subject: "/O=Outpost/CN=dave/UID=d1")
+        func user(_ name: String, _ subject: String) -> String {
+            #"{ user: "\#(name)", permissions: { publish: "\#(subject)", subscribe: ">" } }"#
+        }
+        let server = try ServerProcess(kind, configuration: """
+            tls {
+              cert_file: "\(pki.serverCertificate)"
+              key_file: "\(pki.serverKey)"
+              ca_file: "\(pki.caFile)"
+              verify_and_map: true
+            }
+            authorization {
+              users: [
+                \(user("alice@example.com", "alice.>"))
+                \(user("sensor-1.edge.example", "device.>"))
+                \(user(#"CN=bob,OU=edge,O=Outpost\\, Inc.,C=US"#, "bob.>"))
+                \(user("CN=carol,O=Outpost,DC=example", "carol.>"))
+                \(user("CN=dave,O=Outpost", "dave.>"))
+                { user: "Alice", password: "secret" }
+              ]
+            }
+            """)
+        defer { server.stop() }
+        let result = try PythonScenario.run(
+            script: "Tests/IntegrationTests/Python/tls_scenarios.py", arguments: ["verify_and_map", server.url, pki.directory.path], timeout: 90)
+        #expect(result.status == 0, "\(kind):\n\(result.output)\nserver log:\n\(server.log.suffix(3000))")
+    }
+
     @Test("handshake_first: TLS before INFO, for clients that ask for it (nats-server 2.10.4+; not in the reference 2.9)")
     func handshakeFirst() throws {
         let pki = try TestCertificates()

@@ -9,7 +9,8 @@ import NIOSSL
 extension ClientConnection {
     /// Starts the server side of the handshake. Returns false (and closes) if it could not.
     func beginServerTLS(_ tls: ServerTLS) -> Bool {
-        addTLSHandler(timeout: tls.handshakeTimeout) { NIOSSLServerHandler(context: tls.context) }
+        mapsCertificateToUser = tls.mapsCertificateToUser
+        return addTLSHandler(timeout: tls.handshakeTimeout) { NIOSSLServerHandler(context: tls.context) }
     }
 
     /// Starts the client side of the handshake with a hub at `host`.
@@ -41,6 +42,11 @@ extension ClientConnection {
         tlsHandshakeTask?.cancel()
         tlsHandshakeTask = nil
         logger.debug("\(logPrefix) - TLS handshake complete\(version.map { " (\($0))" } ?? "")")
+        if mapsCertificateToUser, let certificate = try? context?.pipeline.syncOperations.nioSSL_peerCertificate(),
+            let der = try? certificate.toDERBytes()
+        {
+            certificateIdentity = CertificateIdentity(der: der)
+        }
     }
 }
 

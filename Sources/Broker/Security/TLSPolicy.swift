@@ -11,17 +11,21 @@ package struct ServerTLS: Sendable, Equatable {
     package var verifyClients: Bool
     package var handshakeTimeout: Duration
     package var handshakeFirst: Bool
+    /// `verify_and_map`: the client's certificate names its user (see ``CertificateIdentity``).
+    package var mapsCertificateToUser: Bool
 
-    package init(context: NIOSSLContext, verifyClients: Bool, handshakeTimeout: Duration, handshakeFirst: Bool) {
+    package init(context: NIOSSLContext, verifyClients: Bool, handshakeTimeout: Duration, handshakeFirst: Bool, mapsCertificateToUser: Bool = false) {
         self.context = context
-        self.verifyClients = verifyClients
+        self.verifyClients = verifyClients || mapsCertificateToUser
         self.handshakeTimeout = handshakeTimeout
         self.handshakeFirst = handshakeFirst
+        self.mapsCertificateToUser = mapsCertificateToUser
     }
 
     package static func == (lhs: ServerTLS, rhs: ServerTLS) -> Bool {
         lhs.context === rhs.context && lhs.verifyClients == rhs.verifyClients
             && lhs.handshakeTimeout == rhs.handshakeTimeout && lhs.handshakeFirst == rhs.handshakeFirst
+            && lhs.mapsCertificateToUser == rhs.mapsCertificateToUser
     }
 }
 

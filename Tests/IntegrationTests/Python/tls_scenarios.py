@@ -98,6 +98,58 @@ async def handshake_first(url, pki):
     await nc.close()
 
 
+@scenario
+async def verify_and_map(url, pki):
+    """verify_and_map (TLSTests.mapping's configuration): each certificate names its user, whose
+    permissions then apply; a certificate that names no configured user is refused."""
+
+    def with_certificate(name):
+        tls = context(pki)
+        tls.load_cert_chain(os.path.join(pki, f"{name}.pem"), os.path.join(pki, f"{name}-key.pem"))
+        return tls
+
+    errors = []
+
+    async def on_error(error):
+        errors.append(str(error))
+
+    # (certificate, the subject its user may publish to): by e-mail address, by DNS name, by
+    # the subject as a DN written in another order (bob, carol), by the subject in Go's pkix
+    # string form, which leaves the UID out (dave).
+    for name, allowed in (("alice", "alice.x"), ("device", "device.x"), ("bob", "bob.x"), ("carol", "carol.x"), ("dave", "dave.x")):
+        errors.clear()
+        nc = await connect(url, with_certificate(name), error_cb=on_error)
+        watcher = await connect(url, with_certificate(name), error_cb=on_error)
+        sub = await watcher.subscribe(">")
+        await watcher.flush()
+        await nc.publish(allowed, b"mine")
+        await nc.publish("elsewhere.x", b"not mine")
+        await nc.flush()
+        message = await sub.next_msg(timeout=3)
+        assert message.subject == allowed, (name, message.subject)
+        await asyncio.sleep(0.3)
+        assert any("permissions violation for publish to" in error.lower() and "elsewhere.x" in error for error in errors), (name, errors)
+        try:
+            extra = await sub.next_msg(timeout=0.3)
+            raise AssertionError(f"{name}: a publish its user may not make was delivered: {extra.subject}")
+        except nats.errors.TimeoutError:
+            pass
+        await nc.close()
+        await watcher.close()
+
+    # The test CA's own client certificate (CN=localhost) names nobody; the user name and
+    # password of a configured user do not help: the certificate decides.
+    for options in ({}, {"user": "Alice", "password": "secret"}):
+        errors.clear()
+        try:
+            nc = await connect(url, context(pki, client_certificate=True), error_cb=on_error, **options)
+        except Exception as error:
+            assert "authorization violation" in (str(error) + " ".join(errors)).lower(), (options, repr(error), errors)
+        else:
+            await nc.close()
+            raise AssertionError(f"a certificate that maps to no user was accepted ({options})")
+
+
 async def main():
     name, url, pki = sys.argv[1:]
     await asyncio.wait_for(SCENARIOS[name](url, pki), 60)
