@@ -10,6 +10,9 @@
 /// | `handshake_first`, `first` | TLS before INFO (nats-server 2.10.4+; listeners) |
 /// | `insecure` | do not verify the server's certificate (remotes; testing only) |
 /// | `server_name` | the name expected in the hub's certificate (remotes) |
+/// | `cipher_suites` | the TLS 1.2 suites allowed, by Go's names (TLS 1.3 suites are always on) |
+/// | `curve_preferences` | the key-exchange curves allowed, by Go's names (`X25519`, `CurveP256`, ...) |
+/// | `min_version` | `"1.2"` or `"1.3"` (nats-server 2.11 and later) |
 package struct TLSSettings: Hashable, Sendable {
     package var certificateFile: String?
     package var keyFile: String?
@@ -20,6 +23,11 @@ package struct TLSSettings: Hashable, Sendable {
     package var handshakeFirst = false
     package var insecure = false
     package var serverName: String?
+    /// IANA numbers, in the configured order; nil: the library's defaults.
+    package var cipherSuites: [UInt16]?
+    package var curves: [UInt16]?
+    /// "1.2" or "1.3"; nil: 1.2.
+    package var minimumVersion: String?
     /// Where the block was written, for errors found when the files are read.
     package var position: ConfigPosition?
     /// The block's key path (`tls`, `leafnodes.tls`, `leafnodes.remotes[0].tls`).

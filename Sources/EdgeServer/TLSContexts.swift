@@ -95,10 +95,30 @@ package struct TLSContexts: Sendable {
     }
 
     private static func context(_ configuration: TLSConfiguration, _ settings: TLSSettings) throws(ConfigError) -> NIOSSLContext {
+        var configuration = configuration
+        applyAlgorithms(settings, to: &configuration)
         do {
             return try NIOSSLContext(configuration: configuration)
         } catch {
             throw failure(settings, "error making the TLS context (does the key match the certificate?): \(error)")
+        }
+    }
+
+    /// `cipher_suites`, `curve_preferences`, `min_version`. TLS 1.2 at least, as nats-server
+    /// (swift-nio-ssl would take 1.0). As in Go, the suites restrict TLS 1.2 only (TLS 1.3's
+    /// are fixed); a list of TLS 1.3 suites alone leaves TLS 1.2 nothing, so it means TLS 1.3 only.
+    static func applyAlgorithms(_ settings: TLSSettings, to configuration: inout TLSConfiguration) {
+        configuration.minimumTLSVersion = settings.minimumVersion == "1.3" ? .tlsv13 : .tlsv12
+        if let suites = settings.cipherSuites {
+            let legacy = suites.filter { !TLSAlgorithmNames.isTLS13($0) }
+            if legacy.isEmpty {
+                configuration.minimumTLSVersion = .tlsv13
+            } else {
+                configuration.cipherSuiteValues = legacy.map { NIOTLSCipher(rawValue: $0) }
+            }
+        }
+        if let curves = settings.curves, !curves.isEmpty {
+            configuration.curves = curves.map { NIOTLSCurve(rawValue: $0) }
         }
     }
 

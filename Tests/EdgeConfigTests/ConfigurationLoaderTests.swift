@@ -580,6 +580,38 @@ struct TLSBlockTests {
         #expect(bad.errors.map(\.description) == ["outpost.conf:1:25: tls: error parsing tls config, unknown field [\"verfy\"]"])
     }
 
+    @Test("cipher_suites, curve_preferences and min_version: Go's names to IANA numbers; unknown or unavailable names are errors at their place")
+    func tlsAlgorithms() throws {
+        let loaded = try ConfigurationLoaderTests.load("""
+            tls {
+              cert_file: s.pem, key_file: k.pem
+              cipher_suites: ["TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305", "TLS_AES_128_GCM_SHA256"]
+              curve_preferences: ["X25519", "CurveP384"]
+              min_version: "1.3"
+            }
+            """)
+        let tls = try #require(loaded.configuration.tlsSettings)
+        #expect(tls.cipherSuites == [0xC02C, 0xCCA8, 0x1301])
+        #expect(tls.curves == [0x1D, 0x18])
+        #expect(tls.minimumVersion == "1.3")
+        #expect(loaded.warnings.isEmpty, "\(loaded.warnings)")
+
+        let cases: [(String, String)] = [
+            (#"tls { cert_file: s.pem, key_file: k.pem, cipher_suites: ["TLS_BOGUS"] }"#, #"outpost.conf:1:58: tls.cipher_suites: unrecognized cipher TLS_BOGUS"#),
+            (#"tls { cert_file: s.pem, key_file: k.pem, curve_preferences: ["CurveBogus"] }"#, #"outpost.conf:1:62: tls.curve_preferences: unrecognized curve preference CurveBogus"#),
+            (#"tls { cert_file: s.pem, key_file: k.pem, cipher_suites: "TLS_AES_128_GCM_SHA256" }"#, "tls.cipher_suites: expected an array of names"),
+            (#"tls { cert_file: s.pem, key_file: k.pem, min_version: "1.1" }"#, "tls.min_version: unsupported TLS version 1.1"),
+        ]
+        for (text, expected) in cases {
+            let errors = try #require(ConfigurationLoaderTests.errors(text), "\(text)")
+            #expect(errors.errors.contains { $0.description.contains(expected) }, "\(errors.errors.map(\.description))")
+        }
+        // A suite nats-server knows and BoringSSL dropped is left out, with a warning.
+        let narrowed = try ConfigurationLoaderTests.load(#"tls { cert_file: s.pem, key_file: k.pem, cipher_suites: ["TLS_RSA_WITH_RC4_128_SHA", "TLS_RSA_WITH_AES_128_GCM_SHA256"] }"#)
+        #expect(narrowed.configuration.tlsSettings?.cipherSuites == [0x9C])
+        #expect(narrowed.warnings.contains { $0.description.contains("cipher TLS_RSA_WITH_RC4_128_SHA is not available") }, "\(narrowed.warnings)")
+    }
+
     @Test("--tls, --tlscert, --tlskey, --tlsverify make a tls block or override the file's")
     func tlsFlags() throws {
         var flags = CommandLineFlags()

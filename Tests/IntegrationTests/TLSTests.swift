@@ -70,6 +70,34 @@ struct TLSTests {
         #expect(result.status == 0, "\(kind):\n\(result.output)\nserver log:\n\(server.log.suffix(3000))")
     }
 
+    @Test("cipher_suites and curve_preferences restrict TLS 1.2 as in nats-server; TLS 1.3 stays", arguments: ServerKind.allCases)
+    func algorithms(kind: ServerKind) throws {
+        let pki = try TestCertificates()
+        defer { pki.remove() }
+        let configuration = Self.configuration(pki).replacingOccurrences(of: "  timeout: 1\n", with: """
+              timeout: 1
+              cipher_suites: ["TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"]
+              curve_preferences: ["CurveP384"]
+
+            """)
+        let server = try ServerProcess(kind, configuration: configuration)
+        defer { server.stop() }
+        let result = try PythonScenario.run(
+            script: "Tests/IntegrationTests/Python/tls_scenarios.py", arguments: ["algorithms", server.url, pki.directory.path], timeout: 60)
+        #expect(result.status == 0, "\(kind):\n\(result.output)\nserver log:\n\(server.log.suffix(3000))")
+    }
+
+    @Test("min_version 1.3 refuses TLS 1.2 (nats-server 2.11+; not in the reference 2.9)")
+    func minimumVersion() throws {
+        let pki = try TestCertificates()
+        defer { pki.remove() }
+        let server = try ServerProcess(.outpost, configuration: Self.configuration(pki).replacingOccurrences(of: "  timeout: 1\n", with: "  timeout: 1\n  min_version: \"1.3\"\n"))
+        defer { server.stop() }
+        let result = try PythonScenario.run(
+            script: "Tests/IntegrationTests/Python/tls_scenarios.py", arguments: ["tls13_only", server.url, pki.directory.path], timeout: 60)
+        #expect(result.status == 0, "\(result.output)\nserver log:\n\(server.log.suffix(3000))")
+    }
+
     @Test("handshake_first: TLS before INFO, for clients that ask for it (nats-server 2.10.4+; not in the reference 2.9)")
     func handshakeFirst() throws {
         let pki = try TestCertificates()

@@ -54,7 +54,9 @@ extension ClientConnection {
     /// For a hub that requires TLS when the remote configured none: the system's trust roots
     /// and full verification, as nats-server does.
     static func defaultHubTLS() -> ClientTLS? {
-        guard let context = try? NIOSSLContext(configuration: .makeClientConfiguration()) else { return nil }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12  // as nats-server
+        guard let context = try? NIOSSLContext(configuration: configuration) else { return nil }
         return ClientTLS(context: context, serverName: nil, handshakeTimeout: .seconds(2))
     }
 }

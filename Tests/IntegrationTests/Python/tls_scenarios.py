@@ -150,6 +150,63 @@ async def verify_and_map(url, pki):
             raise AssertionError(f"a certificate that maps to no user was accepted ({options})")
 
 
+def handshake(url, pki, maximum=None, ciphers=None, curve=None):
+    """A raw TLS upgrade after the server's plain INFO, as clients do it: the negotiated
+    (version, cipher), or the handshake's error."""
+    import socket
+
+    host, port = url.replace("nats://", "").rsplit(":", 1)
+    tls = context(pki)
+    if maximum:
+        tls.maximum_version = maximum
+    if ciphers:
+        tls.set_ciphers(ciphers)
+    if curve:
+        tls.set_ecdh_curve(curve)
+    with socket.create_connection((host, int(port)), timeout=3) as raw:
+        info = b""
+        while not info.endswith(b"\r\n"):
+            info += raw.recv(1)
+        try:
+            with tls.wrap_socket(raw, server_hostname="localhost") as secure:
+                return secure.version(), secure.cipher()[0]
+        except (ssl.SSLError, OSError) as error:
+            return error
+
+
+@scenario
+async def algorithms(url, pki):
+    """cipher_suites ["TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"], curve_preferences
+    ["CurveP384"] (TLSTests.algorithms): TLS 1.2 only with that suite and curve; TLS 1.3 as ever."""
+    tls12 = ssl.TLSVersion.TLSv1_2
+    # (The client's default curves: it offers P-384 and the certificate's P-256, which a TLS 1.2
+    # client insists on for an ECDSA certificate.)
+    allowed = handshake(url, pki, maximum=tls12, ciphers="ECDHE-ECDSA-AES256-GCM-SHA384")
+    assert allowed == ("TLSv1.2", "ECDHE-ECDSA-AES256-GCM-SHA384"), allowed
+    other_suite = handshake(url, pki, maximum=tls12, ciphers="ECDHE-ECDSA-AES128-GCM-SHA256")
+    assert isinstance(other_suite, Exception), other_suite
+    # A client whose only curve is P-256 has no key exchange in common with the server.
+    other_curve = handshake(url, pki, maximum=tls12, ciphers="ECDHE-ECDSA-AES256-GCM-SHA384", curve="prime256v1")
+    assert isinstance(other_curve, Exception), other_curve
+    anything = handshake(url, pki, maximum=tls12)
+    assert anything == ("TLSv1.2", "ECDHE-ECDSA-AES256-GCM-SHA384"), anything
+    modern = handshake(url, pki)
+    assert not isinstance(modern, Exception) and modern[0] == "TLSv1.3", modern
+    # And a client gets through, over the one suite.
+    nc = await connect(url, context(pki))
+    await exercise(nc)
+    await nc.close()
+
+
+@scenario
+async def tls13_only(url, pki):
+    """min_version "1.3" (nats-server 2.11+): TLS 1.2 clients are refused."""
+    old = handshake(url, pki, maximum=ssl.TLSVersion.TLSv1_2)
+    assert isinstance(old, Exception), old
+    modern = handshake(url, pki)
+    assert not isinstance(modern, Exception) and modern[0] == "TLSv1.3", modern
+
+
 async def main():
     name, url, pki = sys.argv[1:]
     await asyncio.wait_for(SCENARIOS[name](url, pki), 60)
