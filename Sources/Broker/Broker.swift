@@ -239,6 +239,11 @@ package final class Broker: Sendable {
         registry.withLock { Array($0.leafConnections.values) }
     }
 
+    /// Whether a leafnode link (either way) is bound to `account` now.
+    package func hasLeafConnections(in account: Account) -> Bool {
+        registry.withLock { $0.leafConnections.values.contains { $0.account === account } }
+    }
+
     private func registerLeaf(_ connection: ClientConnection) -> Bool {
         registry.withLock { registry in
             if registry.isShuttingDown { return false }

@@ -211,8 +211,8 @@ package final class JetStreamRuntime: @unchecked Sendable {
     /// `$JS.API.>` (and the domain's) in an account without JetStream: error 10039, as
     /// nats-server's `checkJetStream` answers. Not where the account imports the API as a service
     /// from an account that has it (that one answers), and not announced over leafnode links.
-    /// (nats-server also stays silent while the account has leafnode links, leaving the answer
-    /// to a JetStream on the other side; here a local client gets 10039 at once.)
+    /// Silent while the account has a leafnode link, as nats-server (`checkJetStream`): the
+    /// answer is left to a JetStream on the other side.
     private static func answerNotEnabled(in account: Account, domain: String?, broker: Broker) throws {
         let subjects = JetStreamEngine.apiSubjects(domain: domain)
         let serviceImports = broker.configuration.accounts.first { $0.name == account.name }?.imports.filter(\.isService) ?? []
@@ -220,7 +220,9 @@ package final class JetStreamRuntime: @unchecked Sendable {
             let imported = serviceImports.contains { SubjectPattern.intersects($0.to ?? $0.subject, subject) }
             if imported { continue }
             let subscription = Subscription(internalSubject: subject, queue: nil, isAnnounced: false, isConsumerInterest: false) { [weak broker] message in
-                guard let broker, let reply = message.reply, !reply.isEmpty, let answer = DisabledAccountAnswer.reply(to: message.subject) else { return }
+                guard let broker, let reply = message.reply, !reply.isEmpty, !broker.hasLeafConnections(in: account),
+                    let answer = DisabledAccountAnswer.reply(to: message.subject)
+                else { return }
                 broker.publishInternal(destination: reply, subject: reply, reply: nil, headers: nil, payload: answer, account: account, isOneOff: true)
             }
             try broker.subscribeInternal(subscription, account: account)

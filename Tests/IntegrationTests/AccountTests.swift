@@ -109,6 +109,50 @@ struct LeafAccountTests {
         #expect(!arrives("t.global", from: global, at: watcher, within: 1.5))
     }
 
+    @Test("an account without JetStream whose leafnode link is up leaves JetStream requests to the other side (no 10039), as nats-server",
+          arguments: ServerKind.allCases)
+    func jetStreamLeftToTheHub(kind: ServerKind) throws {
+        let leafPort = try ServerProcess.freePort()
+        let hubStore = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-hub-\(UUID().uuidString)")
+        let edgeStore = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-edge-\(UUID().uuidString)")
+        defer {
+            try? FileManager.default.removeItem(at: hubStore)
+            try? FileManager.default.removeItem(at: edgeStore)
+        }
+        let hub = try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: """
+            jetstream { store_dir: "\(hubStore.path)" }
+            leafnodes { listen: "127.0.0.1:\(leafPort)" }
+
+            """)
+        let configuration = """
+            jetstream { store_dir: "\(edgeStore.path)" }
+            accounts {
+              A: { jetstream: enabled, users: [ { user: a, password: a } ] }
+              B: { users: [ { user: b, password: b } ] }
+              C: { users: [ { user: c, password: c } ] }
+            }
+            leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(leafPort)", account: B } ] }
+
+            """
+        let edge = try ServerProcess(kind, configuration: configuration)
+        defer {
+            edge.stop()
+            hub.stop()
+        }
+        #expect(edge.waitForLog("Leafnode connection created", timeout: 15), "\(edge.log.suffix(2000))")
+        for (user, linked) in [("b", true), ("c", false)] {
+            let client = try RawClient(port: edge.port)
+            try client.handshake(connect: #"{"verbose":false,"user":"\#(user)","pass":"\#(user)"}"#)
+            client.send("SUB _INBOX.js 1\r\nPUB $JS.API.INFO _INBOX.js 0\r\n\r\n")
+            let answer = client.read(untilContains: "err_code", timeout: linked ? 2 : 5)
+            if linked {
+                #expect(!answer.contains("10039"), "\(kind): \(answer)")
+            } else {
+                #expect(answer.contains("\"err_code\":10039"), "\(kind): \(answer)")
+            }
+        }
+    }
+
     @Test("a leafnode user bound to SENSORS: the leaf's messages reach SENSORS' clients only")
     func acceptedAccount() throws {
         let leafPort = try ServerProcess.freePort()
