@@ -239,9 +239,10 @@ package final class Broker: Sendable {
         registry.withLock { Array($0.leafConnections.values) }
     }
 
-    /// Whether a leafnode link (either way) is bound to `account` now.
+    /// Whether an established leafnode link (either way, past its handshake and credentials)
+    /// is bound to `account` now.
     package func hasLeafConnections(in account: Account) -> Bool {
-        registry.withLock { $0.leafConnections.values.contains { $0.account === account } }
+        registry.withLock { $0.leafConnections.values.contains { $0.account === account && $0.state == .connected } }
     }
 
     private func registerLeaf(_ connection: ClientConnection) -> Bool {
@@ -277,7 +278,11 @@ package final class Broker: Sendable {
             return AuthenticatedClient(account: globalAccount, user: nil)
         }
         if let certificate, options.nkey == nil || !authentication.hasNKeyUsers {
-            guard let user = Self.user(mappedFrom: certificate, among: authentication.users, connectionType: connectionType) else { return nil }
+            // As nats-server: the certificate names the user, and a password configured for that
+            // user must still be sent (a user without one: no password, or an empty one).
+            guard let user = Self.user(mappedFrom: certificate, among: authentication.users, connectionType: connectionType),
+                PasswordCheck.matches(offered: options.password ?? "", configured: user.password)
+            else { return nil }
             return AuthenticatedClient(account: account(named: user.account), user: user)
         }
         if options.user == nil && options.password == nil && options.authToken == nil && options.nkey == nil {

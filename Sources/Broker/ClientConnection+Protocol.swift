@@ -111,7 +111,8 @@ extension ClientConnection {
     private func authenticate(_ options: ConnectOptions, then body: @escaping @Sendable (AuthenticatedClient?) -> Void) {
         // On a verify_and_map listener a certificate that could not be read names nobody.
         let certificate = mapsCertificateToUser ? (certificateIdentity ?? CertificateIdentity()) : nil
-        guard broker.needsSlowPasswordCheck(options) else {
+        // (A mapped user's password may be a bcrypt hash: checked off the loop too.)
+        guard broker.needsSlowPasswordCheck(options) || (certificate != nil && options.password != nil) else {
             body(broker.authenticate(options, nonce: sentNonce, connectionType: connectionType, certificate: certificate))
             return
         }

@@ -23,7 +23,7 @@ extension ConfigurationBuilder {
                 settings.verify = bool(entry.value, key: path, at: position) ?? false
             case "verify_and_map":
                 settings.verifyAndMap = bool(entry.value, key: path, at: position) ?? false
-                if settings.verifyAndMap && key != "tls" {
+                if settings.verifyAndMap && key.lowercased() != "tls" {
                     // Only the client port maps certificates to users; accepting it elsewhere
                     // without mapping would let any certificate holder in as anyone.
                     fail(.invalidValue, "not supported yet: Outpost maps certificates to users on the client port only (the top-level tls block)", at: position, key: path)

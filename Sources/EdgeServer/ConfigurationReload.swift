@@ -47,6 +47,10 @@ extension OutpostCommand {
         }
         if running.httpPort != fresh.httpPort { changed.append("http_port") }
         if (old.clientTLS == nil) != (new.clientTLS == nil) { changed.append("tls (on or off)") }
+        // Connections keep the mapping they were accepted with: switching it needs a restart.
+        if let before = old.clientTLS, let after = new.clientTLS, before.mapsCertificateToUser != after.mapsCertificateToUser {
+            changed.append("tls.verify_and_map")
+        }
         guard changed.isEmpty else {
             return .failure(.init("config reload not supported for \(changed.joined(separator: ", ")); restart to apply"))
         }

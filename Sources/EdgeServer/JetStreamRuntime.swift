@@ -121,6 +121,16 @@ package final class JetStreamRuntime: @unchecked Sendable {
         // The server's limits (configured, or nats-server's "dynamic" ones) hold across accounts.
         let limits = JetStreamLimits.effective(maxMemory: settings.maxMemory, maxStorage: settings.maxStorage, directory: directory)
         let serverResources = JetStreamServerResources(maxMemory: limits.memory, maxStorage: limits.storage)
+        // nats-server reserves each account's own limits out of the server's at start, and will
+        // not start when they do not fit.
+        let accountMemory = settings.accounts.reduce(Int64(0)) { $0 + max(0, $1.limits?.maxMemory ?? 0) }
+        let accountStorage = settings.accounts.reduce(Int64(0)) { $0 + max(0, $1.limits?.maxStorage ?? 0) }
+        if accountMemory > limits.memory {
+            throw await fail("Can't start JetStream: Error enabling jetstream on configured accounts: insufficient memory resources available (10028)")
+        }
+        if accountStorage > limits.storage {
+            throw await fail("Can't start JetStream: Error enabling jetstream on configured accounts: insufficient storage resources available (10047)")
+        }
         for account in settings.accounts {
             guard let brokerAccount = broker.accounts[account.name] else {
                 throw await fail("JetStream: unknown account \(account.name)")

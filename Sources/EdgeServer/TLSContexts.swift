@@ -109,7 +109,7 @@ package struct TLSContexts: Sendable {
     /// are fixed); a list of TLS 1.3 suites alone leaves TLS 1.2 nothing, so it means TLS 1.3 only.
     static func applyAlgorithms(_ settings: TLSSettings, to configuration: inout TLSConfiguration) {
         configuration.minimumTLSVersion = settings.minimumVersion == "1.3" ? .tlsv13 : .tlsv12
-        if let suites = settings.cipherSuites {
+        if let suites = settings.cipherSuites, !suites.isEmpty {
             let legacy = suites.filter { !TLSAlgorithmNames.isTLS13($0) }
             if legacy.isEmpty {
                 configuration.minimumTLSVersion = .tlsv13

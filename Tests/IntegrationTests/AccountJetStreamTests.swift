@@ -56,12 +56,32 @@ struct AccountJetStreamTests {
               A: { jetstream: { max_mem: 1MB, max_file: 1MB }, users: [ { user: a, password: a } ] }
               B: { jetstream: enabled, users: [ { user: b, password: b } ] }
               C: { jetstream: enabled, users: [ { user: c, password: c } ] }
+              D: { jetstream: { max_mem: 0, max_file: 0 }, users: [ { user: d, password: d } ] }
             }
             """)
         defer { server.stop() }
         let result = try PythonScenario.run(script: "Tests/IntegrationTests/Python/storage_limit_scenarios.py", arguments: [server.url], timeout: 90)
         #expect(result.status == 0, "\(kind):\n\(result.output)\nserver log:\n\(server.log.suffix(3000))")
         #expect(server.log.contains("[ERR] JetStream resource limits exceeded for server"), "\(kind): \(server.log.suffix(2000))")
+    }
+
+    @Test("accounts' own limits must fit in the server's: nats-server will not start otherwise, nor will Outpost", arguments: ServerKind.allCases)
+    func accountLimitsBeyondTheServer(kind: ServerKind) throws {
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-limits-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: store) }
+        do {
+            let server = try ServerProcess(kind, configuration: """
+                jetstream { store_dir: "\(store.path)", max_memory_store: 1MB, max_file_store: 1MB }
+                accounts {
+                  A: { jetstream: { max_mem: 1MB, max_file: 1MB }, users: [ { user: a, password: a } ] }
+                  B: { jetstream: { max_file: 1 }, users: [ { user: b, password: b } ] }
+                }
+                """)
+            server.stop()
+            Issue.record("\(kind) started with 1 MB + 1 B of account storage in a 1 MB server")
+        } catch {
+            #expect("\(error)".contains("insufficient storage resources available"), "\(kind): \(error)")
+        }
     }
 
     @Test("with accounts and none saying jetstream, no account has JetStream", arguments: ServerKind.allCases)

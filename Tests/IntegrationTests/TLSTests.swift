@@ -43,6 +43,8 @@ struct TLSTests {
         try pki.makeClient("carol", subject: "/O=Outpost/CN=carol/DC=example")
         // A UID is not in Go's pkix string: "CN=dave,O=Outpost" names dave only that way.
         try pki.makeClient("dave", subject: "/O=Outpost/CN=dave/UID=d1")
+        // Mapped to a user that has a password: the password is still required.
+        try pki.makeClient("erin", subject: "/CN=erin", alternativeNames: "email:erin@example.com")
         func user(_ name: String, _ subject: String) -> String {
             #"{ user: "\#(name)", permissions: { publish: "\#(subject)", subscribe: ">" } }"#
         }
@@ -61,6 +63,7 @@ struct TLSTests {
                 \(user("CN=carol,O=Outpost,DC=example", "carol.>"))
                 \(user("CN=dave,O=Outpost", "dave.>"))
                 { user: "Alice", password: "secret" }
+                { user: "erin@example.com", password: "erins", permissions: { publish: "erin.>", subscribe: ">" } }
               ]
             }
             """)

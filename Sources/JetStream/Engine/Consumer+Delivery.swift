@@ -3,12 +3,13 @@ import NIOCore
 /// Delivering messages: to the deliver subject (push) or to waiting pull requests (pull);
 /// redeliveries first, then new messages; flow control and idle heartbeats for push consumers.
 extension Consumer {
-    /// Flow control, in nats-server's terms: at most this many bytes (subject, headers and
-    /// payload) delivered and not yet vouched for by an answer; a request goes out at half of it.
-    /// The reference's window is its 32 MiB pending limit / 16 = 2 MiB. (A window counted in
-    /// messages, 2,048 then 4,096, stalled a hub sourcing 128-byte messages every few
-    /// milliseconds: after an outage the hub drained our backlog slower than from nats-server.)
-    static let flowControlWindowBytes = 2 * 1024 * 1024
+    /// Flow control, in nats-server's terms: at most a window of bytes (delivery subject, reply
+    /// subject, headers and payload) delivered and not yet vouched for by an answer; a request
+    /// goes out at half of it. The window starts at the reference's 32 MiB pending limit / 16
+    /// and doubles with each answer up to the limit (its slow start). (A window counted in
+    /// messages, 2,048 then 4,096, held a hub sourcing 128-byte messages back.)
+    static let flowControlInitialWindow = 2 * 1024 * 1024
+    static let flowControlMaximumWindow = 32 * 1024 * 1024
 
     /// Delivers what can be delivered now.
     func deliverAvailable() {
@@ -131,8 +132,8 @@ extension Consumer {
             delivered += 1
             lastDeliveryDeadline = engine.eventLoop.now
             if configuration.flowControl {
-                flowControlPendingBytes += message.subject.utf8.count + content.payload.count + (content.headers?.count ?? 0)
-                if flowControlReply == nil && flowControlPendingBytes > Self.flowControlWindowBytes / 2 {
+                flowControlPendingBytes += deliverSubject.utf8.count + reply.utf8.count + content.payload.count + (content.headers?.count ?? 0)
+                if flowControlReply == nil && flowControlPendingBytes > flowControlWindow / 2 {
                     sendFlowControlRequest(to: deliverSubject)
                 }
             }
@@ -146,7 +147,7 @@ extension Consumer {
     }
 
     private var isFlowControlStalled: Bool {
-        flowControlReply != nil && flowControlPendingBytes > Self.flowControlWindowBytes
+        flowControlReply != nil && flowControlPendingBytes > flowControlWindow
     }
 
     private func sendFlowControlRequest(to deliverSubject: String) {
@@ -160,6 +161,7 @@ extension Consumer {
     func flowControlAnswered(_ subject: String) {
         guard subject == flowControlReply else { return }
         flowControlReply = nil
+        flowControlWindow = min(flowControlWindow * 2, Self.flowControlMaximumWindow)
         // The answer vouches for what was sent before the request; what followed stays pending.
         flowControlPendingBytes = max(0, flowControlPendingBytes - flowControlRequestedAtBytes)
         flowControlRequestedAtBytes = 0
@@ -191,7 +193,8 @@ extension Consumer {
             guard let self, !self.isDeleted else { return }
             guard engine.eventLoop.now - self.lastDeliveryDeadline >= interval else { return }
             var fields = [(JetStreamHeader.lastConsumer, String(self.deliveredConsumerSequence)), (JetStreamHeader.lastStream, String(self.deliveredStreamSequence))]
-            if let stalled = self.flowControlReply, self.isFlowControlStalled { fields.append((JetStreamHeader.consumerStalled, stalled)) }
+            // An unanswered request is named, stalled or not, so a client that lost it can answer.
+            if let pending = self.flowControlReply { fields.append((JetStreamHeader.consumerStalled, pending)) }
             self.engine.transport.publish(subject: deliverSubject, reply: nil, headers: NATSHeaders.status(100, "Idle Heartbeat", fields), payload: [])
         }
     }

@@ -72,6 +72,8 @@ final class Consumer {
     var flowControlPendingBytes = 0
     /// `flowControlPendingBytes` when the outstanding request went out.
     var flowControlRequestedAtBytes = 0
+    /// How many bytes may be pending (see `flowControlInitialWindow`).
+    var flowControlWindow = Consumer.flowControlInitialWindow
     var lastDeliveryDeadline = NIODeadline.uptimeNanoseconds(0)
     var noInterestSince: NIODeadline?
 

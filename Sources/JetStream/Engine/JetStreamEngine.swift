@@ -87,7 +87,6 @@ public final class JetStreamEngine: @unchecked Sendable {
         self.logger = logger
         self.wallClockAtStart = JetStreamTime.now().nanoseconds
         self.loopTimeAtStart = eventLoop.now
-        configuration.serverResources?.register(self)
     }
 
     // MARK: - Lifecycle
@@ -95,6 +94,8 @@ public final class JetStreamEngine: @unchecked Sendable {
     /// Opens the stored streams and subscribes to the API. Runs on the engine's loop.
     public func start() -> EventLoopFuture<Void> {
         eventLoop.submit {
+            // On the loop the engines share: the registry is read there, never locked.
+            self.configuration.serverResources?.register(self)
             try self.openStoredStreams()
             for subject in self.apiSubjects {
                 self.apiSubscriptions.append(try self.transport.subscribe(subject: subject, queue: nil, target: .api))

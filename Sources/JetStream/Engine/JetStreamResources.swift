@@ -83,15 +83,17 @@ extension JetStreamEngine {
     /// Why `configuration`'s `max_bytes` cannot be reserved (creating it, or updating the stream
     /// of that name), if it cannot.
     func reservationFailure(for configuration: StreamConfiguration, updating name: String?) -> JetStreamAPIError? {
-        guard configuration.maxBytes > 0 else { return nil }
+        // A stream without max_bytes asks for one byte (nats-server `checkBytesLimits`): an
+        // account with `max_file: 0` can make no file stream at all.
+        let requested = configuration.maxBytes > 0 ? configuration.maxBytes : 1
         let memory = configuration.storage == .memory
         let failure: JetStreamAPIError = memory ? .memoryResourcesExceeded : .storageResourcesExceeded
         let accountLimit = memory ? self.configuration.maxMemory : self.configuration.maxStorage
-        if accountLimit >= 0 && reservedBytes(memory: memory, excluding: name) + configuration.maxBytes > accountLimit {
+        if accountLimit >= 0 && reservedBytes(memory: memory, excluding: name) + requested > accountLimit {
             return failure
         }
         if let server = self.configuration.serverResources,
-            server.reservedBytes(memory: memory, excluding: name, in: self) + configuration.maxBytes > server.limit(memory: memory)
+            server.reservedBytes(memory: memory, excluding: name, in: self) + requested > server.limit(memory: memory)
         {
             return failure
         }

@@ -153,7 +153,7 @@ extension Stream {
 
     /// The PubAck JSON (written by hand: this is per message).
     func publishAcknowledgement(sequence: UInt64, duplicate: Bool) -> [UInt8] {
-        var text = "{\"stream\":\"\(name)\""
+        var text = "{\"stream\":\(quotedName)"
         if let domain = engine.configuration.domain, !domain.isEmpty { text += ",\"domain\":\"\(domain)\"" }
         text += ",\"seq\":\(sequence)"
         if duplicate { text += ",\"duplicate\":true" }
@@ -166,7 +166,7 @@ extension Stream {
         var reply = APIResponse.failure(type: "", error).dropFirstTypeField()
         guard reply.last == UInt8(ascii: "}") else { return reply }
         reply.removeLast()
-        reply += Array(",\"stream\":\"\(name)\",\"seq\":0}".utf8)
+        reply += Array(",\"stream\":\(quotedName),\"seq\":0}".utf8)
         return reply
     }
 }

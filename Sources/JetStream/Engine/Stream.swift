@@ -44,6 +44,8 @@ final class Stream {
     }
 
     var name: String { configuration.name }
+    /// The name as a JSON string literal (a stream name may hold a `"`), for PubAcks.
+    lazy var quotedName = JetStreamAPIError.goQuoted(configuration.name)
 
     /// Rebuilds the counters from what the store holds (start-up, and after a failed batch).
     func loadCounters(watermark: UInt64 = 0) throws(StoreError) {

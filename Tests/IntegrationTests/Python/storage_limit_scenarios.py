@@ -3,8 +3,8 @@
 Usage: storage_limit_scenarios.py URL
 
 The server has `max_memory_store: 1MB` and `max_file_store: 1MB`, account A with its own
-`max_mem: 1MB, max_file: 1MB`, and accounts B and C with JetStream and no limits of their own
-(so only the server's apply to them, across both). Checks, as nats-server 2.9 answers:
+`max_mem: 1MB, max_file: 1MB`, accounts B and C with JetStream and no limits of their own
+(so only the server's apply to them, across both), and D with `max_mem: 0, max_file: 0`. Checks, as nats-server 2.9 answers:
 - creating or updating a stream whose max_bytes cannot be reserved: 10047 (file) or 10028
   (memory), the reservations of all accounts counted against the server's limit;
 - publishing into a stream without max_bytes: refused with 10002 once the account's stored bytes
@@ -48,7 +48,13 @@ async def publish_until_refused(nc, subject, limit=60):
 
 
 async def main(url):
-    a, b, c = [await connect(url, user) for user in ("a", "b", "c")]
+    a, b, c, d = [await connect(url, user) for user in ("a", "b", "c", "d")]
+
+    # A stream without max_bytes still reserves one byte: D's limits of 0 allow no stream.
+    answer = await api(d, "STREAM.CREATE.DM", {"name": "DM", "subjects": ["dm"], "storage": "memory"})
+    assert error_code(answer) == 10028, answer
+    answer = await api(d, "STREAM.CREATE.DF", {"name": "DF", "subjects": ["df"], "storage": "file"})
+    assert error_code(answer) == 10047, answer
 
     # Reservations: an account's own limit, then the server's across accounts.
     for storage, code in (("file", 10047), ("memory", 10028)):
@@ -96,7 +102,7 @@ async def main(url):
         for nc, name in ((b, "B"), (c, "C")):
             answer = await api(nc, f"STREAM.DELETE.{name}_{storage}")
             assert answer.get("success") is True, answer
-    for nc in (a, b, c):
+    for nc in (a, b, c, d):
         await nc.close()
     print("storage limits: all checks passed")
 

@@ -137,6 +137,22 @@ async def verify_and_map(url, pki):
         await nc.close()
         await watcher.close()
 
+    # erin's certificate names a user with a password: without it, refused; with it (whatever
+    # user name CONNECT gives), erin.
+    errors.clear()
+    try:
+        nc = await connect(url, with_certificate("erin"), error_cb=on_error)
+    except Exception as error:
+        assert "authorization violation" in (str(error) + " ".join(errors)).lower(), (repr(error), errors)
+    else:
+        await nc.close()
+        raise AssertionError("a mapped user's password was not asked for")
+    nc = await connect(url, with_certificate("erin"), error_cb=on_error, user="somebody", password="erins")
+    sub = await nc.subscribe("erin.>")
+    await nc.publish("erin.x", b"mine")
+    assert (await sub.next_msg(timeout=3)).subject == "erin.x"
+    await nc.close()
+
     # The test CA's own client certificate (CN=localhost) names nobody; the user name and
     # password of a configured user do not help: the certificate decides.
     for options in ({}, {"user": "Alice", "password": "secret"}):

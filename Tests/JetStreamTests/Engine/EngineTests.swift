@@ -113,32 +113,49 @@ struct EngineTests {
         #expect(delivered.allSatisfy { $0.subject == "s" })
     }
 
-    @Test("push flow control: a window of 2 MiB of subject, headers and payload, asked for at half, as nats-server")
+    @Test("push flow control as nats-server: a 2 MiB window of delivery subject, reply, headers and payload, asked for at half, doubling with each answer")
     func pushFlowControlWindow() throws {
         let harness = try EngineHarness()
         _ = harness.request("$JS.API.STREAM.CREATE.F", #"{"name":"F","subjects":["f"]}"#)
-        let payload = String(repeating: "x", count: 127)  // 1-byte subject + 127 = 128 bytes each
-        for _ in 0..<30_000 { harness.publish("f", payload) }
+        let payload = String(repeating: "x", count: 128)
+        for _ in 0..<60_000 { harness.publish("f", payload) }
         harness.transport.interest.insert("fc.here")
         _ = harness.transport.take()
         _ = harness.request("$JS.API.CONSUMER.CREATE.F", #"{"stream_name":"F","config":{"deliver_subject":"fc.here","ack_policy":"none","flow_control":true,"idle_heartbeat":1000000000}}"#)
         harness.loop.run()
-        var sent = harness.transport.take().filter { $0.destination == "fc.here" }
-        let requests = sent.filter { $0.status == 100 && $0.reply?.hasPrefix("$JS.FC.F.") == true }
-        // One request, once more than 1 MiB was out (8,193 messages); delivery stops once more
-        // than 2 MiB is out (16,385), and a window counted in messages would stop far earlier.
-        #expect(requests.count == 1)
-        #expect(sent.firstIndex { $0.status == 100 } == 8_193)
-        #expect(sent.filter { $0.status == nil }.count == 16_385)
 
-        // The answer vouches for the 8,193 sent before the request: 8,192 stay pending, and the
-        // next request goes out after one more message.
-        let reply = try #require(requests.first?.reply)
-        harness.publish(reply)
-        harness.loop.run()
-        sent = harness.transport.take().filter { $0.destination == "fc.here" }
-        #expect(sent.first?.status == nil && sent.dropFirst().first?.status == 100)
-        #expect(sent.filter { $0.status == nil }.count == 8_193)
+        /// What the window counts for each message (nats-server's `jsPubMsg.size()`).
+        func size(_ message: RecordingTransport.Published) -> Int {
+            message.destination.utf8.count + (message.reply?.utf8.count ?? 0) + (message.headers?.count ?? 0) + message.payload.count
+        }
+        /// Checks one round: the request goes out once more than window/2 is pending, delivery
+        /// stops once more than window is; returns the bytes still pending after the answer.
+        func round(pendingBefore: Int, window: Int) throws -> Int {
+            let sent = harness.transport.take().filter { $0.destination == "fc.here" }
+            let requestIndex = try #require(sent.firstIndex { $0.status == 100 })
+            #expect(sent.filter { $0.status == 100 }.count == 1)
+            let messages = sent.filter { $0.status == nil }
+            var pending = pendingBefore
+            var atRequest: Int?
+            for (index, message) in messages.enumerated() {
+                pending += size(message)
+                if atRequest == nil && pending > window / 2 {
+                    atRequest = pending
+                    #expect(requestIndex == index + 1, "the request follows the message that passed half the window")
+                }
+                if index < messages.count - 1 { #expect(pending <= window, "delivery stops once past the window") }
+            }
+            #expect(pending > window, "delivery went up to the window")
+            let reply = try #require(sent[requestIndex].reply)
+            #expect(reply.hasPrefix("$JS.FC.F."))
+            harness.publish(reply)
+            harness.loop.run()
+            return pending - (try #require(atRequest))
+        }
+        var pending = try round(pendingBefore: 0, window: 2 * 1024 * 1024)
+        pending = try round(pendingBefore: pending, window: 4 * 1024 * 1024)
+        // (A window counted in messages, or one that stays at 2 MiB, fails these rounds.)
+        _ = pending
     }
 
     @Test("limits: max_msgs discards old, discard new refuses")
