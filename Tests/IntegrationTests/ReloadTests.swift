@@ -60,6 +60,23 @@ struct ReloadTests {
         try bob.handshake(connect: #"{"verbose":false,"user":"bob","pass":"pw"}"#)
     }
 
+    @Test("verify_and_map cannot be switched by a reload (connections keep the mapping they were accepted with)")
+    func refusedCertificateMappingChange() throws {
+        let pki = try TestCertificates()
+        defer { pki.remove() }
+        let configuration = { (mapping: Bool) in
+            """
+            tls { cert_file: "\(pki.serverCertificate)", key_file: "\(pki.serverKey)", ca_file: "\(pki.caFile)", verify: true, verify_and_map: \(mapping) }
+            authorization { users: [ { user: localhost, password: pw } ] }
+            """
+        }
+        let server = try ServerProcess(.outpost, configuration: configuration(false))
+        defer { server.stop() }
+        try configuration(true).write(to: server.temporaryDirectory.appendingPathComponent("server.conf"), atomically: true, encoding: .utf8)
+        server.signal(SIGHUP)
+        #expect(server.waitForLog("config reload not supported for tls.verify_and_map", timeout: 5), "\(server.log)")
+    }
+
     @Test("an account's JetStream cannot be switched on by a reload")
     func refusedJetStreamChange() throws {
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-reload-\(UUID().uuidString)")
