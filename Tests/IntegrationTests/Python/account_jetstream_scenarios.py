@@ -16,19 +16,8 @@ import sys
 import nats
 
 import natspy_ordering  # noqa: F401  flush() orders after what was queued (see the module)
-
-
-async def connect(url, user):
-    return await nats.connect(url.replace("nats://", f"nats://{user}:{user}@"), max_reconnect_attempts=0)
-
-
-async def api(nc, subject, body=None):
-    reply = await nc.request("$JS.API." + subject, json.dumps(body).encode() if body is not None else b"", timeout=5)
-    return json.loads(reply.data)
-
-
-def error_code(answer):
-    return (answer.get("error") or {}).get("err_code")
+from scenario_support import api, error_code
+from scenario_support import connect_as as connect
 
 
 async def setup(url):
