@@ -1,4 +1,4 @@
-#if defined(__linux__)
+#if defined(__linux__) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE  // dl_iterate_phdr
 #endif
 #include "loader_memory.h"
@@ -26,16 +26,21 @@ static page_range relocation_pages(const struct dl_phdr_info *info) {
     }
     if (dynamic == NULL) return none;
 
-    uintptr_t table = 0;
-    size_t size = 0;
+    // x86_64 and aarch64 use RELA; REL is kept apart in case an object has both.
+    uintptr_t rela = 0, rel = 0;
+    size_t rela_size = 0, rel_size = 0;
     for (const ElfW(Dyn) *entry = (const ElfW(Dyn) *)(info->dlpi_addr + dynamic->p_vaddr);
          entry->d_tag != DT_NULL; entry++) {
         switch (entry->d_tag) {
-        case DT_RELA: case DT_REL: table = (uintptr_t)entry->d_un.d_ptr; break;
-        case DT_RELASZ: case DT_RELSZ: size = (size_t)entry->d_un.d_val; break;
+        case DT_RELA: rela = (uintptr_t)entry->d_un.d_ptr; break;
+        case DT_RELASZ: rela_size = (size_t)entry->d_un.d_val; break;
+        case DT_REL: rel = (uintptr_t)entry->d_un.d_ptr; break;
+        case DT_RELSZ: rel_size = (size_t)entry->d_un.d_val; break;
         default: break;
         }
     }
+    uintptr_t table = rela != 0 ? rela : rel;
+    size_t size = rela != 0 ? rela_size : rel_size;
     if (table == 0 || size == 0) return none;
     // glibc rewrites the main program's DT_* pointers to run-time addresses; a library's may
     // still be file addresses. A run-time address is never below the object's load base.
