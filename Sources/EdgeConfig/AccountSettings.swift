@@ -44,6 +44,13 @@ package struct AccountJetStreamLimits: Hashable, Sendable {
     package var maxStorage: Int64 = -1
     package var maxStreams = -1
     package var maxConsumers = -1
+    /// Per stream and consumer: the most `max_ack_pending` a consumer may have (-1: none), the
+    /// most `max_bytes` a memory or file stream may have (-1: none), and whether every stream
+    /// must set `max_bytes`.
+    package var maxAckPending = -1
+    package var memoryMaxStreamBytes: Int64 = -1
+    package var storageMaxStreamBytes: Int64 = -1
+    package var maxBytesRequired = false
 
     package init() {}
 }

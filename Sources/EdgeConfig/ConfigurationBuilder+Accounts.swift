@@ -26,10 +26,17 @@ extension ConfigurationBuilder {
                     if let count = integer(entry.value, key: path, at: entry.keyPosition) { limits.maxStreams = Int(count) }
                 case "max_consumers", "consumers":
                     if let count = integer(entry.value, key: path, at: entry.keyPosition) { limits.maxConsumers = Int(count) }
-                case "max_ack_pending", "memory_max_stream_bytes", "mem_max_stream_bytes", "store_max_stream_bytes",
-                    "disk_max_stream_bytes", "max_stream_bytes", "max_bytes_required", "max_bytes", "cluster_traffic":
-                    // A limit accepted and not enforced would let streams grow past it.
-                    fail(.invalidValue, "not supported yet: Outpost does not enforce an account's per-stream limits; set max_bytes and max_ack_pending on the streams and consumers instead", at: entry.keyPosition, key: path)
+                case "max_ack_pending":
+                    if let count = integer(entry.value, key: path, at: entry.keyPosition) { limits.maxAckPending = Int(count) }
+                case "memory_max_stream_bytes", "mem_max_stream_bytes":
+                    if let size = storageSize(entry.value, label: "memory_max_stream_bytes", key: path, at: entry.keyPosition) { limits.memoryMaxStreamBytes = size }
+                case "store_max_stream_bytes", "disk_max_stream_bytes":
+                    if let size = storageSize(entry.value, label: "store_max_stream_bytes", key: path, at: entry.keyPosition) { limits.storageMaxStreamBytes = size }
+                case "max_bytes_required", "max_stream_bytes", "max_bytes":
+                    if let required = bool(entry.value, key: path, at: entry.keyPosition) { limits.maxBytesRequired = required }
+                case "cluster_traffic":
+                    // nats-server 2.10+, about clustered traffic accounting: nothing here to apply.
+                    fail(.invalidValue, "not supported yet: Outpost does not cluster", at: entry.keyPosition, key: path)
                 default:
                     guard !entry.isReferencedAsVariable else { continue }
                     fail(.unknownField, "unknown field \"\(entry.key)\"", at: entry.keyPosition, key: key)

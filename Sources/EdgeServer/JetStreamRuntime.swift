@@ -157,6 +157,10 @@ package final class JetStreamRuntime: @unchecked Sendable {
             configuration.serverResources = serverResources
             configuration.maxStreams = account.limits?.maxStreams ?? -1
             configuration.maxConsumers = account.limits?.maxConsumers ?? -1
+            configuration.maxAckPending = account.limits?.maxAckPending ?? -1
+            configuration.memoryMaxStreamBytes = account.limits?.memoryMaxStreamBytes ?? -1
+            configuration.storageMaxStreamBytes = account.limits?.storageMaxStreamBytes ?? -1
+            configuration.maxBytesRequired = account.limits?.maxBytesRequired ?? false
             let engine = JetStreamEngine(
                 configuration: configuration,
                 eventLoop: group.next(),

@@ -22,13 +22,9 @@ struct CorpusLoadingTests {
         }
     }
 
-    /// Files the reference accepts that Outpost refuses on purpose, with the reason: a setting
-    /// that would be unsafe to ignore (an account's per-stream JetStream limits would not be
-    /// enforced).
-    static let refusedOnPurpose: [String: String] = [
-        // Limits accepted but not enforced would be a silent lie.
-        "nats.py/nats/tests/conf/js-limits.conf": "per-stream limits",
-    ]
+    /// Files the reference accepts that Outpost refuses on purpose, with the reason (a setting
+    /// that would be unsafe to ignore). None at present.
+    static let refusedOnPurpose: [String: String] = [:]
 
     @Test("files the reference accepts load without errors (or are refused for a stated reason)", arguments: CorpusParsingTests.acceptedFiles.map(\.path))
     func acceptedFileLoads(path: String) {

@@ -65,6 +65,25 @@ struct AccountJetStreamTests {
         #expect(server.log.contains("[ERR] JetStream resource limits exceeded for server"), "\(kind): \(server.log.suffix(2000))")
     }
 
+    @Test("an account's per-stream limits: max_bytes required and capped, consumers' max_ack_pending capped (10113, 10122, 10121)",
+          arguments: ServerKind.allCases)
+    func perStreamLimits(kind: ServerKind) throws {
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-limits-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: store) }
+        let server = try ServerProcess(kind, configuration: """
+            jetstream { store_dir: "\(store.path)" }
+            accounts {
+              A: {
+                jetstream: { max_ack_pending: 100, memory_max_stream_bytes: 2048, store_max_stream_bytes: 4096, max_stream_bytes: true }
+                users: [ { user: a, password: a } ]
+              }
+            }
+            """)
+        defer { server.stop() }
+        let result = try PythonScenario.run(script: "Tests/IntegrationTests/Python/storage_limit_scenarios.py", arguments: [server.url, "per_stream"], timeout: 60)
+        #expect(result.status == 0, "\(kind):\n\(result.output)\nserver log:\n\(server.log.suffix(3000))")
+    }
+
     @Test("accounts' own limits must fit in the server's: nats-server will not start otherwise, nor will Outpost", arguments: ServerKind.allCases)
     func accountLimitsBeyondTheServer(kind: ServerKind) throws {
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-limits-\(UUID().uuidString)")

@@ -8,8 +8,8 @@ import Subjects
 /// The `$JS.API` surface (nats-server `server/jetstream_api.go`): one handler per request
 /// subject, answering with the reference's JSON and error codes.
 extension JetStreamEngine {
-    /// Page size of list and names answers.
-    static let apiPageLimit = 1024
+    /// Page sizes: nats-server's `JSApiListLimit` (infos) and `JSApiNamesLimit` (names).
+    static let apiPageLimit = 256
     static let apiNamesPageLimit = 1024
 
     func handleAPI(_ message: JetStreamMessage) {
@@ -49,9 +49,12 @@ extension JetStreamEngine {
                 consumers: usage.consumers,
                 limits: AccountInfoBody.Limits(
                     maxMemory: configuration.maxMemory, maxStorage: configuration.maxStorage,
-                    maxStreams: configuration.maxStreams, maxConsumers: configuration.maxConsumers),
+                    maxStreams: configuration.maxStreams, maxConsumers: configuration.maxConsumers,
+                    maxAckPending: configuration.maxAckPending, memoryMaxStreamBytes: configuration.memoryMaxStreamBytes,
+                    storageMaxStreamBytes: configuration.storageMaxStreamBytes, maxBytesRequired: configuration.maxBytesRequired),
                 domain: configuration.domain,
-                api: .init(total: apiTotal, errors: apiErrors)
+                // nats-server counts a request once it has answered it: not this one yet.
+                api: .init(total: apiTotal - 1, errors: apiErrors)
             )
             respond(APIResponse.success(type: APIResponseType.accountInfo, body))
         case "STREAM":
@@ -107,7 +110,7 @@ extension JetStreamEngine {
             if let subject = request.subject, !subject.isEmpty {
                 selected = selected.filter { stream in stream.configuration.subjects.contains { SubjectPattern.intersects($0, subject) } }
             }
-            let page = Array(selected.dropFirst(request.offset).prefix(Self.apiPageLimit))
+            let page = Array(selected.dropFirst(request.offset).prefix(verb == "NAMES" ? Self.apiNamesPageLimit : Self.apiPageLimit))
             if verb == "NAMES" {
                 respond(APIResponse.success(type: APIResponseType.streamNames, ListBody(total: selected.count, offset: request.offset, limit: Self.apiNamesPageLimit, items: page.map(\.name), key: "streams")))
             } else {
@@ -281,7 +284,7 @@ extension JetStreamEngine {
             guard let stream = streams[tokens[1]] else { return fail(type, .streamNotFound) }
             let request = payload.isEmpty ? ListRequest() : (decode(ListRequest.self, payload) ?? ListRequest())
             let all = stream.consumers.values.sorted { $0.name < $1.name }
-            let page = Array(all.dropFirst(request.offset).prefix(Self.apiPageLimit))
+            let page = Array(all.dropFirst(request.offset).prefix(verb == "NAMES" ? Self.apiNamesPageLimit : Self.apiPageLimit))
             if verb == "NAMES" {
                 respond(APIResponse.success(type: type, ListBody(total: all.count, offset: request.offset, limit: Self.apiNamesPageLimit, items: page.map(\.name), key: "consumers")))
             } else {

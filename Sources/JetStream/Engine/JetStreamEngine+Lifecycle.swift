@@ -177,6 +177,13 @@ extension JetStreamEngine {
 
     func createConsumer(_ stream: Stream, _ requested: ConsumerConfiguration) -> Result<Consumer, JetStreamAPIError> {
         var configuration = requested.normalized()
+        // The account's max_ack_pending caps the default and refuses more (nats-server
+        // `setConsumerConfigDefaults`, `checkConsumerCfg`).
+        let accountMaxAckPending = self.configuration.maxAckPending
+        if accountMaxAckPending > 0 && configuration.maxAckPending > accountMaxAckPending {
+            guard requested.maxAckPending == 0 else { return .failure(.consumerMaxPendingAckExcess(accountMaxAckPending)) }
+            configuration.maxAckPending = accountMaxAckPending
+        }
         if let error = validate(configuration, for: stream) { return .failure(error) }
         let durable = configuration.durableName.flatMap { $0.isEmpty ? nil : $0 }
         let name = durable ?? configuration.name.flatMap { $0.isEmpty ? nil : $0 } ?? Self.randomName()

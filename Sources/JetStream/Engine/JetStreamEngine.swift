@@ -28,6 +28,11 @@ public final class JetStreamEngine: @unchecked Sendable {
         /// applies `max_consumers`); -1 = none.
         public var maxStreams = -1
         public var maxConsumers = -1
+        /// The account's per-stream and per-consumer limits (-1 / false: none).
+        public var maxAckPending = -1
+        public var memoryMaxStreamBytes: Int64 = -1
+        public var storageMaxStreamBytes: Int64 = -1
+        public var maxBytesRequired = false
         /// Most messages handled in one batch (one storage transaction).
         public var maxBatch = 4096
 

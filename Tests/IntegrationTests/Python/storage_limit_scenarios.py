@@ -94,5 +94,39 @@ async def main(url):
     print("storage limits: all checks passed")
 
 
+async def per_stream(url):
+    """Account A with `max_ack_pending: 100, memory_max_stream_bytes: 2048,
+    store_max_stream_bytes: 4096, max_bytes_required: true` (JetStreamLimitsTests.perStream)."""
+    a = await connect(url, "a")
+    answer = await api(a, "STREAM.CREATE.L", {"name": "L", "subjects": ["l"]})
+    assert answer.get("error") == {"code": 400, "err_code": 10113, "description": "account requires a stream config to have max bytes set"}, answer
+    answer = await api(a, "STREAM.CREATE.L", {"name": "L", "subjects": ["l"], "max_bytes": 65536})
+    assert answer.get("error") == {"code": 400, "err_code": 10122, "description": "stream max bytes exceeds account limit max stream bytes"}, answer
+    answer = await api(a, "STREAM.CREATE.LM", {"name": "LM", "subjects": ["lm"], "max_bytes": 4096, "storage": "memory"})
+    assert error_code(answer) == 10122, ("4096 is over the memory streams' 2048", answer)
+    answer = await api(a, "STREAM.CREATE.L", {"name": "L", "subjects": ["l"], "max_bytes": 128})
+    assert answer["config"]["max_bytes"] == 128, answer
+    answer = await api(a, "STREAM.UPDATE.L", {"name": "L", "subjects": ["l"], "max_bytes": 8192})
+    assert error_code(answer) == 10122, ("an update is held to the limit too", answer)
+    # One message of 55 bytes (86 stored), then five of one (32 each): max_bytes 128 keeps four.
+    for payload in [b"A" * 55] + [b"A"] * 5:
+        reply = json.loads((await a.request("l", payload, timeout=5)).data)
+        assert "error" not in reply, reply
+    info = await api(a, "INFO")
+    assert info["storage"] == 128 and info["memory"] == 0 and info["streams"] == 1, info
+    assert info["api"] == {"total": 5, "errors": 4}, ("five requests answered before this one, four refused", info["api"])
+    assert info["limits"] == {
+        "max_memory": -1, "max_storage": -1, "max_streams": -1, "max_consumers": -1, "max_ack_pending": 100,
+        "memory_max_stream_bytes": 2048, "storage_max_stream_bytes": 4096, "max_bytes_required": True,
+    }, info["limits"]
+    # A consumer's max_ack_pending defaults to the account's, and may not exceed it.
+    answer = await api(a, "CONSUMER.DURABLE.CREATE.L.d", {"stream_name": "L", "config": {"durable_name": "d", "ack_policy": "explicit"}})
+    assert answer.get("config", {}).get("max_ack_pending") == 100, answer
+    answer = await api(a, "CONSUMER.DURABLE.CREATE.L.e", {"stream_name": "L", "config": {"durable_name": "e", "ack_policy": "explicit", "max_ack_pending": 200}})
+    assert answer.get("error") == {"code": 400, "err_code": 10121, "description": "consumer max ack pending exceeds system limit of 100"}, answer
+    await a.close()
+    print("per-stream limits: all checks passed")
+
+
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1]))
+    asyncio.run(per_stream(sys.argv[1]) if sys.argv[2:] == ["per_stream"] else main(sys.argv[1]))
