@@ -323,8 +323,11 @@ package final class Broker: Sendable {
         return nil
     }
 
-    /// Whether checking `options` means a bcrypt hash (slow: done off the event loop).
-    func needsSlowPasswordCheck(_ options: ConnectOptions) -> Bool {
+    /// Whether checking `options` means a bcrypt hash (slow: done off the event loop). On a
+    /// `verify_and_map` listener (`certificate`) any password sent is checked that way: the
+    /// certificate, not CONNECT, names the user whose password it is.
+    func needsSlowPasswordCheck(_ options: ConnectOptions, certificate: CertificateIdentity? = nil) -> Bool {
+        if certificate != nil && options.password != nil { return true }
         guard let name = options.user, options.password != nil else { return false }
         let authentication = self.authentication
         if authentication.token != nil || (options.nkey != nil && authentication.hasNKeyUsers) { return false }

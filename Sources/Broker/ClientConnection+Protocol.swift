@@ -111,8 +111,7 @@ extension ClientConnection {
     private func authenticate(_ options: ConnectOptions, then body: @escaping @Sendable (AuthenticatedClient?) -> Void) {
         // On a verify_and_map listener a certificate that could not be read names nobody.
         let certificate = mapsCertificateToUser ? (certificateIdentity ?? CertificateIdentity()) : nil
-        // (A mapped user's password may be a bcrypt hash: checked off the loop too.)
-        guard broker.needsSlowPasswordCheck(options) || (certificate != nil && options.password != nil) else {
+        guard broker.needsSlowPasswordCheck(options, certificate: certificate) else {
             body(broker.authenticate(options, nonce: sentNonce, connectionType: connectionType, certificate: certificate))
             return
         }

@@ -223,10 +223,9 @@ package final class JetStreamRuntime: @unchecked Sendable {
     }
 
     /// `$JS.API.>` (and the domain's) in an account without JetStream: error 10039, as
-    /// nats-server's `checkJetStream` answers. Not where the account imports the API as a service
-    /// from an account that has it (that one answers), and not announced over leafnode links.
-    /// Silent while the account has a leafnode link, as nats-server (`checkJetStream`): the
-    /// answer is left to a JetStream on the other side.
+    /// nats-server's `checkJetStream` answers — but silent while the account has a leafnode link
+    /// up (a JetStream on the other side may answer). Not where the account imports the API as a
+    /// service from an account that has it (that one answers), and not announced over links.
     private static func answerNotEnabled(in account: Account, domain: String?, broker: Broker) throws {
         let subjects = JetStreamEngine.apiSubjects(domain: domain)
         let serviceImports = broker.configuration.accounts.first { $0.name == account.name }?.imports.filter(\.isService) ?? []

@@ -9,14 +9,14 @@ public enum ServerKind: String, CaseIterable, Sendable, CustomStringConvertible 
 
     public var description: String { rawValue }
 
-    /// The binary: `OUTPOST_BINARY` or `.build/debug/outpost`; `NATS_SERVER_BINARY` or
-    /// `nats-server` from PATH.
     /// The nats-server that leafnode tests use as the hub: `OUTPOST_HUB_BINARY` (another
-    /// version, as `Tools/test --hub VERSION` sets it), or the reference.
+    /// version: `Tools/test` sets it for each of `OUTPOST_HUB_VERSIONS`), or the reference.
     public static var hubExecutable: String {
         ProcessInfo.processInfo.environment["OUTPOST_HUB_BINARY"] ?? ServerKind.reference.executable
     }
 
+    /// The binary: `OUTPOST_BINARY` or `.build/debug/outpost`; `NATS_SERVER_BINARY` or
+    /// `nats-server` from PATH.
     public var executable: String {
         let environment = ProcessInfo.processInfo.environment
         switch self {

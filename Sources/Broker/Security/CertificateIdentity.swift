@@ -9,21 +9,11 @@ package struct CertificateIdentity: Sendable, Equatable {
     package var emailAddresses: [String] = []
     package var dnsNames: [String] = []
     package var uris: [String] = []
-    /// The subject's RDNs in the certificate's order (most general first, as encoded).
-    package var subject: [[SubjectAttribute]] = []
+    /// The subject's RDNs in the certificate's order (most general first, as encoded), each
+    /// attribute's type as its dotted OID.
+    package var subject: [DistinguishedName.RDN] = []
 
-    /// One attribute of the subject: its type's dotted OID and its value as decoded text.
-    package struct SubjectAttribute: Sendable, Equatable {
-        package var oid: String
-        package var value: String
-
-        package init(oid: String, value: String) {
-            self.oid = oid
-            self.value = value
-        }
-    }
-
-    package init(emailAddresses: [String] = [], dnsNames: [String] = [], uris: [String] = [], subject: [[SubjectAttribute]] = []) {
+    package init(emailAddresses: [String] = [], dnsNames: [String] = [], uris: [String] = [], subject: [DistinguishedName.RDN] = []) {
         self.emailAddresses = emailAddresses
         self.dnsNames = dnsNames
         self.uris = uris
@@ -82,12 +72,12 @@ package struct CertificateIdentity: Sendable, Equatable {
         }
     }
 
-    private static func rdns(_ name: [UInt8]) -> [[SubjectAttribute]]? {
-        var result: [[SubjectAttribute]] = []
+    private static func rdns(_ name: [UInt8]) -> [DistinguishedName.RDN]? {
+        var result: [DistinguishedName.RDN] = []
         var sets = DERReader(name)
         while sets.peekTag != nil {
             guard let set = sets.read(tag: 0x31) else { return nil }
-            var rdn: [SubjectAttribute] = []
+            var rdn: DistinguishedName.RDN = []
             var attributes = DERReader(set)
             while attributes.peekTag != nil {
                 guard let attribute = attributes.read(tag: 0x30) else { return nil }

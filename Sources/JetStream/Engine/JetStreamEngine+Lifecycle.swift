@@ -35,7 +35,7 @@ extension JetStreamEngine {
             let store = try storage.createStream(name: configuration.name, configuration: [UInt8](data))
             let stream = Stream(engine: self, configuration: configuration, created: created, store: store)
             stream.firstSequence = 1
-            streams[configuration.name] = stream
+            add(stream)
             try subscribe(stream)
             return .success(stream)
         } catch let error as StoreError {
@@ -146,7 +146,7 @@ extension JetStreamEngine {
         unsubscribe(stream)
         for consumer in stream.consumers.values { consumer.stop(deleted: true) }
         stream.consumers.removeAll()
-        streams[stream.name] = nil
+        remove(stream)
         let storage = stream.isMemory ? memoryStorage : fileStorage
         do {
             try storage.deleteStream(name: stream.name)

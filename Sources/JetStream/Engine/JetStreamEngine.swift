@@ -54,6 +54,10 @@ public final class JetStreamEngine: @unchecked Sendable {
     let logger: Logger
 
     var streams: [String: Stream] = [:]
+    /// The bytes `streams` hold, by storage type: kept by `add`, `remove` and each stream's
+    /// `byteCount`, so that the storage limits need not add them up on every publish.
+    var storedMemoryBytes: Int64 = 0
+    var storedFileBytes: Int64 = 0
     /// Every mirror and source link, by id (its transport target).
     var sourceLinks: [String: StreamSourceLink] = [:]
     private var linkCounter: UInt64 = 0
@@ -144,7 +148,7 @@ public final class JetStreamEngine: @unchecked Sendable {
                 }
                 let stream = Stream(engine: self, configuration: record.config, created: record.created, store: store)
                 try stream.loadCounters(watermark: record.lastSequence)
-                streams[stream.name] = stream
+                add(stream)
                 try subscribe(stream)
                 for saved in try store.consumers() {
                     guard let configuration = try? JSONDecoder().decode(ConsumerConfiguration.self, from: Data(saved.configuration)),

@@ -53,11 +53,26 @@ public final class JetStreamServerResources: @unchecked Sendable {
 /// and a message is refused when the account's stored bytes with it would pass the account's
 /// limit (10002) or when the server's stored bytes already pass the server's (10023).
 extension JetStreamEngine {
-    func storedBytes(memory: Bool) -> Int64 {
-        var total: Int64 = 0
-        for stream in streams.values where stream.isMemory == memory { total += Int64(stream.byteCount) }
-        return total
+    /// Puts `stream` among this account's streams, its bytes in the account's totals.
+    func add(_ stream: Stream) {
+        streams[stream.name] = stream
+        stream.isCounted = true
+        storedBytesChanged(memory: stream.isMemory, by: Int64(stream.byteCount))
     }
+
+    /// Takes `stream` out of this account's streams and its bytes out of the totals.
+    func remove(_ stream: Stream) {
+        streams[stream.name] = nil
+        stream.isCounted = false
+        storedBytesChanged(memory: stream.isMemory, by: -Int64(stream.byteCount))
+    }
+
+    func storedBytesChanged(memory: Bool, by delta: Int64) {
+        if memory { storedMemoryBytes += delta } else { storedFileBytes += delta }
+    }
+
+    /// Bytes stored in this account's streams of that storage type.
+    func storedBytes(memory: Bool) -> Int64 { memory ? storedMemoryBytes : storedFileBytes }
 
     func reservedBytes(memory: Bool, excluding name: String?) -> Int64 {
         var total: Int64 = 0

@@ -16,7 +16,12 @@ final class Stream {
 
     // Counters, rebuilt from the store on start.
     var messageCount: UInt64 = 0
-    var byteCount: UInt64 = 0
+    var byteCount: UInt64 = 0 {
+        // The account's totals move with it: the storage limits read them on every publish.
+        didSet { if isCounted { engine.storedBytesChanged(memory: isMemory, by: Int64(byteCount) - Int64(oldValue)) } }
+    }
+    /// Whether the engine counts this stream's bytes (it is one of `engine.streams`).
+    var isCounted = false
     /// 0 while nothing was ever stored.
     var firstSequence: UInt64 = 0
     var lastSequence: UInt64 = 0
