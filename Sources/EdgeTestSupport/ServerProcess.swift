@@ -85,9 +85,13 @@ public final class ServerProcess: @unchecked Sendable {
     public let process = Process()
     public private(set) var port = 0
     public private(set) var monitorPort: Int?
-    private let logPipe = Pipe()
+    /// The server's stdout and stderr go to a file, never a pipe: a server blocks when a pipe is
+    /// full, and a pipe may hold as little as 4 KiB (when the user is past
+    /// `fs.pipe-user-pages-soft`, as on a busy CI machine). nats-server logs each refused
+    /// connection, so a pipe drained late once stopped it accepting after 35 refusals.
+    private let logReader: FileHandle
     private let lock = NSLock()
-    private var logText = ""
+    private var logBytes = Data()
     public let temporaryDirectory: URL
 
     /// Starts `kind` with `arguments` (appended after `-a 127.0.0.1 -p -1`) and waits until it
@@ -120,20 +124,18 @@ public final class ServerProcess: @unchecked Sendable {
         }
         process.executableURL = URL(fileURLWithPath: executable ?? kind.executable)
         process.arguments = allArguments
-        process.standardOutput = logPipe
-        process.standardError = logPipe
+        let logFile = temporaryDirectory.appendingPathComponent("server.log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let logWriter = try FileHandle(forWritingTo: logFile)
+        logReader = try FileHandle(forReadingFrom: logFile)
+        process.standardOutput = logWriter
+        process.standardError = logWriter
         process.currentDirectoryURL = temporaryDirectory
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         }
-        logPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
-            self.lock.lock()
-            self.logText += String(decoding: data, as: UTF8.self)
-            self.lock.unlock()
-        }
         try process.run()
+        try? logWriter.close()
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             let log = self.log
@@ -155,7 +157,8 @@ public final class ServerProcess: @unchecked Sendable {
     public var log: String {
         lock.lock()
         defer { lock.unlock() }
-        return logText
+        if let more = try? logReader.readToEnd() { logBytes += more }
+        return String(decoding: logBytes, as: UTF8.self)
     }
 
     public var url: String { "nats://127.0.0.1:\(port)" }
@@ -192,7 +195,7 @@ public final class ServerProcess: @unchecked Sendable {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         process.waitUntilExit()
-        logPipe.fileHandleForReading.readabilityHandler = nil
+        _ = log  // the last lines, before the file goes
         try? FileManager.default.removeItem(at: temporaryDirectory)
         return process.terminationStatus
     }
