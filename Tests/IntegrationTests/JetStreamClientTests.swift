@@ -16,6 +16,7 @@ struct JetStreamClientTests {
         "deny_delete_purge", "sealed_stream", "workqueue_retention", "interest_retention", "memory_storage",
         // Publishing, get and delete
         "publish_ack", "publish_no_stream", "publish_async_1000", "get_and_delete_msg", "direct_get",
+        "consumer_create_forms", "republish",
         // Pull consumers
         "pull_fetch_ack", "pull_nak", "pull_nak_delay", "pull_in_progress", "pull_term",
         "pull_ack_wait_redelivery", "pull_max_deliver", "pull_fetch_timeout_and_no_wait",

@@ -233,6 +233,24 @@ public struct MessageGetRequest: Decodable, Sendable {
         case lastBySubject = "last_by_subj"
         case nextBySubject = "next_by_subj"
     }
+
+    /// What is wrong with the request's combination of fields, as nats-server judges it.
+    public enum Defect: Equatable, Sendable {
+        /// No sequence and no subject.
+        case empty
+        /// A sequence with last_by_subj, or last_by_subj with next_by_subj.
+        case conflicting
+    }
+
+    /// `nil` for one of: a sequence; last_by_subj; next_by_subj with or without a start sequence.
+    public var defect: Defect? {
+        let sequence = self.sequence ?? 0
+        let last = !(lastBySubject ?? "").isEmpty
+        let next = !(nextBySubject ?? "").isEmpty
+        if sequence == 0 && !last && !next { return .empty }
+        if sequence > 0 && last || last && next { return .conflicting }
+        return nil
+    }
 }
 
 /// `STREAM.MSG.DELETE`.

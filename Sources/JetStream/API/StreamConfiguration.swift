@@ -146,6 +146,7 @@ public struct StreamConfiguration: Codable, Sendable, Equatable {
         if configuration.subjects.isEmpty && configuration.mirror == nil && (configuration.sources ?? []).isEmpty {
             configuration.subjects = [configuration.name]
         }
+        if configuration.republish?.source.isEmpty == true { configuration.republish?.source = ">" }
         return configuration
     }
 }
@@ -162,10 +163,24 @@ public struct Republish: Codable, Sendable, Equatable {
     public var destination: String
     public var headersOnly: Bool?
 
+    public init(source: String, destination: String, headersOnly: Bool? = nil) {
+        self.source = source
+        self.destination = destination
+        self.headersOnly = headersOnly
+    }
+
     enum CodingKeys: String, CodingKey {
         case source = "src"
         case destination = "dest"
         case headersOnly = "headers_only"
+    }
+
+    /// `src` may be left out (all of the stream's subjects; `normalized()` writes `>`).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        source = try container.decodeIfPresent(String.self, forKey: .source) ?? ""
+        destination = try container.decodeIfPresent(String.self, forKey: .destination) ?? ""
+        headersOnly = try container.decodeIfPresent(Bool.self, forKey: .headersOnly)
     }
 }
 

@@ -7,6 +7,11 @@ extension Consumer {
     func addPullRequest(_ request: NextRequest, reply: String) {
         lastPullActivity = engine.eventLoop.now
         let transport = engine.transport
+        // nats-server: a request must have room for two heartbeats before it expires.
+        if request.idleHeartbeat > 0 && request.idleHeartbeat > request.expires / 2 {  // 2 × heartbeat > expires, without overflow
+            transport.publish(subject: reply, reply: nil, headers: NATSHeaders.status(400, "Bad Request - heartbeat value too large"), payload: [])
+            return
+        }
         if configuration.maxBatch > 0 && request.batch > configuration.maxBatch {
             transport.publish(subject: reply, reply: nil, headers: NATSHeaders.status(409, "Exceeded MaxRequestBatch of \(configuration.maxBatch)"), payload: [])
             return

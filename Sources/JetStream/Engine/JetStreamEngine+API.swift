@@ -137,12 +137,19 @@ extension JetStreamEngine {
                 fail(APIResponseType.streamPurge, .streamPurgeFailed(error.message))
             }
         case "MSG":
+            // As nats-server, a malformed get is refused before the stream is looked up.
+            var getRequest: MessageGetRequest?
+            if tokens.count == 3 && tokens[1] == "GET" {
+                if payload.isEmpty { return fail(APIResponseType.streamMessageGet, .badRequest) }
+                guard let request = decode(MessageGetRequest.self, payload) else { return fail(APIResponseType.streamMessageGet, .invalidJSON) }
+                if request.defect != nil { return fail(APIResponseType.streamMessageGet, .badRequest) }
+                getRequest = request
+            }
             guard tokens.count == 3, let stream = streams[tokens[2]] else {
                 let type = tokens.count > 1 && tokens[1] == "DELETE" ? APIResponseType.streamMessageDelete : APIResponseType.streamMessageGet
                 return fail(type, .streamNotFound)
             }
-            if tokens[1] == "GET" {
-                guard let request = decode(MessageGetRequest.self, payload) else { return fail(APIResponseType.streamMessageGet, .invalidJSON) }
+            if let request = getRequest {
                 switch getMessage(stream, request) {
                 case .success(let message): respond(APIResponse.success(type: APIResponseType.streamMessageGet, StoredMessageBody(message)))
                 case .failure(let error): fail(APIResponseType.streamMessageGet, error)
@@ -201,11 +208,16 @@ extension JetStreamEngine {
         if message.subject.count > base.count + 1 {
             request = MessageGetRequest()
             request.lastBySubject = String(message.subject.dropFirst(base.count + 1))
+        } else if message.payload.isEmpty {
+            return replyAfterCommit(reply, payload: [], headers: NATSHeaders.status(408, "Empty Request"))
         } else if let decoded = decode(MessageGetRequest.self, message.payload) {
-            request = decoded
+            switch decoded.defect {
+            case .empty: return replyAfterCommit(reply, payload: [], headers: NATSHeaders.status(408, "Empty Request"))
+            case .conflicting: return replyAfterCommit(reply, payload: [], headers: NATSHeaders.status(408, "Bad Request"))
+            case nil: request = decoded
+            }
         } else {
-            replyAfterCommit(reply, payload: [], headers: NATSHeaders.status(408, "Bad Request"))
-            return
+            return replyAfterCommit(reply, payload: [], headers: NATSHeaders.status(408, "Malformed Request"))
         }
         switch getMessage(stream, request) {
         case .success(let found):
@@ -232,43 +244,44 @@ extension JetStreamEngine {
         guard let verb = tokens.first else { return fail("", .badRequest) }
         switch verb {
         case "CREATE", "DURABLE":
-            // CREATE.<stream> | CREATE.<stream>.<name> | CREATE.<stream>.<name>.<filter...> | DURABLE.CREATE.<stream>.<durable>
+            // CREATE.<stream> (legacy ephemeral) | CREATE.<stream>.<name>[.<filter...>] |
+            // DURABLE.CREATE.<stream>.<durable> (legacy durable). The checks, their order and
+            // their errors are nats-server's; all come before the stream is looked up.
             let type = APIResponseType.consumerCreate
             var rest = Array(tokens.dropFirst())
-            let isDurableForm = verb == "DURABLE"
-            if isDurableForm {
+            let isLegacyDurable = verb == "DURABLE"
+            if isLegacyDurable {
                 guard rest.first == "CREATE" else { return fail(type, .badRequest) }
                 rest.removeFirst()
-                guard rest.count == 2 else { return fail(type, .badRequest) }
             }
+            // nats-server subscribes DURABLE.CREATE.*.* only: other token counts go unanswered.
+            if isLegacyDurable && rest.count != 2 { return }
             guard !rest.isEmpty else { return fail(type, .badRequest) }
             guard let request = decode(CreateConsumerRequest.self, payload) else { return fail(type, .invalidJSON) }
             let streamName = rest[0]
+            let subjectName = rest.count >= 2 ? rest[1] : nil
+            // nats-server 2.9 ignored a one-token filter here (more than 7 subject tokens); later
+            // releases take it, as we do.
+            let subjectFilter = !isLegacyDurable && rest.count > 2 ? rest[2...].joined(separator: ".") : nil
             if request.streamName != streamName { return fail(type, .streamMismatch) }
-            guard let stream = streams[streamName] else { return fail(type, .streamNotFound) }
-            guard var configuration = request.config else { return fail(type, .consumerConfigRequired) }
-            if isDurableForm {
-                if let durable = configuration.durableName, !durable.isEmpty, durable != rest[1] {
-                    return fail(type, .consumerDurableNameNotMatchSubject)
-                }
-                configuration.durableName = rest[1]
-            } else if rest.count >= 2 {
-                let subjectName = rest[1]
-                if let name = configuration.name, !name.isEmpty, name != subjectName {
-                    return fail(type, .consumerCreate("consumer name in subject does not match durable name in request"))
-                }
-                if configuration.name == nil || configuration.name!.isEmpty { configuration.name = subjectName }
-                if rest.count > 2 {
-                    let filter = rest[2...].joined(separator: ".")
-                    if let existing = configuration.filterSubject, !existing.isEmpty, existing != filter {
-                        return fail(type, .consumerCreateFilterSubjectMismatch)
-                    }
-                    configuration.filterSubject = filter
-                }
-            } else if let durable = configuration.durableName, !durable.isEmpty {
-                // 2.9 clients: CONSUMER.CREATE.<stream> with a durable name is a durable.
-                _ = durable
+            if let subjectName, subjectName.contains(where: { $0 == "/" || $0 == "\\" }) {
+                return fail(type, .consumerNameContainsPathSeparators)
             }
+            var configuration = request.config ?? ConsumerConfiguration()  // Go's zero value
+            let durable = configuration.durableName ?? ""
+            if isLegacyDurable {
+                if durable.isEmpty { return fail(type, .consumerDurableNameNotSet) }
+                if durable != subjectName { return fail(type, .consumerDurableNameNotMatchSubject) }
+            } else if let subjectName {
+                if !durable.isEmpty && durable != subjectName { return fail(type, .consumerDurableNameNotMatchSubject) }
+                configuration.name = subjectName
+            } else if !durable.isEmpty {
+                return fail(type, .consumerEphemeralWithDurableName)
+            }
+            if let subjectFilter, configuration.filterSubject != subjectFilter {
+                return fail(type, .consumerCreateFilterSubjectMismatch)
+            }
+            guard let stream = streams[streamName] else { return fail(type, .streamNotFound) }
             switch createConsumer(stream, configuration) {
             case .success(let consumer): respond(APIResponse.success(type: type, consumer.info()))
             case .failure(let error): fail(type, error)

@@ -136,6 +136,17 @@ extension JetStreamEngine {
                 return .streamSubjectOverlap
             }
         }
+        if let republish = configuration.republish {
+            if !subjects.contains(where: { SubjectPattern.intersects(republish.source, $0) }) {
+                return .streamInvalidConfig("stream configuration for republish source is not valid subset of subjects")
+            }
+            if subjects.contains(where: { SubjectPattern.intersects(republish.destination, $0) }) {
+                return .streamInvalidConfig("stream configuration for republish destination forms a cycle")
+            }
+            if SubjectTransform(source: republish.source, destination: republish.destination) == nil {
+                return .streamInvalidConfig("stream configuration for republish not valid")
+            }
+        }
         return nil
     }
 

@@ -206,6 +206,8 @@ public final class JetStreamEngine: @unchecked Sendable {
         var payload: [UInt8]
         /// When the commit fails: what to send instead (publishes get an error).
         var failurePayload: [UInt8]?
+        /// Sent only if the commit succeeds (a republished message), nothing otherwise.
+        var onlyIfCommitted = false
     }
 
     private var pendingReplies: [PendingReply] = []
@@ -255,7 +257,7 @@ public final class JetStreamEngine: @unchecked Sendable {
         for reply in replies {
             if committed {
                 transport.publish(subject: reply.subject, reply: nil, headers: reply.headers, payload: reply.payload)
-            } else {
+            } else if !reply.onlyIfCommitted {
                 let failure = reply.failurePayload ?? Self.storageFailureReply
                 transport.publish(subject: reply.subject, reply: nil, headers: nil, payload: failure)
             }
@@ -275,6 +277,11 @@ public final class JetStreamEngine: @unchecked Sendable {
     func replyAfterCommit(_ subject: String?, payload: [UInt8], headers: [UInt8]? = nil, failurePayload: [UInt8]? = nil) {
         guard let subject, !subject.isEmpty else { return }
         pendingReplies.append(PendingReply(subject: subject, headers: headers, payload: payload, failurePayload: failurePayload))
+    }
+
+    /// Publishes a message once the current batch has committed; if it does not, drops it.
+    func publishAfterCommit(_ subject: String, headers: [UInt8], payload: [UInt8]) {
+        pendingReplies.append(PendingReply(subject: subject, headers: headers, payload: payload, onlyIfCommitted: true))
     }
 
     /// After a failed commit (or a commit whose sync failed) the store may or may not hold the

@@ -114,6 +114,7 @@ extension Stream {
             return .stored(sequence: lastSequence)
         }
 
+        let previousOnSubject = subjects[candidate.subject]?.lastSequence ?? 0
         try store.append(candidate)
         lastSequence = candidate.sequence
         lastTimestamp = candidate.timestamp
@@ -139,7 +140,22 @@ extension Stream {
         }
         try enforceLimits(afterStoring: candidate.subject)
         for consumer in consumers.values { consumer.messageStored(candidate) }
+        republish(candidate, previousOnSubject: previousOnSubject)
         return .stored(sequence: candidate.sequence)
+    }
+
+    /// `republish`: a copy of the stored message (or, headers only, its size) on the mapped
+    /// subject with `Nats-Stream`, `Nats-Subject`, `Nats-Sequence` and `Nats-Last-Sequence` (the
+    /// subject's previous message, for gap detection), sent once the batch has committed.
+    private func republish(_ message: StoredMessage, previousOnSubject: UInt64) {
+        guard let transform = republishTransform, let subject = transform.apply(message.subject) else { return }
+        let headersOnly = configuration.republish?.headersOnly ?? false
+        var headers = NATSHeaders.setting(JetStreamHeader.stream, to: name, in: message.headers)
+        headers = NATSHeaders.setting(JetStreamHeader.subject, to: message.subject, in: headers)
+        headers = NATSHeaders.setting(JetStreamHeader.sequence, to: String(message.sequence), in: headers)
+        headers = NATSHeaders.setting(JetStreamHeader.lastSequence, to: String(previousOnSubject), in: headers)
+        if headersOnly { headers = NATSHeaders.setting(JetStreamHeader.messageSize, to: String(message.payload.count), in: headers) }
+        engine.publishAfterCommit(subject, headers: headers, payload: headersOnly ? [] : message.payload)
     }
 
     /// `Nats-Rollup: sub` keeps only the new message on its subject; `all` keeps only it in the

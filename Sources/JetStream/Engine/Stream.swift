@@ -1,3 +1,5 @@
+import Subjects
+
 /// One stream: its configuration, its counters and per-subject index, its deduplication window,
 /// its consumers. The store keeps the messages; the stream decides what goes in and what goes out
 /// (nats-server `server/stream.go`). Engine thread only.
@@ -9,7 +11,12 @@ final class Stream {
     }
 
     unowned let engine: JetStreamEngine
-    var configuration: StreamConfiguration
+    var configuration: StreamConfiguration {
+        didSet { republishTransform = Self.republishTransform(configuration) }
+    }
+    /// `republish`'s mapping (an update can not change it; a stored configuration might hold
+    /// one that no longer parses: then nothing is republished).
+    private(set) var republishTransform: SubjectTransform?
     let created: JetStreamTime
     let store: any StreamStore
     var isMemory: Bool { configuration.storage == .memory }
@@ -46,6 +53,11 @@ final class Stream {
         self.configuration = configuration
         self.created = created
         self.store = store
+        republishTransform = Self.republishTransform(configuration)
+    }
+
+    private static func republishTransform(_ configuration: StreamConfiguration) -> SubjectTransform? {
+        configuration.republish.flatMap { SubjectTransform(source: $0.source, destination: $0.destination) }
     }
 
     var name: String { configuration.name }

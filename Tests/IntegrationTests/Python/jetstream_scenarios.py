@@ -803,6 +803,14 @@ async def get_and_delete_msg(url):
     await expect_error(js.get_msg(name, 99), NotFoundError, err_code=10037, what="a sequence past the end")
     await expect_error(js.get_last_msg(name, f"get.{u}.none"), NotFoundError, err_code=10037, what="an empty subject")
     await expect_error(js.get_msg(f"NOPE_{u}", 1), NotFoundError, err_code=10059, what="a missing stream")
+    # Malformed requests: refused as bad requests (10003) before the stream is looked up;
+    # a body that is not JSON is invalid JSON (10025).
+    for body in [b"", b"{}", b'{"seq":0}', b'{"seq":1,"last_by_subj":"x"}', b'{"last_by_subj":"x","next_by_subj":"x"}']:
+        for stream in [name, f"NOPE_{u}"]:
+            reply = json.loads((await nc.request(f"$JS.API.STREAM.MSG.GET.{stream}", body)).data)
+            assert reply["error"]["err_code"] == 10003, (stream, body, reply)
+    reply = json.loads((await nc.request(f"$JS.API.STREAM.MSG.GET.{name}", b"{seq")).data)
+    assert reply["error"]["err_code"] == 10025, reply
 
     assert await js.delete_msg(name, 2) is True
     await expect_error(js.get_msg(name, 2), NotFoundError, err_code=10037, what="a deleted message")
@@ -840,6 +848,102 @@ async def direct_get(url):
     assert (await js.get_last_msg(name, f"direct.{u}.b")).data == b"b1"
     await expect_error(js.get_msg(name, 99, direct=True), NotFoundError, what="direct get past the end")
     await expect_error(js.get_last_msg(name, f"direct.{u}.none", direct=True), NotFoundError, what="direct get, no subject")
+    # Malformed requests get a 408 status naming the fault.
+    for body, description in [(b"", "Empty Request"), (b"{}", "Empty Request"), (b"{seq", "Malformed Request"),
+                              (b'{"seq":1,"last_by_subj":"x"}', "Bad Request"), (b'{"last_by_subj":"x","next_by_subj":"x"}', "Bad Request")]:
+        reply = await nc.request(f"$JS.API.DIRECT.GET.{name}", body)
+        assert reply.headers and reply.headers.get("Status") == "408", (body, reply.headers)
+        assert reply.headers.get("Description") == description, (body, reply.headers)
+    await nc.close()
+
+
+@scenario
+async def consumer_create_forms(url):
+    """The three CONSUMER.CREATE subject forms and their checks, as nats-py and older clients
+    send them; every check comes before the stream is looked up."""
+    nc, js = await connect(url)
+    u = token()
+    name = f"FORMS_{u}"
+    await js.add_stream(name=name, subjects=[f"forms.{u}.>"])
+
+    async def create(subject, body):
+        reply = await nc.request(f"$JS.API.CONSUMER.{subject}", json.dumps(body).encode())
+        return json.loads(reply.data)
+
+    for stream in [name, f"NOPE_{u}"]:
+        cases = [
+            # named form: a durable name must be the subject's name
+            (f"CREATE.{stream}.A", {"config": {"durable_name": "B", "ack_policy": "explicit"}}, 10017),
+            # legacy ephemeral form: no durable name
+            (f"CREATE.{stream}", {"config": {"durable_name": "B", "ack_policy": "explicit"}}, 10020),
+            # legacy durable form: the body names the durable, and the same one
+            (f"DURABLE.CREATE.{stream}.D", {"config": {"ack_policy": "explicit"}}, 10018),
+            (f"DURABLE.CREATE.{stream}.D", {"config": {"durable_name": "E", "ack_policy": "explicit"}}, 10017),
+            # a filter in the subject must be the body's
+            (f"CREATE.{stream}.F.forms.{u}.a", {"config": {"filter_subject": f"forms.{u}.b"}}, 10131),
+            ("CREATE." + stream + ".a\\b", {"config": {"ack_policy": "explicit"}}, 10127),
+        ]
+        for subject, body, code in cases:
+            body["stream_name"] = stream
+            reply = await create(subject, body)
+            assert reply.get("error", {}).get("err_code") == code, (subject, body, reply)
+        reply = await create(f"CREATE.{stream}.X", {"stream_name": "OTHER", "config": {}})
+        assert reply["error"]["err_code"] == 10056, reply
+    reply = await create(f"CREATE.NOPE_{u}.X", {"stream_name": f"NOPE_{u}", "config": {}})
+    assert reply["error"]["err_code"] == 10059, reply
+
+    # The subject's name wins over the body's; a body without config is Go's zero config.
+    reply = await create(f"CREATE.{name}.N1", {"stream_name": name, "config": {"name": "N2", "ack_policy": "explicit"}})
+    assert reply["name"] == "N1" and reply["config"]["name"] == "N1", reply
+    reply = await create(f"CREATE.{name}.N3", {"stream_name": name})
+    assert reply["name"] == "N3" and reply["config"]["ack_policy"] == "none", reply
+    reply = await create(f"CREATE.{name}.F2.forms.{u}.a", {"stream_name": name, "config": {"filter_subject": f"forms.{u}.a"}})
+    assert reply["config"]["filter_subject"] == f"forms.{u}.a", reply
+    reply = await create(f"DURABLE.CREATE.{name}.D", {"stream_name": name, "config": {"durable_name": "D", "ack_policy": "explicit"}})
+    assert reply["config"]["durable_name"] == "D", reply
+    await nc.close()
+
+
+@scenario
+async def republish(url):
+    nc, js = await connect(url)
+    u = token()
+    copies = await nc.subscribe(f"out.{u}.>")
+    info = await js.add_stream(name=f"RP_{u}", subjects=[f"rp.{u}.>"],
+                               republish=api.RePublish(src=f"rp.{u}.>", dest=f"out.{u}.>"))
+    assert info.config.republish.dest == f"out.{u}.>", info.config
+    await js.publish(f"rp.{u}.a", b"one", headers={"K": "v"})
+    await js.publish(f"rp.{u}.b", b"two")
+    await js.publish(f"rp.{u}.a", b"three")
+    seen = [await copies.next_msg(timeout=2) for _ in range(3)]
+    assert [m.subject for m in seen] == [f"out.{u}.a", f"out.{u}.b", f"out.{u}.a"], [m.subject for m in seen]
+    assert [m.data for m in seen] == [b"one", b"two", b"three"], seen
+    for message, sequence, last in zip(seen, ["1", "2", "3"], ["0", "0", "1"]):
+        assert header(message.headers, "Nats-Stream") == f"RP_{u}", message.headers
+        assert header(message.headers, "Nats-Sequence") == sequence, message.headers
+        assert header(message.headers, "Nats-Last-Sequence") == last, message.headers
+        assert header(message.headers, "Nats-Subject") == message.subject.replace("out.", "rp.", 1), message.headers
+        assert header(message.headers, "Nats-Msg-Size") is None, message.headers
+    assert header(seen[0].headers, "K") == "v", seen[0].headers
+
+    # Headers only, from a bucket: the source defaults to every subject of the stream.
+    kv = await js.create_key_value(bucket=f"RPKV_{u}", republish=api.RePublish(dest=f"kvout.{u}.>", headers_only=True))
+    config = (await js.stream_info(f"KV_RPKV_{u}")).config
+    assert (config.republish.src, config.republish.headers_only) == (">", True), config.republish
+    updates = await nc.subscribe(f"kvout.{u}.>")
+    await kv.put("k", b"twelve bytes")
+    update = await updates.next_msg(timeout=2)
+    assert update.subject == f"kvout.{u}.$KV.RPKV_{u}.k" and update.data == b"", (update.subject, update.data)
+    assert header(update.headers, "Nats-Msg-Size") == "12", update.headers
+
+    # Refused configurations, and no change of republish in an update.
+    for republish, text in [(api.RePublish(src=f"rp2.{u}.>", dest=f"rp2.{u}.x.>"), "forms a cycle"),
+                            (api.RePublish(src=f"elsewhere.{u}.>", dest=f"o.{u}.>"), "not valid subset"),
+                            (api.RePublish(src=f"rp2.{u}.*", dest=f"o.{u}.x"), "not valid")]:
+        await expect_error(js.add_stream(name=f"RP2_{u}", subjects=[f"rp2.{u}.>"], republish=republish),
+                           APIError, err_code=10052, contains=text, what=str(republish))
+    await expect_error(js.update_stream(name=f"RP_{u}", subjects=[f"rp.{u}.>"]), APIError, err_code=10052,
+                       contains="can not change RePublish", what="update without republish")
     await nc.close()
 
 
@@ -1054,6 +1158,11 @@ async def pull_fetch_timeout_and_no_wait(url):
     assert message.reply.startswith(f"$JS.ACK.{name}.{durable}."), message.reply
     end = await replies.next_msg(timeout=2)
     assert header(end.headers, "Status") in ("404", "408"), end.headers
+    # A request's idle heartbeat must fit twice in its expiry.
+    await nc.publish(next_subject, json.dumps({"batch": 1, "expires": 1_000_000_000, "idle_heartbeat": 500_000_001}).encode(), reply=inbox)
+    status = await replies.next_msg(timeout=2)
+    assert header(status.headers, "Status") == "400", status.headers
+    assert header(status.headers, "Description") == "Bad Request - heartbeat value too large", status.headers
     await nc.close()
 
 
