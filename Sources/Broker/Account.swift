@@ -14,6 +14,13 @@ package final class Account: @unchecked Sendable {
     /// A copy of the index's generation, readable without the lock.
     private let generationCopy = Atomic<UInt64>(0)
 
+    /// Callbacks waiting for a client to subscribe to a literal subject, each called once (push
+    /// consumers whose deliver subject has no listener yet). The count spares every insert the
+    /// lock while nobody waits.
+    private let interestWatches = NIOLockedValueBox<[UInt64: (subject: String, handler: @Sendable () -> Void)]>([:])
+    private let interestWatchCount = Atomic<Int>(0)
+    private let lastInterestWatchID = Atomic<UInt64>(0)
+
     package init(name: String, subjectCacheEnabled: Bool = true) {
         self.name = name
         self.index = NIOLockedValueBox(SubjectIndex(cacheEnabled: subjectCacheEnabled))
@@ -36,6 +43,37 @@ package final class Account: @unchecked Sendable {
             return nil
         }
         if let failure { throw failure }
+        if subscription.isConsumerInterest && interestWatchCount.load(ordering: .relaxed) > 0 {
+            fireInterestWatches(matchedBy: subscription.subject)
+        }
+    }
+
+    /// Calls `handler` once, on the thread of the subscribing connection, when a client
+    /// subscription matching the literal `subject` is added. Returns the watch's id.
+    package func watchInterest(in subject: String, _ handler: @escaping @Sendable () -> Void) -> UInt64 {
+        let id = lastInterestWatchID.add(1, ordering: .relaxed).newValue
+        interestWatches.withLockedValue { watches in
+            watches[id] = (subject, handler)
+            interestWatchCount.store(watches.count, ordering: .relaxed)
+        }
+        return id
+    }
+
+    package func cancelInterestWatch(_ id: UInt64) {
+        interestWatches.withLockedValue { watches in
+            watches[id] = nil
+            interestWatchCount.store(watches.count, ordering: .relaxed)
+        }
+    }
+
+    private func fireInterestWatches(matchedBy pattern: String) {
+        let fired = interestWatches.withLockedValue { watches in
+            let matched = watches.filter { SubjectPattern.matches(pattern: pattern, subject: $0.value.subject) }
+            for id in matched.keys { watches[id] = nil }
+            interestWatchCount.store(watches.count, ordering: .relaxed)
+            return matched.values.map(\.handler)
+        }
+        for handler in fired { handler() }
     }
 
     @discardableResult

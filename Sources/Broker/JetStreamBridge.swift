@@ -42,4 +42,16 @@ package final class JetStreamBridge: JetStreamTransport, @unchecked Sendable {
     package func hasInterest(subject: String) -> Bool {
         broker.hasClientInterest(subject, account: account)
     }
+
+    package var interestCanLag: Bool {
+        broker.hasLeafConnections(in: account)
+    }
+
+    package func watchInterest(in subject: String, _ handler: @escaping @Sendable () -> Void) -> InterestWatch? {
+        InterestWatch(id: account.watchInterest(in: subject, handler))
+    }
+
+    package func cancelInterestWatch(_ watch: InterestWatch) {
+        account.cancelInterestWatch(watch.id)
+    }
 }

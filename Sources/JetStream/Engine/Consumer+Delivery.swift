@@ -118,8 +118,13 @@ extension Consumer {
         guard engine.transport.hasInterest(subject: deliverSubject) else {
             if isPushActive { isPushActive = false }
             if noInterestSince == nil { noInterestSince = engine.eventLoop.now }
+            watchForInterest(in: deliverSubject)
             scheduleInterestPoll()
             return
+        }
+        if let interestWatch {
+            engine.transport.cancelInterestWatch(interestWatch)
+            self.interestWatch = nil
         }
         isPushActive = true
         noInterestSince = nil
@@ -168,6 +173,22 @@ extension Consumer {
         deliverAvailable()
     }
 
+    /// Clients usually create a push consumer before they subscribe to its deliver subject:
+    /// the first delivery follows their subscription at once, not at the next poll.
+    private func watchForInterest(in deliverSubject: String) {
+        guard interestWatch == nil else { return }
+        let engine = self.engine
+        let streamName = stream.name
+        let consumerName = name
+        interestWatch = engine.transport.watchInterest(in: deliverSubject) {
+            engine.interestArrived(stream: streamName, consumer: consumerName)
+        }
+        // A subscription made between the check and the watch would not fire it.
+        if interestWatch != nil && engine.transport.hasInterest(subject: deliverSubject) {
+            engine.interestArrived(stream: streamName, consumer: consumerName)
+        }
+    }
+
     /// Push consumers without interest look again shortly (and ephemeral ones expire).
     private func scheduleInterestPoll() {
         guard interestPoll == nil else { return }
@@ -201,12 +222,26 @@ extension Consumer {
 
     // MARK: Pull
 
+    /// How long a pull request is served without interest in its reply subject while a leafnode
+    /// link is up (nats-server's `defaultGatewayRecentSubExpiration`).
+    static let recentRequestGrace = TimeAmount.milliseconds(250)
+
     private func deliverToWaitingRequests() {
         let now = engine.now()
         var delivered = 0
+        var replyWithInterest: String?
         while !waiting.isEmpty {
             guard let (message, isRedelivery) = peekNext(now: now) else { break }
             var request = waiting[0]
+            if request.reply != replyWithInterest {
+                // As nats-server: a request whose requester is gone is dropped rather than fed
+                // messages nobody receives (they would wait out ack_wait).
+                guard hasRequester(request) else {
+                    waiting.removeFirst()
+                    continue
+                }
+                replyWithInterest = request.reply
+            }
             let content = deliveredContent(message)
             let size = content.payload.count + (content.headers?.count ?? 0) + message.subject.utf8.count
             if request.maxBytes > 0 && request.bytesDelivered + size > request.maxBytes {
@@ -244,6 +279,14 @@ extension Consumer {
         }
         scheduleRedeliveryWakeUp(now: now)
         armPullTimer()
+    }
+
+    /// Whether someone listens on the request's reply subject; across a leafnode link interest
+    /// may arrive after the request, so a recent request gets the benefit of the doubt.
+    private func hasRequester(_ request: PullRequest) -> Bool {
+        let transport = engine.transport
+        if transport.hasInterest(subject: request.reply) { return true }
+        return transport.interestCanLag && engine.eventLoop.now - request.received < Self.recentRequestGrace
     }
 
     /// Delivery of a NAKed-with-delay message has to be retried when its delay is over.

@@ -51,7 +51,8 @@ extension Consumer {
                 noWait: request.noWait,
                 expires: request.expires > 0 ? now + .nanoseconds(request.expires) : nil,
                 heartbeat: request.idleHeartbeat > 0 ? .nanoseconds(request.idleHeartbeat) : nil,
-                lastActivity: now
+                lastActivity: now,
+                received: now
             )
         )
         deliverAvailable()

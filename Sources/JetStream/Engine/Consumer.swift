@@ -27,6 +27,7 @@ final class Consumer {
         var expires: NIODeadline?
         var heartbeat: TimeAmount?
         var lastActivity: NIODeadline
+        let received: NIODeadline
     }
 
     unowned let stream: Stream
@@ -86,6 +87,8 @@ final class Consumer {
     var replySubscriptions: [JetStreamSubscription] = []
     var pullTimer: Scheduled<Void>?
     var interestPoll: Scheduled<Void>?
+    /// Registered while a push consumer waits for a listener on its deliver subject.
+    var interestWatch: InterestWatch?
     var lastPullActivity = NIODeadline.uptimeNanoseconds(0)
 
     init(stream: Stream, name: String, configuration: ConsumerConfiguration, created: JetStreamTime, isDurable: Bool) {
@@ -334,6 +337,8 @@ final class Consumer {
         heartbeatTask?.cancel()
         pullTimer?.cancel()
         interestPoll?.cancel()
+        if let interestWatch { engine.transport.cancelInterestWatch(interestWatch) }
+        interestWatch = nil
         if deleted {
             for request in waiting {
                 engine.transport.publish(subject: request.reply, reply: nil, headers: NATSHeaders.status(409, "Consumer Deleted"), payload: [])

@@ -93,7 +93,11 @@ extension JetStreamEngine {
             let result = verb == "CREATE" ? createStream(configuration) : updateStream(configuration)
             switch result {
             case .success(let stream):
-                if let info = try? stream.info() { respond(APIResponse.success(type: type, info)) }
+                // nats-server's create and update answers name no cluster (INFO and LIST do).
+                if var info = try? stream.info() {
+                    info.cluster = nil
+                    respond(APIResponse.success(type: type, info))
+                }
             case .failure(let error):
                 fail(type, error)
             }

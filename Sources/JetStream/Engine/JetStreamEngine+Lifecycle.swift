@@ -18,6 +18,11 @@ extension JetStreamEngine {
 
     func createStream(_ requested: StreamConfiguration) -> Result<Stream, JetStreamAPIError> {
         let configuration = requested.normalized()
+        // nats-server refuses these two before anything else, even for a stream that exists.
+        if configuration.sealed { return .failure(.streamInvalidConfig("stream configuration for create can not be sealed")) }
+        if configuration.mirrorDirect && configuration.mirror == nil {
+            return .failure(.streamInvalidConfig("stream has no mirror but does have mirror direct"))
+        }
         if let existing = streams[configuration.name] {
             // Creating what exists, the same way, answers with the stream (nats-server too).
             if existing.configuration == configuration { return .success(existing) }
@@ -25,7 +30,6 @@ extension JetStreamEngine {
         }
         if self.configuration.maxStreams > 0 && streams.count >= self.configuration.maxStreams { return .failure(.maximumStreamsLimit) }
         if let error = validate(configuration, existing: nil) { return .failure(error) }
-        if configuration.sealed { return .failure(.streamInvalidConfig("stream configuration for create can not be sealed")) }
         if let error = reservationFailure(for: configuration, updating: nil) { return .failure(error) }
         let storage = configuration.storage == .memory ? memoryStorage : fileStorage
         let created = JetStreamTime(nanoseconds: now())

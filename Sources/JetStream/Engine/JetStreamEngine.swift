@@ -183,6 +183,15 @@ public final class JetStreamEngine: @unchecked Sendable {
         if schedule { eventLoop.execute { self.drainInbox() } }
     }
 
+    /// A listener appeared on a push consumer's deliver subject. Any thread.
+    func interestArrived(stream: String, consumer: String) {
+        eventLoop.execute {
+            guard let consumer = self.streams[stream]?.consumers[consumer] else { return }
+            consumer.interestWatch = nil
+            consumer.deliverAvailable()
+        }
+    }
+
     /// Handles everything queued, in batches of at most `maxBatch` messages.
     func drainInbox() {
         while true {

@@ -17,6 +17,30 @@ public protocol JetStreamTransport: AnyObject, Sendable {
 
     /// `true` when some client subscription matches `subject` (push consumers deliver only then).
     func hasInterest(subject: String) -> Bool
+
+    /// `true` while a leafnode link of the engine's account is up: interest from across it may
+    /// arrive after a request that relies on it.
+    var interestCanLag: Bool { get }
+
+    /// Calls `handler` once, from any thread, when a client subscribes to a subject that matches
+    /// the literal `subject`; `nil` when the transport can not tell (the engine polls).
+    func watchInterest(in subject: String, _ handler: @escaping @Sendable () -> Void) -> InterestWatch?
+
+    /// Forgets a watch that has not fired.
+    func cancelInterestWatch(_ watch: InterestWatch)
+}
+
+/// A handle for ``JetStreamTransport/cancelInterestWatch(_:)``.
+public struct InterestWatch: Sendable, Hashable {
+    public let id: UInt64
+
+    public init(id: UInt64) { self.id = id }
+}
+
+extension JetStreamTransport {
+    public var interestCanLag: Bool { false }
+    public func watchInterest(in subject: String, _ handler: @escaping @Sendable () -> Void) -> InterestWatch? { nil }
+    public func cancelInterestWatch(_ watch: InterestWatch) {}
 }
 
 /// An opaque handle for ``JetStreamTransport/unsubscribe(_:)``.

@@ -155,6 +155,7 @@ async def stream_add_info(url):
     assert config.duplicate_window == 120.0, f"default duplicate window is 2 minutes, got {config.duplicate_window}"
     assert not config.sealed and not config.deny_delete and not config.deny_purge and not config.allow_rollup_hdrs, config
     assert info.created is not None, "created timestamp missing"
+    assert info.cluster is None, f"a create answer names no cluster: {info.cluster}"
     s = info.state
     assert (s.messages, s.bytes, s.first_seq, s.last_seq, s.consumer_count) == (0, 0, 0, 0, 0), s
 
@@ -569,6 +570,10 @@ async def sealed_stream(url):
     await expect_error(
         js.add_stream(name=f"SEALNEW_{u}", subjects=[f"sealnew.{u}"], sealed=True), APIError, err_code=10052,
         what="creating a sealed stream",
+    )
+    await expect_error(
+        js.add_stream(name=f"MD_{u}", subjects=[f"md.{u}"], mirror_direct=True), APIError, err_code=10052,
+        contains="stream has no mirror but does have mirror direct", what="mirror_direct without a mirror",
     )
     await js.add_stream(name=name, subjects=[f"sealed.{u}"])
     for index in range(3):

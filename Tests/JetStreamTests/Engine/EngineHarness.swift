@@ -43,7 +43,12 @@ final class RecordingTransport: JetStreamTransport, @unchecked Sendable {
         published.append(Published(destination: destination, subject: subject, reply: reply, headers: headers, payload: payload))
     }
 
-    func hasInterest(subject: String) -> Bool { interest.contains(subject) }
+    /// Pull requests' `_INBOX.` replies have a listener unless a test says otherwise.
+    var inboxesHaveInterest = true
+
+    func hasInterest(subject: String) -> Bool {
+        interest.contains(subject) || (inboxesHaveInterest && subject.hasPrefix("_INBOX."))
+    }
 
     /// The engine's target for a published subject, as the broker would find it.
     func target(for subject: String) -> JetStreamTarget? {

@@ -85,6 +85,26 @@ struct EngineTests {
         #expect(redelivered.first?.reply?.hasPrefix("$JS.ACK.P.worker.2.3.") == true)
     }
 
+    @Test("a pull request whose requester has gone is dropped: its messages stay pending for the next one")
+    func pullRequesterGone() throws {
+        let harness = try EngineHarness()
+        _ = harness.request("$JS.API.STREAM.CREATE.G", #"{"name":"G","subjects":["g"]}"#)
+        _ = harness.request("$JS.API.CONSUMER.DURABLE.CREATE.G.c", #"{"stream_name":"G","config":{"durable_name":"c","ack_policy":"explicit"}}"#)
+        harness.transport.inboxesHaveInterest = false
+        harness.publish("$JS.API.CONSUMER.MSG.NEXT.G.c", #"{"batch":1,"expires":5000000000}"#, reply: "_INBOX.gone")
+        harness.publish("g", "m1")
+        #expect(harness.transport.take().filter { $0.destination == "_INBOX.gone" }.isEmpty)
+        var info = harness.request("$JS.API.CONSUMER.INFO.G.c")
+        #expect(info["num_pending"] as? Int == 1)
+        #expect(info["num_waiting"] as? Int == 0)
+        #expect(info["num_ack_pending"] as? Int == 0)
+        harness.transport.interest.insert("_INBOX.here")
+        harness.publish("$JS.API.CONSUMER.MSG.NEXT.G.c", #"{"batch":1}"#, reply: "_INBOX.here")
+        #expect(harness.transport.take().filter { $0.destination == "_INBOX.here" }.map(\.text) == ["m1"])
+        info = harness.request("$JS.API.CONSUMER.INFO.G.c")
+        #expect(info["num_ack_pending"] as? Int == 1)
+    }
+
     @Test("pull request with no_wait on nothing gets 404; expiry gets 408")
     func pullStatuses() throws {
         let harness = try EngineHarness()
