@@ -37,6 +37,8 @@ public struct StreamConfiguration: Codable, Sendable, Equatable {
     public var denyPurge = false
     public var allowRollupHeaders = false
     public var metadata: [String: String]?
+    /// The first message's sequence (nats-server 2.10); 0: 1.
+    public var firstSequence: UInt64 = 0
 
     public init(name: String = "", subjects: [String] = []) {
         self.name = name
@@ -61,6 +63,7 @@ public struct StreamConfiguration: Codable, Sendable, Equatable {
         case denyDelete = "deny_delete"
         case denyPurge = "deny_purge"
         case allowRollupHeaders = "allow_rollup_hdrs"
+        case firstSequence = "first_seq"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -93,6 +96,7 @@ public struct StreamConfiguration: Codable, Sendable, Equatable {
         denyPurge = try container.decodeIfPresent(Bool.self, forKey: .denyPurge) ?? false
         allowRollupHeaders = try container.decodeIfPresent(Bool.self, forKey: .allowRollupHeaders) ?? false
         metadata = try container.decodeIfPresent([String: String].self, forKey: .metadata)
+        firstSequence = try container.decodeIfPresent(UInt64.self, forKey: .firstSequence) ?? 0
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -125,6 +129,7 @@ public struct StreamConfiguration: Codable, Sendable, Equatable {
         try container.encode(mirrorDirect, forKey: .mirrorDirect)
         if discardNewPerSubject { try container.encode(discardNewPerSubject, forKey: .discardNewPerSubject) }
         if let metadata, !metadata.isEmpty { try container.encode(metadata, forKey: .metadata) }
+        if firstSequence > 0 { try container.encode(firstSequence, forKey: .firstSequence) }
     }
 
     /// Two minutes: nats-server's default duplicate window.

@@ -33,12 +33,15 @@ extension JetStreamEngine {
         if let error = reservationFailure(for: configuration, updating: nil) { return .failure(error) }
         let storage = configuration.storage == .memory ? memoryStorage : fileStorage
         let created = JetStreamTime(nanoseconds: now())
-        let record = StoredStreamRecord(config: configuration, created: created, lastSequence: 0)
+        // `first_seq`: the stream starts as if that many messages minus one had come and gone.
+        let initialLastSequence = configuration.firstSequence > 0 ? configuration.firstSequence - 1 : 0
+        let record = StoredStreamRecord(config: configuration, created: created, lastSequence: initialLastSequence)
         do {
             let data = try JSONEncoder().encode(record)
             let store = try storage.createStream(name: configuration.name, configuration: [UInt8](data))
             let stream = Stream(engine: self, configuration: configuration, created: created, store: store)
-            stream.firstSequence = 1
+            stream.lastSequence = initialLastSequence
+            stream.firstSequence = initialLastSequence + 1
             add(stream)
             try subscribe(stream)
             return .success(stream)
@@ -51,9 +54,10 @@ extension JetStreamEngine {
 
     func updateStream(_ requested: StreamConfiguration) -> Result<Stream, JetStreamAPIError> {
         guard let stream = streams[requested.name] else { return .failure(.streamNotFound) }
-        let configuration = requested.normalized()
+        var configuration = requested.normalized()
         if let error = validate(configuration, existing: stream) { return .failure(error) }
         let old = stream.configuration
+        configuration.firstSequence = old.firstSequence  // where the stream started stays as it was
         // nats-server `checkStreamUpdate`, in its order and words.
         if configuration.maxConsumers != old.maxConsumers { return .failure(.streamInvalidConfig("stream configuration update can not change MaxConsumers")) }
         if configuration.storage != old.storage { return .failure(.streamInvalidConfig("stream configuration update can not change storage type")) }
@@ -106,6 +110,7 @@ extension JetStreamEngine {
             if configuration.discard != .new { return .streamInvalidConfig("discard new per subject requires discard new policy to be set") }
             if configuration.maxMessagesPerSubject <= 0 { return .streamInvalidConfig("discard new per subject requires max msgs per subject > 0") }
         }
+        if configuration.mirror != nil && configuration.firstSequence > 0 { return .mirrorWithFirstSeq }
         if configuration.mirror != nil && !configuration.subjects.isEmpty { return .mirrorWithSubjects }
         if configuration.mirror != nil && !(configuration.sources ?? []).isEmpty { return .mirrorWithSources }
         // Refused rather than accepted and left empty, until stream sync lands (issue 5).

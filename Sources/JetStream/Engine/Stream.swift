@@ -218,7 +218,7 @@ final class Stream {
         state.firstSequence = messageCount == 0 ? (lastSequence == 0 ? 0 : lastSequence + 1) : firstSequence
         state.lastSequence = lastSequence
         state.firstTime = messageCount == 0 ? .zero : JetStreamTime(nanoseconds: firstTimestamp)
-        state.lastTime = lastSequence == 0 ? .zero : JetStreamTime(nanoseconds: lastTimestamp)
+        state.lastTime = lastTimestamp == 0 ? .zero : JetStreamTime(nanoseconds: lastTimestamp)
         state.subjectCount = subjects.count
         state.deletedCount = deletedCount
         state.consumerCount = consumers.count
