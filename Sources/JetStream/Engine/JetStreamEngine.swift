@@ -183,12 +183,12 @@ public final class JetStreamEngine: @unchecked Sendable {
         if schedule { eventLoop.execute { self.drainInbox() } }
     }
 
-    /// A listener appeared on a push consumer's deliver subject. Any thread.
+    /// A listener appeared on a push consumer's deliver subject. Any thread. (The consumer
+    /// forgets its watch when it finds the interest: a consumer of the same name created since
+    /// keeps its own.)
     func interestArrived(stream: String, consumer: String) {
         eventLoop.execute {
-            guard let consumer = self.streams[stream]?.consumers[consumer] else { return }
-            consumer.interestWatch = nil
-            consumer.deliverAvailable()
+            self.streams[stream]?.consumers[consumer]?.deliverAvailable()
         }
     }
 
