@@ -88,7 +88,7 @@ let package = Package(
         .target(
             name: "EdgeServer",
             dependencies: [
-                "Broker", "EdgeConfig", "Monitoring", "NATSWire", "Subjects", "JetStream", "JetStreamSQLite", "NKeys",
+                "Broker", "EdgeConfig", "Monitoring", "NATSWire", "Subjects", "JetStream", "JetStreamSQLite", "NKeys", "CLoaderMemory",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -98,9 +98,98 @@ int outpost_executable_relocation_range(void **start, size_t *length) {
     return 1;
 }
 
+/// Gives back the resident pages of one object's read-only segments: whole pages of each PT_LOAD
+/// segment without PF_W, minus the object's PT_GNU_RELRO range (pages the loader wrote before
+/// making them read-only: private copies, which dropping would lose). An object with text
+/// relocations (DT_TEXTREL) is left alone for the same reason.
+static size_t release_read_only_segments(const struct dl_phdr_info *info) {
+    // The vDSO is the kernel's, not a file mapping.
+    if (info->dlpi_name != NULL && strstr(info->dlpi_name, "vdso") != NULL) return 0;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t relro_begin = 0, relro_end = 0;
+    const ElfW(Phdr) *dynamic = NULL;
+    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
+        if (segment->p_type == PT_GNU_RELRO) {
+            relro_begin = (info->dlpi_addr + segment->p_vaddr) & ~(page - 1);
+            relro_end = (info->dlpi_addr + segment->p_vaddr + segment->p_memsz + page - 1) & ~(page - 1);
+        }
+        if (segment->p_type == PT_DYNAMIC) dynamic = segment;
+    }
+    if (dynamic != NULL) {
+        for (const ElfW(Dyn) *entry = (const ElfW(Dyn) *)(info->dlpi_addr + dynamic->p_vaddr);
+             entry->d_tag != DT_NULL; entry++) {
+            if (entry->d_tag == DT_TEXTREL) return 0;
+            if (entry->d_tag == DT_FLAGS && (entry->d_un.d_val & DF_TEXTREL) != 0) return 0;
+        }
+    }
+    size_t released = 0;
+    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
+        if (segment->p_type != PT_LOAD || (segment->p_flags & PF_W) != 0) continue;
+        // Inwards: a partial page at either end may share its page with a writable neighbour.
+        uintptr_t begin = (info->dlpi_addr + segment->p_vaddr + page - 1) & ~(page - 1);
+        uintptr_t end = (info->dlpi_addr + segment->p_vaddr + segment->p_filesz) & ~(page - 1);
+        // Cut the RELRO range out (it never lies inside a read-only PT_LOAD with the usual
+        // linkers; kept as a guard).
+        uintptr_t pieces[2][2] = {{begin, end}, {0, 0}};
+        if (relro_end > relro_begin && relro_begin < end && relro_end > begin) {
+            pieces[0][1] = relro_begin > begin ? relro_begin : begin;
+            pieces[1][0] = relro_end < end ? relro_end : end;
+            pieces[1][1] = end;
+        }
+        for (int k = 0; k < 2; k++) {
+            if (pieces[k][1] <= pieces[k][0]) continue;
+            size_t length = pieces[k][1] - pieces[k][0];
+            if (madvise((void *)pieces[k][0], length, MADV_DONTNEED) == 0) released += length;
+        }
+    }
+    return released;
+}
+
+static int release_segments_of_one(struct dl_phdr_info *info, size_t info_size, void *released) {
+    (void)info_size;
+    *(size_t *)released += release_read_only_segments(info);
+    return 0;
+}
+
+size_t outpost_release_read_only_pages(void) {
+    size_t released = 0;
+    dl_iterate_phdr(release_segments_of_one, &released);
+    return released;
+}
+
+static int find_executable_text(struct dl_phdr_info *info, size_t info_size, void *found) {
+    (void)info_size;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
+        if (segment->p_type != PT_LOAD || (segment->p_flags & PF_X) == 0 || (segment->p_flags & PF_W) != 0) continue;
+        uintptr_t begin = (info->dlpi_addr + segment->p_vaddr + page - 1) & ~(page - 1);
+        uintptr_t end = (info->dlpi_addr + segment->p_vaddr + segment->p_filesz) & ~(page - 1);
+        if (end > begin) {
+            page_range range = {begin, end - begin};
+            *(page_range *)found = range;
+        }
+        break;
+    }
+    return 1;
+}
+
+int outpost_executable_text_range(void **start, size_t *length) {
+    page_range range = {0, 0};
+    dl_iterate_phdr(find_executable_text, &range);
+    if (range.length == 0) return 0;
+    *start = (void *)range.start;
+    *length = range.length;
+    return 1;
+}
+
 #else
 
 size_t outpost_release_relocation_tables(void) { return 0; }
 int outpost_executable_relocation_range(void **start, size_t *length) { (void)start; (void)length; return 0; }
+size_t outpost_release_read_only_pages(void) { return 0; }
+int outpost_executable_text_range(void **start, size_t *length) { (void)start; (void)length; return 0; }
 
 #endif

@@ -1,4 +1,5 @@
 import Broker
+import CLoaderMemory
 import Logging
 import Monitoring
 import NIOCore
@@ -157,6 +158,9 @@ package final class OutpostServer: Service {
         }
         logger.info("Listening for client connections on \(configuration.host):\(clientPort)")
         logger.info("Server is ready")
+        // Starting touched much of the binary that serving never reads again; let it go.
+        let released = outpost_release_read_only_pages()
+        logger.debug("Released \(released / 1024) kB of start-up code and constants from the resident set")
         let interval = configuration.leafNodes?.reconnectInterval ?? .seconds(1)
         let dialers = leafRemotes.map { remote in
             Task { [group, logger] in

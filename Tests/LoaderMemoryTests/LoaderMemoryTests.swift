@@ -17,7 +17,9 @@ private func residentPages(start: UnsafeMutableRawPointer, length: Int) throws -
     return entries.map { $0 >> 63 == 1 }
 }
 
-@Suite struct LoaderMemoryTests {
+/// Serialized: releasing the read-only segments also releases the relocation table, which the
+/// first test needs resident between two of its checks.
+@Suite(.serialized) struct LoaderMemoryTests {
     @Test func relocationTablePagesLeaveTheResidentSet() throws {
         var start: UnsafeMutableRawPointer?
         var length = 0
@@ -37,5 +39,35 @@ private func residentPages(start: UnsafeMutableRawPointer, length: Int) throws -
         // The pages are the file's: reading them again gives back the same bytes.
         #expect(table.load(as: UInt64.self) == firstEntry)
         #expect(try residentPages(start: table, length: 4096).first == true)
+    }
+
+    /// A function whose result the test checks after its code pages were given back.
+    @inline(never) static func checksum(_ values: [UInt64]) -> UInt64 {
+        values.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ $1) &* 0x100_0000_01b3 }
+    }
+
+    @Test func codePagesLeaveTheResidentSetAndComeBackWhenRun() throws {
+        var start: UnsafeMutableRawPointer?
+        var length = 0
+        try #require(outpost_executable_text_range(&start, &length) == 1, "the test executable has a read-only code segment")
+        let text = try #require(start)
+        let values: [UInt64] = (0..<1_000).map { UInt64($0) &* 2_654_435_761 }
+        let expected = Self.checksum(values)
+        let firstWord = text.load(as: UInt64.self)
+        let residentBefore = try residentPages(start: text, length: length).filter { $0 }.count
+        // A test binary links Swift Testing, Foundation and the runtime: megabytes of code, some
+        // of it run already.
+        #expect(residentBefore > 64)
+
+        let released = outpost_release_read_only_pages()
+        #expect(released >= length)
+        // Whatever runs from here on (this function, the allocator, the test runner's threads)
+        // faults its pages back in; most of the segment stays out.
+        let residentAfter = try residentPages(start: text, length: length).filter { $0 }.count
+        #expect(residentAfter < residentBefore / 2, "resident code pages: \(residentBefore) before, \(residentAfter) after")
+
+        // The code and the bytes are the file's: they run and read back the same.
+        #expect(Self.checksum(values) == expected)
+        #expect(text.load(as: UInt64.self) == firstWord)
     }
 }

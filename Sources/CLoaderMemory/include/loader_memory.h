@@ -18,4 +18,18 @@ size_t outpost_release_relocation_tables(void);
 /// when the executable has no such table.
 int outpost_executable_relocation_range(void **start, size_t *length);
 
+/// Drops from this process's resident set every page of the loaded objects' read-only segments
+/// (code and constant data, never written: clean copies of the files), for a server whose start
+/// is over. Starting up touches far more of the binary than serving does (the Swift runtime
+/// scans every protocol conformance record and the type descriptors they point at, option and
+/// configuration parsing, the SQLite schema code...); those pages stay mapped, counted in RSS and
+/// protected from reclaim as mapped executable pages, although nothing reads them again. Pages
+/// still in use come back at their next read, from the page cache.
+///
+/// Returns the number of bytes released.
+size_t outpost_release_read_only_pages(void);
+
+/// The executable's first read-only executable segment (its code), page-aligned inwards: for tests.
+int outpost_executable_text_range(void **start, size_t *length);
+
 #endif
