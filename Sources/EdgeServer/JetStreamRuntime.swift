@@ -52,10 +52,11 @@ package struct JetStreamSettings: Sendable, Equatable {
 package final class JetStreamRuntime: @unchecked Sendable {
     /// By account name.
     package let engines: [String: JetStreamEngine]
-    private let group: MultiThreadedEventLoopGroup
+    /// The engines' own loop; `nil` when they share the server's (see `start`).
+    private let group: MultiThreadedEventLoopGroup?
     private let lockDescriptor: Int32
 
-    private init(engines: [String: JetStreamEngine], group: MultiThreadedEventLoopGroup, lockDescriptor: Int32) {
+    private init(engines: [String: JetStreamEngine], group: MultiThreadedEventLoopGroup?, lockDescriptor: Int32) {
         self.engines = engines
         self.group = group
         self.lockDescriptor = lockDescriptor
@@ -97,7 +98,12 @@ package final class JetStreamRuntime: @unchecked Sendable {
     }
 
     /// Starts JetStream in a directory locked with ``lockDirectory(settings:logger:)``.
-    package static func start(settings: JetStreamSettings, lock directoryLock: DirectoryLock, serverName: String, broker: Broker, logger: Logger) async throws -> JetStreamRuntime {
+    ///
+    /// - Parameter sharedLoop: a loop of the server's for the engines, instead of a thread of
+    ///   their own: given when the process may run on one CPU only. There a thread of its own
+    ///   gains nothing (the storage work and the clients' take turns on the one CPU anyway) and
+    ///   costs two thread switches for every batch (client loop -> engine -> client loop).
+    package static func start(settings: JetStreamSettings, lock directoryLock: DirectoryLock, serverName: String, broker: Broker, sharedLoop: (any EventLoop)? = nil, logger: Logger) async throws -> JetStreamRuntime {
         let directory = directoryLock.directory
         let lock = directoryLock.descriptor
         logger.info("Starting JetStream")
@@ -107,14 +113,16 @@ package final class JetStreamRuntime: @unchecked Sendable {
         logger.info("  Store Directory: \"\(directory)\"")
         logger.info("  Sync:            \(settings.sync == .always ? "always (every acknowledged write survives a power cut)" : "relaxed")")
         if let domain = settings.domain { logger.info("  Domain:          \(domain)") }
+        logger.info("  Engine thread:   \(sharedLoop == nil ? "its own" : "the client loop's (one CPU)")")
         logger.info("-------------------------------------------")
 
         // The engines own a loop of their own: storage work (fsync included) never blocks a client's.
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let group = sharedLoop == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
+        let engineLoop = sharedLoop ?? group!.next()
         var engines: [String: JetStreamEngine] = [:]
         func fail(_ description: String) async -> StartError {
             for engine in engines.values { try? await engine.shutDown().get() }
-            try? await group.shutdownGracefully()
+            try? await group?.shutdownGracefully()
             close(lock)
             return StartError(description: description)
         }
@@ -163,7 +171,7 @@ package final class JetStreamRuntime: @unchecked Sendable {
             configuration.maxBytesRequired = account.limits?.maxBytesRequired ?? false
             let engine = JetStreamEngine(
                 configuration: configuration,
-                eventLoop: group.next(),
+                eventLoop: engineLoop,
                 transport: bridge,
                 fileStorage: fileStorage,
                 memoryStorage: MemoryStorageEngine(),
@@ -246,7 +254,7 @@ package final class JetStreamRuntime: @unchecked Sendable {
     package func stop(logger: Logger) async {
         logger.info("Initiating JetStream Shutdown...")
         for engine in engines.values { try? await engine.shutDown().get() }
-        try? await group.shutdownGracefully()
+        try? await group?.shutdownGracefully()
         flock(lockDescriptor, LOCK_UN)
         close(lockDescriptor)
         logger.info("JetStream Shutdown")

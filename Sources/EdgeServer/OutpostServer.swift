@@ -111,7 +111,8 @@ package final class OutpostServer: Service {
         var jetStream: JetStreamRuntime?
         if let jetStreamLock, let jetStreamSettings = settings.jetStream {
             jetStream = try await JetStreamRuntime.start(
-                settings: jetStreamSettings, lock: jetStreamLock, serverName: configuration.serverName, broker: broker, logger: logger
+                settings: jetStreamSettings, lock: jetStreamLock, serverName: configuration.serverName, broker: broker,
+                sharedLoop: settings.eventLoopCount == 1 && EventLoopSizing.cpusAvailable() == 1 ? group.next() : nil, logger: logger
             )
         }
 

@@ -98,9 +98,11 @@ public final class ServerProcess: @unchecked Sendable {
     /// logs "Server is ready" (at most `timeout`).
     /// - Parameter configuration: text of a configuration file to pass with `-c`.
     /// - Parameter executable: another binary of `kind` (a hub of another version).
+    /// - Parameter cpus: a CPU list for `taskset -c` (e.g. "0"): the server runs on those only.
     public init(
         _ kind: ServerKind,
         executable: String? = nil,
+        cpus: String? = nil,
         arguments: [String] = [],
         configuration: String? = nil,
         monitor: Bool = false,
@@ -122,8 +124,14 @@ public final class ServerProcess: @unchecked Sendable {
             try configuration.write(to: file, atomically: true, encoding: .utf8)
             allArguments += ["-c", file.path]
         }
-        process.executableURL = URL(fileURLWithPath: executable ?? kind.executable)
-        process.arguments = allArguments
+        if let cpus {
+            // taskset execs the server: the process is still the server's.
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+            process.arguments = ["-c", cpus, executable ?? kind.executable] + allArguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable ?? kind.executable)
+            process.arguments = allArguments
+        }
         let logFile = temporaryDirectory.appendingPathComponent("server.log")
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let logWriter = try FileHandle(forWritingTo: logFile)

@@ -34,18 +34,33 @@ struct JetStreamClientTests {
 
     @Test("scenario", arguments: ServerKind.allCases, scenarios)
     func scenario(server kind: ServerKind, name: String) throws {
+        try run(name, on: kind)
+    }
+
+    /// Outpost only: a server that may use one CPU runs its JetStream engine on its one client
+    /// event loop instead of a thread of its own (`JetStreamRuntime.start(sharedLoop:)`): every
+    /// scenario again in that arrangement.
+    @Test("scenario on one CPU", arguments: scenarios)
+    func scenarioOnOneCPU(name: String) throws {
+        try run(name, on: .outpost, cpus: "0")
+    }
+
+    private func run(_ name: String, on kind: ServerKind, cpus: String? = nil) throws {
         // The store directory is ours: ServerProcess makes its own temporary directory only
         // after the arguments are fixed.
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-js-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: store, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: store) }
-        let server = try ServerProcess(kind, arguments: ["-js", "-sd", store.path])
+        let server = try ServerProcess(kind, cpus: cpus, arguments: ["-js", "-sd", store.path])
         defer { server.stop() }
         let result = try PythonScenario.run(
             script: "Tests/IntegrationTests/Python/jetstream_scenarios.py",
             arguments: [name, server.url],
             timeout: 60
         )
-        #expect(result.status == 0, "\(name) on \(kind):\n\(result.output)\nserver log:\n\(server.log.suffix(4000))")
+        if cpus != nil {
+            #expect(server.log.contains("Engine thread:   the client loop's (one CPU)"), "the engine did not share the loop:\n\(server.log.prefix(3000))")
+        }
+        #expect(result.status == 0, "\(name) on \(kind)\(cpus.map { " (CPUs \($0))" } ?? ""):\n\(result.output)\nserver log:\n\(server.log.suffix(4000))")
     }
 }
