@@ -40,18 +40,33 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
         """
     ]
 
+    /// The page size of a new database. A commit writes every page it changed, whole, to the
+    /// WAL: storing one message changes about three (the table's last leaf, the subject index's,
+    /// now and then a parent), so small pages make small commits cheap. Measured with this
+    /// schema (20,000 messages of 128 bytes): one message per commit wrote 10,882 WAL bytes per
+    /// message with 4 KiB pages and 4,198 with 1 KiB; 64 per commit 732 and 409; the database
+    /// itself 182 bytes per message with either. Fewer bytes is less wear on an SD card and less
+    /// for each checkpoint to sync. A database made with another size keeps it.
+    public static let newDatabasePageSize = 1024
+
+    /// The WAL is checkpointed (and truncated back) when it reaches this many bytes, whatever
+    /// the page size (SQLite counts pages: its default of 1,000 pages was 4 MiB with 4 KiB pages).
+    static let checkpointBytes = 4 * 1024 * 1024
+
     /// SQLite's page cache unless configured: 2 MiB.
     public static let defaultCacheBytes = 2 * 1024 * 1024
 
     /// - Parameters:
     ///   - directory: where `outpost.db` lives (created by the caller).
-    ///   - maximumPageCount: a size cap, for tests of a full disk.
+    ///   - maximumBytes: a size cap, for tests of a full disk (SQLite's `max_page_count`).
     ///   - cacheBytes: SQLite's page cache (`jetstream { sqlite_cache }`): memory traded for reads
     ///     of older messages from the disk.
-    public init(directory: String, sync: SyncPolicy = .always, maximumPageCount: Int? = nil, cacheBytes: Int = SQLiteStorageEngine.defaultCacheBytes) throws(StoreError) {
+    public init(directory: String, sync: SyncPolicy = .always, maximumBytes: Int? = nil, cacheBytes: Int = SQLiteStorageEngine.defaultCacheBytes) throws(StoreError) {
         self.sync = sync
         connection = try SQLiteConnection(path: directory + "/outpost.db")
         do throws(StoreError) {
+            // Only a database without a page yet takes it (before WAL mode, which writes one).
+            try connection.execute("PRAGMA page_size=\(Self.newDatabasePageSize)")
             // One process owns the store (the directory is locked): exclusive locking spares the
             // file locks of every transaction and keeps the WAL index in memory, not in a -shm file.
             try connection.execute("PRAGMA locking_mode=EXCLUSIVE")
@@ -65,11 +80,13 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
             // NORMAL in both policies: with `.always`, promised commits sync the WAL themselves
             // (see `syncWriteAheadLog`).
             try connection.execute("PRAGMA synchronous=NORMAL")
-            // The WAL is reused, not grown: truncate it back after checkpoints beyond 4 MiB.
-            try connection.execute("PRAGMA journal_size_limit=4194304")
+            // The WAL is reused, not grown: checkpointed at 4 MiB, truncated back beyond that.
+            let pageSize = Int(try pragma("page_size"))
+            try connection.execute("PRAGMA wal_autocheckpoint=\(Self.checkpointBytes / max(512, pageSize))")
+            try connection.execute("PRAGMA journal_size_limit=\(Self.checkpointBytes)")
             try connection.execute("PRAGMA cache_size=-\(max(64, cacheBytes / 1024))")
             try connection.execute("PRAGMA temp_store=MEMORY")
-            if let maximumPageCount { try connection.execute("PRAGMA max_page_count=\(maximumPageCount)") }
+            if let maximumBytes { try connection.execute("PRAGMA max_page_count=\(maximumBytes / max(512, pageSize))") }
             try migrate()
         } catch {
             connection.close()

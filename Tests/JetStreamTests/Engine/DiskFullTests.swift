@@ -13,7 +13,7 @@ struct DiskFullTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-full-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let storage = try SQLiteStorageEngine(directory: directory.path, maximumPageCount: 80)
+        let storage = try SQLiteStorageEngine(directory: directory.path, maximumBytes: 80 * 4096)
         let harness = try EngineHarness(fileStorage: storage)
         let created = harness.request("$JS.API.STREAM.CREATE.FULL", #"{"name":"FULL","subjects":["full"],"storage":"file"}"#)
         #expect(created["error"] == nil, "\(created)")

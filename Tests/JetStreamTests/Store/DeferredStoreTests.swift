@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import JetStreamSQLite
 import Testing
@@ -34,5 +35,53 @@ struct DeferredStoreTests {
         #expect(streams.count == 1)
         #expect(try streams.first?.store.message(sequence: 1)?.payload == Array("one".utf8))
         second.close()
+    }
+}
+
+@Suite("SQLite page size")
+struct SQLitePageSizeTests {
+    /// The page size in a database file's header (bytes 16-17, big-endian; 1 means 65,536).
+    private func headerPageSize(_ path: String) throws -> Int {
+        let header = try #require(FileManager.default.contents(atPath: path)).prefix(18)
+        let size = Int(header[16]) << 8 | Int(header[17])
+        return size == 1 ? 65_536 : size
+    }
+
+    private func storeAndReopen(in directory: String) throws {
+        let engine = try SQLiteStorageEngine(directory: directory)
+        try engine.beginBatch()
+        let store = try engine.createStream(name: "S", configuration: Array("{}".utf8))
+        for sequence in 1...500 as ClosedRange<UInt64> {
+            try store.append(StoredMessage(sequence: sequence, subject: "s.\(sequence % 7)", headers: nil, payload: Array(repeating: 7, count: 128), timestamp: Int64(sequence)))
+        }
+        try engine.commitBatch()
+        engine.close()
+        let reopened = try SQLiteStorageEngine(directory: directory)
+        defer { reopened.close() }
+        let streams = try reopened.openStreams()
+        #expect(try streams.first?.store.message(sequence: 500)?.payload == Array(repeating: 7, count: 128))
+        #expect(try streams.first?.store.lastMessage(subject: "s.2")?.sequence == 499)
+    }
+
+    @Test("a new database gets small pages")
+    func newDatabase() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-pages-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: url) }
+        try storeAndReopen(in: url.path)
+        #expect(try headerPageSize(url.path + "/outpost.db") == SQLiteStorageEngine.newDatabasePageSize)
+    }
+
+    @Test("a database made with 4 KiB pages (before they were small) keeps them and works")
+    func existingDatabase() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-pages-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: url) }
+        var handle: OpaquePointer?
+        #expect(sqlite3_open(url.path + "/outpost.db", &handle) == SQLITE_OK)
+        #expect(sqlite3_exec(handle, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; CREATE TABLE early(x);", nil, nil, nil) == SQLITE_OK)
+        sqlite3_close(handle)
+        try storeAndReopen(in: url.path)
+        #expect(try headerPageSize(url.path + "/outpost.db") == 4096)
     }
 }

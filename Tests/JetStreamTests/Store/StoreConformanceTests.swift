@@ -252,7 +252,7 @@ struct SQLiteStoreTests {
     func diskFull() throws {
         let url = try directory()
         defer { try? FileManager.default.removeItem(at: url) }
-        let engine = try SQLiteStorageEngine(directory: url.path, maximumPageCount: 60)
+        let engine = try SQLiteStorageEngine(directory: url.path, maximumBytes: 60 * 4096)
         defer { engine.close() }
         let store = try engine.createStream(name: "F", configuration: [])
         var committed: UInt64 = 0
