@@ -1,4 +1,5 @@
 import CSQLite
+import CSQLiteWriteBuffer
 import JetStream
 
 #if canImport(Glibc)
@@ -63,7 +64,8 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
     ///     of older messages from the disk.
     public init(directory: String, sync: SyncPolicy = .always, maximumBytes: Int? = nil, cacheBytes: Int = SQLiteStorageEngine.defaultCacheBytes) throws(StoreError) {
         self.sync = sync
-        connection = try SQLiteConnection(path: directory + "/outpost.db")
+        // WAL frames reach the file in one write per commit (see `commitBatch`).
+        connection = try SQLiteConnection(path: directory + "/outpost.db", vfs: outpost_wal_buffer_vfs())
         do throws(StoreError) {
             // Only a database without a page yet takes it (before WAL mode, which writes one).
             try connection.execute("PRAGMA page_size=\(Self.newDatabasePageSize)")
@@ -187,6 +189,14 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
         try connection.run(try connection.statement("COMMIT"))
         inBatch = false
         for store in stores.values { store.batchCommitted() }
+        // The commit's frames leave this process before anyone hears of it. A failed write is
+        // a failed sync: nothing from here on could be vouched for.
+        let flushed = outpost_wal_buffer_flush(connection.handle)
+        guard flushed == SQLITE_OK else {
+            let failure = StoreError(.io, "\(connection.path): writing the write-ahead log failed (\(flushed)); the store takes no more writes until a restart")
+            syncFailure = failure
+            throw failure
+        }
         guard sync == .always else { return }
         let changedRows = sqlite3_total_changes64(connection.handle) != changesAtBegin
         // Stored messages are always synced, replied to or not: a message lost in a power cut

@@ -1,0 +1,106 @@
+import CSQLite
+import CSQLiteWriteBuffer
+import Foundation
+import Testing
+
+/// The VFS that gathers a commit's WAL frames into one write (`CSQLiteWriteBuffer`), driven
+/// through SQLite's C API, and read back through SQLite's own default VFS.
+@Suite("WAL write buffer")
+struct WALWriteBufferTests {
+    private func temporaryDatabase() throws -> (directory: URL, path: String) {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-walbuf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return (url, url.appendingPathComponent("test.db").path)
+    }
+
+    private func open(_ path: String, buffered: Bool) throws -> OpaquePointer {
+        var handle: OpaquePointer?
+        let vfs = buffered ? outpost_wal_buffer_vfs() : nil
+        if buffered { try #require(vfs != nil, "the VFS registers") }
+        let status = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs)
+        try #require(status == SQLITE_OK)
+        return try #require(handle)
+    }
+
+    private func exec(_ db: OpaquePointer, _ sql: String) throws {
+        let status = sqlite3_exec(db, sql, nil, nil, nil)
+        try #require(status == SQLITE_OK, "\(sql): \(String(cString: sqlite3_errmsg(db)))")
+    }
+
+    private func count(_ db: OpaquePointer, _ sql: String) throws -> Int64 {
+        var statement: OpaquePointer?
+        try #require(sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK)
+        defer { sqlite3_finalize(statement) }
+        try #require(sqlite3_step(statement) == SQLITE_ROW)
+        return sqlite3_column_int64(statement, 0)
+    }
+
+    private func counts(_ db: OpaquePointer) throws -> (requested: Int64, written: Int64, pending: Int) {
+        var requested: sqlite3_int64 = 0
+        var written: sqlite3_int64 = 0
+        var pending: Int32 = 0
+        try #require(outpost_wal_buffer_counts(db, &requested, &written, &pending) == 1, "the WAL is the buffering VFS's")
+        return (requested, written, Int(pending))
+    }
+
+    private func insertBatch(_ db: OpaquePointer, from first: Int, count: Int) throws {
+        try exec(db, "BEGIN IMMEDIATE")
+        for row in first..<(first + count) {
+            try exec(db, "INSERT INTO t VALUES (\(row), randomblob(200))")
+        }
+        try exec(db, "COMMIT")
+    }
+
+    @Test("a commit's frames reach the file in one write, and the file is a valid WAL")
+    func oneWritePerCommit() throws {
+        let (directory, path) = try temporaryDatabase()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = try open(path, buffered: true)
+        try exec(db, "PRAGMA page_size=1024; PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(id INTEGER PRIMARY KEY, data BLOB)")
+        #expect(outpost_wal_buffer_flush(db) == SQLITE_OK)
+        let before = try counts(db)
+        for batch in 0..<10 {
+            try insertBatch(db, from: batch * 50, count: 50)
+            #expect(outpost_wal_buffer_flush(db) == SQLITE_OK)
+        }
+        let after = try counts(db)
+        // 50 rows of ~210 bytes fill about ten 1 KiB pages: twenty-odd requests per commit.
+        #expect(after.requested - before.requested >= 10 * 20)
+        #expect(after.written - before.written == 10)
+        sqlite3_close(db)
+
+        // SQLite's own VFS recovers the WAL (it was never checkpointed) and finds every row.
+        let plain = try open(path, buffered: false)
+        defer { sqlite3_close(plain) }
+        #expect(try count(plain, "SELECT count(*) FROM t") == 500)
+        #expect(try count(plain, "SELECT max(id) FROM t") == 499)
+    }
+
+    @Test("frames not yet written are read back right, and a checkpoint writes them first")
+    func readsAndCheckpointsSeeBufferedFrames() throws {
+        let (directory, path) = try temporaryDatabase()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = try open(path, buffered: true)
+        try exec(db, "PRAGMA page_size=1024; PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(id INTEGER PRIMARY KEY, data BLOB)")
+        #expect(outpost_wal_buffer_flush(db) == SQLITE_OK)
+        try insertBatch(db, from: 0, count: 300)
+        let committed = try counts(db)
+        try #require(committed.pending > 60 * 1024, "the commit's frames wait in the buffer")
+        // With the page cache emptied, the scan reads its pages from the WAL, in the buffered
+        // range: the buffer goes to the file first.
+        sqlite3_db_release_memory(db)
+        #expect(try count(db, "SELECT count(*) FROM t WHERE length(data) = 200") == 300)
+        let read = try counts(db)
+        #expect(read.written == committed.written + 1 && read.pending == 0)
+
+        try insertBatch(db, from: 300, count: 100)
+        try #require(try counts(db).pending > 0)
+        // The checkpoint syncs the WAL first, which writes the buffer, then copies the frames.
+        try exec(db, "PRAGMA wal_checkpoint(TRUNCATE)")
+        #expect(try counts(db).pending == 0)
+        sqlite3_close(db)
+        let plain = try open(path, buffered: false)
+        defer { sqlite3_close(plain) }
+        #expect(try count(plain, "SELECT count(*) FROM t") == 400)
+    }
+}
