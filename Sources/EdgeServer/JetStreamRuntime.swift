@@ -100,9 +100,10 @@ package final class JetStreamRuntime: @unchecked Sendable {
     /// Starts JetStream in a directory locked with ``lockDirectory(settings:logger:)``.
     ///
     /// - Parameter sharedLoop: a loop of the server's for the engines, instead of a thread of
-    ///   their own: given when the process may run on one CPU only. There a thread of its own
-    ///   gains nothing (the storage work and the clients' take turns on the one CPU anyway) and
-    ///   costs two thread switches for every batch (client loop -> engine -> client loop).
+    ///   their own (see `OutpostServer.engineSharesClientLoop`): where the process may run on one
+    ///   CPU only and commits are not synced, a thread of its own gains nothing (the storage work
+    ///   and the clients' take turns on the one CPU anyway) and costs two thread switches for
+    ///   every batch (client loop -> engine -> client loop).
     package static func start(settings: JetStreamSettings, lock directoryLock: DirectoryLock, serverName: String, broker: Broker, sharedLoop: (any EventLoop)? = nil, logger: Logger) async throws -> JetStreamRuntime {
         let directory = directoryLock.directory
         let lock = directoryLock.descriptor

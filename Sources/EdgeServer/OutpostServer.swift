@@ -112,7 +112,7 @@ package final class OutpostServer: Service {
         if let jetStreamLock, let jetStreamSettings = settings.jetStream {
             jetStream = try await JetStreamRuntime.start(
                 settings: jetStreamSettings, lock: jetStreamLock, serverName: configuration.serverName, broker: broker,
-                sharedLoop: settings.eventLoopCount == 1 && EventLoopSizing.cpusAvailable() == 1 ? group.next() : nil, logger: logger
+                sharedLoop: Self.engineSharesClientLoop(settings: settings, jetStream: jetStreamSettings) ? group.next() : nil, logger: logger
             )
         }
 
@@ -190,6 +190,15 @@ package final class OutpostServer: Service {
     }
 
     private let brokerBox = Mutex<Broker?>(nil)
+
+    /// Whether the JetStream engines run on the client event loop instead of a thread of their
+    /// own: only when the process may use one CPU (a second thread then gains nothing and costs
+    /// two thread switches per batch) and commits never wait for the disk (`sync_interval`).
+    /// With the default sync, the engine's thread waits in fsync while the loop goes on serving
+    /// clients: on an SD card that wait is tens of milliseconds that core traffic must not share.
+    static func engineSharesClientLoop(settings: Settings, jetStream: JetStreamSettings) -> Bool {
+        settings.eventLoopCount == 1 && jetStream.sync != .always && EventLoopSizing.cpusAvailable() == 1
+    }
 
     /// The broker, once `run()` has created it.
     package var broker: Broker? { brokerBox.withLock { $0 } }

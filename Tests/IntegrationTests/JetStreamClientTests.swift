@@ -37,21 +37,32 @@ struct JetStreamClientTests {
         try run(name, on: kind)
     }
 
-    /// Outpost only: a server that may use one CPU runs its JetStream engine on its one client
-    /// event loop instead of a thread of its own (`JetStreamRuntime.start(sharedLoop:)`): every
-    /// scenario again in that arrangement.
+    /// Outpost only: a server that may use one CPU, with commits not synced, runs its JetStream
+    /// engine on its one client event loop instead of a thread of its own
+    /// (`OutpostServer.engineSharesClientLoop`): every scenario again in that arrangement.
     @Test("scenario on one CPU", arguments: scenarios)
     func scenarioOnOneCPU(name: String) throws {
-        try run(name, on: .outpost, cpus: "0")
+        try run(name, on: .outpost, cpus: "0", configuration: #"jetstream { sync_interval: "2m" }"#)
     }
 
-    private func run(_ name: String, on kind: ServerKind, cpus: String? = nil) throws {
+    /// Outpost only: with the default sync, the engine keeps its own thread even on one CPU (it
+    /// waits in fsync there, and the clients' loop must not wait with it).
+    @Test func defaultSyncKeepsTheEngineThreadOnOneCPU() throws {
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-js-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: store, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: store) }
+        let server = try ServerProcess(.outpost, cpus: "0", arguments: ["-js", "-sd", store.path])
+        defer { server.stop() }
+        #expect(server.log.contains("Engine thread:   its own"), "\(server.log.prefix(3000))")
+    }
+
+    private func run(_ name: String, on kind: ServerKind, cpus: String? = nil, configuration: String? = nil) throws {
         // The store directory is ours: ServerProcess makes its own temporary directory only
         // after the arguments are fixed.
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-js-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: store, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: store) }
-        let server = try ServerProcess(kind, cpus: cpus, arguments: ["-js", "-sd", store.path])
+        let server = try ServerProcess(kind, cpus: cpus, arguments: ["-js", "-sd", store.path], configuration: configuration)
         defer { server.stop() }
         let result = try PythonScenario.run(
             script: "Tests/IntegrationTests/Python/jetstream_scenarios.py",
