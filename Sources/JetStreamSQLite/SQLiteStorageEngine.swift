@@ -23,8 +23,11 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
         case interval(Duration)
     }
 
-    let connection: SQLiteConnection
+    /// Replaced only after a commit's WAL frames failed to reach the file (`reopenAfterLostFrames`).
+    private(set) var connection: SQLiteConnection
     let sync: SyncPolicy
+    private let maximumBytes: Int?
+    private let cacheBytes: Int
     private var stores: [String: SQLiteStreamStore] = [:]
     private var inBatch = false
     private var lastSync = ContinuousClock.now
@@ -64,8 +67,21 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
     ///     of older messages from the disk.
     public init(directory: String, sync: SyncPolicy = .always, maximumBytes: Int? = nil, cacheBytes: Int = SQLiteStorageEngine.defaultCacheBytes) throws(StoreError) {
         self.sync = sync
+        self.maximumBytes = maximumBytes
+        self.cacheBytes = cacheBytes
+        connection = try Self.openConnection(path: directory + "/outpost.db", maximumBytes: maximumBytes, cacheBytes: cacheBytes)
+        do throws(StoreError) {
+            try migrate()
+        } catch {
+            connection.close()
+            throw error
+        }
+    }
+
+    /// Opens the database and sets it up (pages, locking, WAL, checkpoints, cache).
+    private static func openConnection(path: String, maximumBytes: Int?, cacheBytes: Int) throws(StoreError) -> SQLiteConnection {
         // WAL frames reach the file in one write per commit (see `commitBatch`).
-        connection = try SQLiteConnection(path: directory + "/outpost.db", vfs: outpost_wal_buffer_vfs())
+        let connection = try SQLiteConnection(path: path, vfs: outpost_wal_buffer_vfs())
         do throws(StoreError) {
             // Only a database without a page yet takes it (before WAL mode, which writes one).
             try connection.execute("PRAGMA page_size=\(Self.newDatabasePageSize)")
@@ -83,17 +99,17 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
             // (see `syncWriteAheadLog`).
             try connection.execute("PRAGMA synchronous=NORMAL")
             // The WAL is reused, not grown: checkpointed at 4 MiB, truncated back beyond that.
-            let pageSize = Int(try pragma("page_size"))
-            try connection.execute("PRAGMA wal_autocheckpoint=\(Self.checkpointBytes / max(512, pageSize))")
+            let pageSize = max(512, Int(try Self.pragma("page_size", on: connection)))
+            try connection.execute("PRAGMA wal_autocheckpoint=\(Self.checkpointBytes / pageSize)")
             try connection.execute("PRAGMA journal_size_limit=\(Self.checkpointBytes)")
             try connection.execute("PRAGMA cache_size=-\(max(64, cacheBytes / 1024))")
             try connection.execute("PRAGMA temp_store=MEMORY")
-            if let maximumBytes { try connection.execute("PRAGMA max_page_count=\(maximumBytes / max(512, pageSize))") }
-            try migrate()
+            if let maximumBytes { try connection.execute("PRAGMA max_page_count=\(maximumBytes / pageSize)") }
         } catch {
             connection.close()
             throw error
         }
+        return connection
     }
 
     private func migrate() throws(StoreError) {
@@ -188,15 +204,13 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
         guard inBatch else { return }
         try connection.run(try connection.statement("COMMIT"))
         inBatch = false
-        for store in stores.values { store.batchCommitted() }
-        // The commit's frames leave this process before anyone hears of it. A failed write is
-        // a failed sync: nothing from here on could be vouched for.
+        // The commit's frames leave this process before anyone hears of it.
         let flushed = outpost_wal_buffer_flush(connection.handle)
         guard flushed == SQLITE_OK else {
-            let failure = StoreError(.io, "\(connection.path): writing the write-ahead log failed (\(flushed)); the store takes no more writes until a restart")
-            syncFailure = failure
-            throw failure
+            for store in stores.values { store.batchRolledBack() }
+            throw reopenAfterLostFrames(flushed)
         }
+        for store in stores.values { store.batchCommitted() }
         guard sync == .always else { return }
         let changedRows = sqlite3_total_changes64(connection.handle) != changesAtBegin
         // Stored messages are always synced, replied to or not: a message lost in a power cut
@@ -209,6 +223,27 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
         } else if changedRows {
             hasUnsyncedWrites = true
         }
+    }
+
+    /// The WAL frames of the last commit did not reach the file (a full disk, an I/O error):
+    /// SQLite's picture of the WAL is ahead of the file, so this connection must not go on, nor
+    /// checkpoint on its way out (it would copy pages the file does not hold). Closed without a
+    /// checkpoint and opened again, SQLite recovers the WAL from the file: the store is as it was
+    /// before that commit, and takes writes again (after a full disk, once there is room).
+    /// Returns the error the commit fails with.
+    private func reopenAfterLostFrames(_ status: Int32) -> StoreError {
+        let path = connection.path
+        let lost = connection.mapError(status, "the write-ahead log could not be written")
+        outpost_wal_buffer_close_without_checkpoint(connection.handle)
+        connection.close()
+        do throws(StoreError) {
+            connection = try Self.openConnection(path: path, maximumBytes: maximumBytes, cacheBytes: cacheBytes)
+        } catch {
+            // Nothing can be vouched for any more: refuse every batch until a restart.
+            syncFailure = StoreError(.io, "\(path): cannot reopen the store after a failed write (\(error.message)); it takes no more writes until a restart")
+            return syncFailure!
+        }
+        return lost
     }
 
     /// `sqlite3_total_changes64` when the batch began: a batch that changed no row has nothing
@@ -263,6 +298,10 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
     }
 
     private func pragma(_ name: String) throws(StoreError) -> Int64 {
+        try Self.pragma(name, on: connection)
+    }
+
+    private static func pragma(_ name: String, on connection: SQLiteConnection) throws(StoreError) -> Int64 {
         let statement = try connection.statement("PRAGMA \(name)")
         defer { sqlite3_reset(statement) }
         guard try connection.step(statement) else { return 0 }

@@ -21,9 +21,18 @@
 const char *outpost_wal_buffer_vfs(void);
 
 /// Writes out what the WAL of `db`'s main database holds back. SQLITE_OK when there was nothing
-/// or it was written; an I/O error code otherwise (the frames are then lost to the file: treat the
-/// store as failed until it is reopened).
+/// or it was written; an I/O error code otherwise, and from then on for good, also when the
+/// failed write was one SQLite made itself (in a checkpoint, say): frames were lost to the file,
+/// so treat the store as failed until it is reopened.
 int outpost_wal_buffer_flush(sqlite3 *db);
+
+/// Makes closing `db` leave its WAL as it is, without the checkpoint SQLite makes on closing the
+/// last connection (after lost frames that checkpoint would copy pages the file does not hold).
+void outpost_wal_buffer_close_without_checkpoint(sqlite3 *db);
+
+/// Fault injection for tests: the next write of held-back frames fails as an I/O error would,
+/// writing nothing.
+void outpost_wal_buffer_fail_next_flush(sqlite3 *db);
 
 /// Counts for tests: writes SQLite asked of the WAL, writes made to the file, bytes held back.
 /// Returns 0 when `db`'s WAL is not this VFS's.

@@ -3,6 +3,9 @@ import CSQLiteWriteBuffer
 import Foundation
 import Testing
 
+@testable import JetStream
+@testable import JetStreamSQLite
+
 /// The VFS that gathers a commit's WAL frames into one write (`CSQLiteWriteBuffer`), driven
 /// through SQLite's C API, and read back through SQLite's own default VFS.
 @Suite("WAL write buffer")
@@ -102,5 +105,44 @@ struct WALWriteBufferTests {
         let plain = try open(path, buffered: false)
         defer { sqlite3_close(plain) }
         #expect(try count(plain, "SELECT count(*) FROM t") == 400)
+    }
+}
+
+@Suite("SQLite store after lost WAL frames")
+struct LostFramesTests {
+    private func message(_ sequence: UInt64, _ payload: String) -> StoredMessage {
+        StoredMessage(sequence: sequence, subject: "s", headers: nil, payload: Array(payload.utf8), timestamp: Int64(sequence))
+    }
+
+    @Test("a commit whose frames never reach the file fails, leaves the store as before it, and the next one works")
+    func failedFlushReopens() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-lost-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let engine = try SQLiteStorageEngine(directory: url.path, sync: .interval(.seconds(120)))
+        try engine.beginBatch()
+        let store = try engine.createStream(name: "S", configuration: Array("{}".utf8))
+        try store.append(message(1, "kept"))
+        try engine.commitBatch()
+
+        outpost_wal_buffer_fail_next_flush(engine.connection.handle)
+        try engine.beginBatch()
+        try store.append(message(2, "lost"))
+        #expect(throws: StoreError.self) { try engine.commitBatch() }
+        engine.rollbackBatch()
+        // SQLite's view is the file's again: the failed commit is not there.
+        #expect(try store.message(sequence: 2) == nil)
+        #expect(try store.message(sequence: 1)?.payload == Array("kept".utf8))
+
+        try engine.beginBatch()
+        try store.append(message(2, "again"))
+        try engine.commitBatch()
+        engine.close()
+
+        let reopened = try SQLiteStorageEngine(directory: url.path)
+        defer { reopened.close() }
+        let streams = try reopened.openStreams()
+        #expect(try streams.first?.store.message(sequence: 2)?.payload == Array("again".utf8))
+        #expect(try streams.first?.store.scan().messages == 2)
     }
 }
