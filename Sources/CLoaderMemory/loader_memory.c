@@ -155,6 +155,7 @@ static int release_segments_of_one(struct dl_phdr_info *info, size_t info_size, 
 
 size_t outpost_release_read_only_pages(void) {
     size_t released = 0;
+    // Every loaded object: the executable, then each shared library (libc, libstdc++, SQLite).
     dl_iterate_phdr(release_segments_of_one, &released);
     return released;
 }

@@ -25,6 +25,15 @@ struct WALWriteBufferTests {
         return try #require(handle)
     }
 
+    /// A buffered database set up as the store's (1 KiB pages, exclusive, WAL, no sync at
+    /// commit; checkpoints only when asked) with a table `t(id, data)`, its frames written.
+    private func openTable(_ path: String) throws -> OpaquePointer {
+        let db = try open(path, buffered: true)
+        try exec(db, "PRAGMA page_size=1024; PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(id INTEGER PRIMARY KEY, data BLOB)")
+        try #require(outpost_wal_buffer_flush(db) == SQLITE_OK)
+        return db
+    }
+
     private func exec(_ db: OpaquePointer, _ sql: String) throws {
         let status = sqlite3_exec(db, sql, nil, nil, nil)
         try #require(status == SQLITE_OK, "\(sql): \(String(cString: sqlite3_errmsg(db)))")
@@ -58,9 +67,7 @@ struct WALWriteBufferTests {
     func oneWritePerCommit() throws {
         let (directory, path) = try temporaryDatabase()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let db = try open(path, buffered: true)
-        try exec(db, "PRAGMA page_size=1024; PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(id INTEGER PRIMARY KEY, data BLOB)")
-        #expect(outpost_wal_buffer_flush(db) == SQLITE_OK)
+        let db = try openTable(path)
         let before = try counts(db)
         for batch in 0..<10 {
             try insertBatch(db, from: batch * 50, count: 50)
@@ -83,9 +90,7 @@ struct WALWriteBufferTests {
     func readsAndCheckpointsSeeBufferedFrames() throws {
         let (directory, path) = try temporaryDatabase()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let db = try open(path, buffered: true)
-        try exec(db, "PRAGMA page_size=1024; PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(id INTEGER PRIMARY KEY, data BLOB)")
-        #expect(outpost_wal_buffer_flush(db) == SQLITE_OK)
+        let db = try openTable(path)
         try insertBatch(db, from: 0, count: 300)
         let committed = try counts(db)
         try #require(committed.pending > 60 * 1024, "the commit's frames wait in the buffer")
