@@ -104,6 +104,21 @@ public struct NATSHeaders: Sendable, Equatable {
         return result
     }
 
+    /// `block` with `fields` added at its end, whatever it holds already (nats-server's
+    /// `genHeader`: a republished copy keeps the publisher's own `Nats-Stream`, say, and gets its
+    /// own after it); a missing or empty block becomes `NATS/1.0` with those fields.
+    public static func appending(_ fields: [(String, String)], to block: [UInt8]?) -> [UInt8] {
+        var result: [UInt8]
+        if let block, block.count > 2 {
+            result = Array(block.dropLast(2))  // the blank line that ends the block
+        } else {
+            result = Array("NATS/1.0\r\n".utf8)
+        }
+        for (key, value) in fields { result += Array("\(key): \(value)\r\n".utf8) }
+        result += [0x0D, 0x0A]
+        return result
+    }
+
     /// `block` without the fields whose names start with `prefix` (case-insensitive).
     public static func removing(prefix: String, from block: [UInt8]) -> [UInt8] {
         let lowered = Array(prefix.utf8).map { $0 | 0x20 }

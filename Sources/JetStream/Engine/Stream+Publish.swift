@@ -150,11 +150,13 @@ extension Stream {
     private func republish(_ message: StoredMessage, previousOnSubject: UInt64) {
         guard let transform = republishTransform, let subject = transform.apply(message.subject) else { return }
         let headersOnly = configuration.republish?.headersOnly ?? false
-        var headers = NATSHeaders.setting(JetStreamHeader.stream, to: name, in: message.headers)
-        headers = NATSHeaders.setting(JetStreamHeader.subject, to: message.subject, in: headers)
-        headers = NATSHeaders.setting(JetStreamHeader.sequence, to: String(message.sequence), in: headers)
-        headers = NATSHeaders.setting(JetStreamHeader.lastSequence, to: String(previousOnSubject), in: headers)
-        if headersOnly { headers = NATSHeaders.setting(JetStreamHeader.messageSize, to: String(message.payload.count), in: headers) }
+        var fields = [
+            (JetStreamHeader.stream, name), (JetStreamHeader.subject, message.subject),
+            (JetStreamHeader.sequence, String(message.sequence)), (JetStreamHeader.lastSequence, String(previousOnSubject)),
+        ]
+        if headersOnly { fields.append((JetStreamHeader.messageSize, String(message.payload.count))) }
+        // Added after the message's own headers, as nats-server does, not in place of them.
+        let headers = NATSHeaders.appending(fields, to: message.headers)
         engine.publishAfterCommit(subject, headers: headers, payload: headersOnly ? [] : message.payload)
     }
 

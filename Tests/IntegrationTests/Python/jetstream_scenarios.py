@@ -24,6 +24,7 @@ import os
 import sys
 import time
 import uuid
+from urllib.parse import urlparse
 
 import nats
 import nats.errors
@@ -930,6 +931,23 @@ async def republish(url):
         assert header(message.headers, "Nats-Subject") == message.subject.replace("out.", "rp.", 1), message.headers
         assert header(message.headers, "Nats-Msg-Size") is None, message.headers
     assert header(seen[0].headers, "K") == "v", seen[0].headers
+
+    # A header of the stream's names in the published message stays; the stream's own follow it
+    # (nats-server's genHeader appends). nats-py keeps one value per name, so read the raw HMSG.
+    parsed = urlparse(url)
+    reader, writer = await asyncio.open_connection(parsed.hostname, parsed.port)
+    await reader.readline()  # INFO
+    writer.write(f'CONNECT {{"verbose":false,"headers":true,"protocol":1}}\r\nSUB out.{u}.c 1\r\nPING\r\n'.encode())
+    await writer.drain()
+    while (await asyncio.wait_for(reader.readline(), 5)).strip() != b"PONG":
+        pass
+    await js.publish(f"rp.{u}.c", b"four", headers={"Nats-Stream": "MINE"})
+    line = (await asyncio.wait_for(reader.readline(), 5)).split()
+    assert line[0] == b"HMSG" and line[1] == f"out.{u}.c".encode(), line
+    block = (await asyncio.wait_for(reader.readexactly(int(line[-1]) + 2), 5))[:int(line[-2])].decode()
+    streams = [field.split(":", 1)[1].strip() for field in block.split("\r\n") if field.startswith("Nats-Stream:")]
+    assert streams == ["MINE", f"RP_{u}"], block
+    writer.close()
 
     # Headers only, from a bucket: the source defaults to every subject of the stream.
     kv = await js.create_key_value(bucket=f"RPKV_{u}", republish=api.RePublish(dest=f"kvout.{u}.>", headers_only=True))
