@@ -256,3 +256,14 @@ struct ConsumerStateCodecTests {
         #expect(ConsumerStateCodec.decode([]) == nil)
     }
 }
+
+@Suite("PubAcks")
+struct PubAckTests {
+    @Test("a PubAck in a domain names it between the stream and the sequence")
+    func domainPubAck() throws {
+        let harness = try EngineHarness(domain: "edge")
+        _ = harness.request("$JS.API.STREAM.CREATE.S", #"{"name":"S","subjects":["s"]}"#)
+        let inbox = harness.publish("s", "x")
+        #expect(harness.transport.take().first { $0.destination == inbox }?.text == #"{"stream":"S","domain":"edge","seq":1}"#)
+    }
+}
