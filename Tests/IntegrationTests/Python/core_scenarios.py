@@ -242,6 +242,9 @@ async def drain(url):
         received.append(message.data)
 
     await nc.subscribe("drain.me", cb=on_message)
+    # The server has the subscription before the other connection publishes (nothing orders two
+    # connections otherwise: CI once saw all 100 published before the SUB was read).
+    await nc.flush()
     other = await nats.connect(url)
     for index in range(100):
         await other.publish("drain.me", str(index).encode())
