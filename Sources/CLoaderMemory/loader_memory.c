@@ -15,22 +15,38 @@ typedef struct {
     size_t length;    // 0: none
 } page_range;
 
+/// The whole pages inside `[start, end)`: a partial page at either end may share its page with
+/// something else.
+static page_range inward_pages(uintptr_t start, uintptr_t end) {
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t first = (start + page - 1) & ~(page - 1);
+    uintptr_t last = end & ~(page - 1);
+    page_range none = {0, 0};
+    if (last <= first) return none;
+    page_range range = {first, last - first};
+    return range;
+}
+
+/// The object's dynamic section (NULL when it has none, as a static non-PIE executable).
+static const ElfW(Dyn) *dynamic_section(const struct dl_phdr_info *info) {
+    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+        if (info->dlpi_phdr[i].p_type == PT_DYNAMIC) return (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+    }
+    return NULL;
+}
+
 /// The relocation table of one loaded object, page-aligned inwards, when the whole table sits
 /// in a PT_LOAD segment that is not writable (so its pages were never written and are still
 /// the file's).
 static page_range relocation_pages(const struct dl_phdr_info *info) {
     page_range none = {0, 0};
-    const ElfW(Phdr) *dynamic = NULL;
-    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
-        if (info->dlpi_phdr[i].p_type == PT_DYNAMIC) dynamic = &info->dlpi_phdr[i];
-    }
+    const ElfW(Dyn) *dynamic = dynamic_section(info);
     if (dynamic == NULL) return none;
 
     // x86_64 and aarch64 use RELA; REL is kept apart in case an object has both.
     uintptr_t rela = 0, rel = 0;
     size_t rela_size = 0, rel_size = 0;
-    for (const ElfW(Dyn) *entry = (const ElfW(Dyn) *)(info->dlpi_addr + dynamic->p_vaddr);
-         entry->d_tag != DT_NULL; entry++) {
+    for (const ElfW(Dyn) *entry = dynamic; entry->d_tag != DT_NULL; entry++) {
         switch (entry->d_tag) {
         case DT_RELA: rela = (uintptr_t)entry->d_un.d_ptr; break;
         case DT_RELASZ: rela_size = (size_t)entry->d_un.d_val; break;
@@ -58,13 +74,7 @@ static page_range relocation_pages(const struct dl_phdr_info *info) {
         }
     }
     if (!in_read_only_segment) return none;
-
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t first = (table + page - 1) & ~(page - 1);
-    uintptr_t last = (table + size) & ~(page - 1);
-    if (last <= first) return none;
-    page_range range = {first, last - first};
-    return range;
+    return inward_pages(table, table + size);
 }
 
 static int release_one(struct dl_phdr_info *info, size_t info_size, void *released) {
@@ -98,51 +108,35 @@ int outpost_executable_relocation_range(void **start, size_t *length) {
     return 1;
 }
 
-/// Gives back the resident pages of one object's read-only segments: whole pages of each PT_LOAD
-/// segment without PF_W, minus the object's PT_GNU_RELRO range (pages the loader wrote before
-/// making them read-only: private copies, which dropping would lose). An object with text
-/// relocations (DT_TEXTREL) is left alone for the same reason.
+/// Gives back the resident pages of one object's read-only segments: the whole pages of each
+/// PT_LOAD segment without PF_W. A segment overlapping the object's PT_GNU_RELRO range (pages
+/// the loader wrote before making them read-only: private copies, which dropping would lose; the
+/// usual linkers never put it in a read-only segment) is left alone, and so is an object with
+/// text relocations (DT_TEXTREL) for the same reason.
 static size_t release_read_only_segments(const struct dl_phdr_info *info) {
     // The vDSO is the kernel's, not a file mapping.
     if (info->dlpi_name != NULL && strstr(info->dlpi_name, "vdso") != NULL) return 0;
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    const ElfW(Dyn) *dynamic = dynamic_section(info);
+    for (const ElfW(Dyn) *entry = dynamic; entry != NULL && entry->d_tag != DT_NULL; entry++) {
+        if (entry->d_tag == DT_TEXTREL) return 0;
+        if (entry->d_tag == DT_FLAGS && (entry->d_un.d_val & DF_TEXTREL) != 0) return 0;
+    }
     uintptr_t relro_begin = 0, relro_end = 0;
-    const ElfW(Phdr) *dynamic = NULL;
     for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
-        if (segment->p_type == PT_GNU_RELRO) {
-            relro_begin = (info->dlpi_addr + segment->p_vaddr) & ~(page - 1);
-            relro_end = (info->dlpi_addr + segment->p_vaddr + segment->p_memsz + page - 1) & ~(page - 1);
-        }
-        if (segment->p_type == PT_DYNAMIC) dynamic = segment;
-    }
-    if (dynamic != NULL) {
-        for (const ElfW(Dyn) *entry = (const ElfW(Dyn) *)(info->dlpi_addr + dynamic->p_vaddr);
-             entry->d_tag != DT_NULL; entry++) {
-            if (entry->d_tag == DT_TEXTREL) return 0;
-            if (entry->d_tag == DT_FLAGS && (entry->d_un.d_val & DF_TEXTREL) != 0) return 0;
-        }
+        if (segment->p_type != PT_GNU_RELRO) continue;
+        relro_begin = info->dlpi_addr + segment->p_vaddr;
+        relro_end = relro_begin + segment->p_memsz;
     }
     size_t released = 0;
     for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
         if (segment->p_type != PT_LOAD || (segment->p_flags & PF_W) != 0) continue;
-        // Inwards: a partial page at either end may share its page with a writable neighbour.
-        uintptr_t begin = (info->dlpi_addr + segment->p_vaddr + page - 1) & ~(page - 1);
-        uintptr_t end = (info->dlpi_addr + segment->p_vaddr + segment->p_filesz) & ~(page - 1);
-        // Cut the RELRO range out (it never lies inside a read-only PT_LOAD with the usual
-        // linkers; kept as a guard).
-        uintptr_t pieces[2][2] = {{begin, end}, {0, 0}};
-        if (relro_end > relro_begin && relro_begin < end && relro_end > begin) {
-            pieces[0][1] = relro_begin > begin ? relro_begin : begin;
-            pieces[1][0] = relro_end < end ? relro_end : end;
-            pieces[1][1] = end;
-        }
-        for (int k = 0; k < 2; k++) {
-            if (pieces[k][1] <= pieces[k][0]) continue;
-            size_t length = pieces[k][1] - pieces[k][0];
-            if (madvise((void *)pieces[k][0], length, MADV_DONTNEED) == 0) released += length;
-        }
+        uintptr_t begin = info->dlpi_addr + segment->p_vaddr;
+        uintptr_t end = begin + segment->p_filesz;
+        if (relro_end > relro_begin && relro_begin < end && relro_end > begin) continue;
+        page_range range = inward_pages(begin, end);
+        if (range.length > 0 && madvise((void *)range.start, range.length, MADV_DONTNEED) == 0) released += range.length;
     }
     return released;
 }
@@ -162,16 +156,11 @@ size_t outpost_release_read_only_pages(void) {
 
 static int find_executable_text(struct dl_phdr_info *info, size_t info_size, void *found) {
     (void)info_size;
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
         if (segment->p_type != PT_LOAD || (segment->p_flags & PF_X) == 0 || (segment->p_flags & PF_W) != 0) continue;
-        uintptr_t begin = (info->dlpi_addr + segment->p_vaddr + page - 1) & ~(page - 1);
-        uintptr_t end = (info->dlpi_addr + segment->p_vaddr + segment->p_filesz) & ~(page - 1);
-        if (end > begin) {
-            page_range range = {begin, end - begin};
-            *(page_range *)found = range;
-        }
+        uintptr_t begin = info->dlpi_addr + segment->p_vaddr;
+        *(page_range *)found = inward_pages(begin, begin + segment->p_filesz);
         break;
     }
     return 1;

@@ -117,9 +117,18 @@ package final class JetStreamRuntime: @unchecked Sendable {
         logger.info("  Engine thread:   \(sharedLoop == nil ? "its own" : "the client loop's (one CPU)")")
         logger.info("-------------------------------------------")
 
-        // The engines own a loop of their own: storage work (fsync included) never blocks a client's.
-        let group = sharedLoop == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
-        let engineLoop = sharedLoop ?? group!.next()
+        // Unless they share the client loop (see `sharedLoop`), the engines own a loop: storage
+        // work (fsync included) never blocks a client's.
+        let group: MultiThreadedEventLoopGroup?
+        let engineLoop: any EventLoop
+        if let sharedLoop {
+            group = nil
+            engineLoop = sharedLoop
+        } else {
+            let own = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            group = own
+            engineLoop = own.next()
+        }
         var engines: [String: JetStreamEngine] = [:]
         func fail(_ description: String) async -> StartError {
             for engine in engines.values { try? await engine.shutDown().get() }

@@ -48,19 +48,23 @@ struct JetStreamClientTests {
     /// Outpost only: with the default sync, the engine keeps its own thread even on one CPU (it
     /// waits in fsync there, and the clients' loop must not wait with it).
     @Test func defaultSyncKeepsTheEngineThreadOnOneCPU() throws {
-        let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-js-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: store, withIntermediateDirectories: true)
+        let store = try temporaryStore()
         defer { try? FileManager.default.removeItem(at: store) }
         let server = try ServerProcess(.outpost, cpus: "0", arguments: ["-js", "-sd", store.path])
         defer { server.stop() }
         #expect(server.log.contains("Engine thread:   its own"), "\(server.log.prefix(3000))")
     }
 
-    private func run(_ name: String, on kind: ServerKind, cpus: String? = nil, configuration: String? = nil) throws {
-        // The store directory is ours: ServerProcess makes its own temporary directory only
-        // after the arguments are fixed.
+    /// A fresh store directory, made here: ServerProcess makes its own temporary directory only
+    /// after the arguments are fixed.
+    private func temporaryStore() throws -> URL {
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-js-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: store, withIntermediateDirectories: true)
+        return store
+    }
+
+    private func run(_ name: String, on kind: ServerKind, cpus: String? = nil, configuration: String? = nil) throws {
+        let store = try temporaryStore()
         defer { try? FileManager.default.removeItem(at: store) }
         let server = try ServerProcess(kind, cpus: cpus, arguments: ["-js", "-sd", store.path], configuration: configuration)
         defer { server.stop() }

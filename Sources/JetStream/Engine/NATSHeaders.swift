@@ -108,14 +108,21 @@ public struct NATSHeaders: Sendable, Equatable {
     /// `genHeader`: a republished copy keeps the publisher's own `Nats-Stream`, say, and gets its
     /// own after it); a missing or empty block becomes `NATS/1.0` with those fields.
     public static func appending(_ fields: [(String, String)], to block: [UInt8]?) -> [UInt8] {
-        var result: [UInt8]
+        // Runs for every republished message: one array, filled in place.
+        var result: [UInt8] = []
+        result.reserveCapacity((block?.count ?? 10) + fields.reduce(2) { $0 + $1.0.utf8.count + $1.1.utf8.count + 4 })
         if let block, block.count > 2 {
-            result = Array(block.dropLast(2))  // the blank line that ends the block
+            result.append(contentsOf: block.dropLast(2))  // the blank line that ends the block
         } else {
-            result = Array("NATS/1.0\r\n".utf8)
+            result.append(contentsOf: "NATS/1.0\r\n".utf8)
         }
-        for (key, value) in fields { result += Array("\(key): \(value)\r\n".utf8) }
-        result += [0x0D, 0x0A]
+        for (key, value) in fields {
+            result.append(contentsOf: key.utf8)
+            result.append(contentsOf: ": ".utf8)
+            result.append(contentsOf: value.utf8)
+            result.append(contentsOf: "\r\n".utf8)
+        }
+        result.append(contentsOf: "\r\n".utf8)
         return result
     }
 

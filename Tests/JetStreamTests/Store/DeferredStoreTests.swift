@@ -47,6 +47,12 @@ struct SQLitePageSizeTests {
         return size == 1 ? 65_536 : size
     }
 
+    private func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-pages-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
     private func storeAndReopen(in directory: String) throws {
         let engine = try SQLiteStorageEngine(directory: directory)
         try engine.beginBatch()
@@ -65,8 +71,7 @@ struct SQLitePageSizeTests {
 
     @Test("a new database gets small pages")
     func newDatabase() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-pages-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        let url = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: url) }
         try storeAndReopen(in: url.path)
         #expect(try headerPageSize(url.path + "/outpost.db") == SQLiteStorageEngine.newDatabasePageSize)
@@ -74,8 +79,7 @@ struct SQLitePageSizeTests {
 
     @Test("a database made with 4 KiB pages (before they were small) keeps them and works")
     func existingDatabase() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-pages-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        let url = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: url) }
         var handle: OpaquePointer?
         #expect(sqlite3_open(url.path + "/outpost.db", &handle) == SQLITE_OK)
