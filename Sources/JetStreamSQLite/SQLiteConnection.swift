@@ -62,6 +62,11 @@ final class SQLiteConnection: @unchecked Sendable {
         return statement
     }
 
+    /// Finalizes the cached statement for `sql`, if any (its table is being dropped).
+    func forgetStatement(_ sql: String) {
+        if let statement = statements.removeValue(forKey: sql) { sqlite3_finalize(statement) }
+    }
+
     /// Steps a statement that returns no rows.
     func run(_ statement: OpaquePointer) throws(StoreError) {
         let status = sqlite3_step(statement)

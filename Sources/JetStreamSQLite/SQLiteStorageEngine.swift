@@ -32,9 +32,12 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
     private var inBatch = false
     private var lastSync = ContinuousClock.now
 
-    /// The schema, as ordered migrations applied once each (the version is `user_version`).
-    static let migrations: [String] = [
-        """
+    /// The schema version this build writes (`user_version`); older databases are migrated.
+    static let schemaVersion = 2
+
+    /// Version 1: every stream's messages in one table keyed by (stream, seq). Kept as it was
+    /// written, since a database of that version is brought forward from it.
+    static let schemaVersion1 = """
         CREATE TABLE streams(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, config BLOB NOT NULL);
         CREATE TABLE subjects(stream INTEGER NOT NULL, id INTEGER NOT NULL, subject TEXT NOT NULL, PRIMARY KEY(stream, id)) WITHOUT ROWID;
         CREATE UNIQUE INDEX subjects_by_name ON subjects(stream, subject);
@@ -42,7 +45,29 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
         CREATE INDEX messages_by_subject ON messages(stream, subject, seq);
         CREATE TABLE consumers(stream INTEGER NOT NULL, name TEXT NOT NULL, config BLOB NOT NULL, state BLOB NOT NULL, PRIMARY KEY(stream, name)) WITHOUT ROWID;
         """
-    ]
+
+    /// Brings the schema from `version - 1` to `version`, inside the caller's transaction.
+    private static func migrate(to version: Int, on connection: SQLiteConnection) throws(StoreError) {
+        switch version {
+        case 1:
+            try connection.execute(schemaVersion1)
+        case 2:
+            // Version 2: a table per stream (see `SQLiteStreamStore`). Rows are copied in
+            // sequence order, and each index built after its table is full, which is cheaper.
+            let streams = try connection.statement("SELECT id FROM streams ORDER BY id")
+            var ids: [Int64] = []
+            while try connection.step(streams) { ids.append(connection.int64(streams, 0)) }
+            for id in ids {
+                let table = SQLiteStreamStore.messagesTable(id)
+                try connection.execute("CREATE TABLE \(table)(seq INTEGER PRIMARY KEY, subject INTEGER NOT NULL, ts INTEGER NOT NULL, hdr BLOB, data BLOB NOT NULL)")
+                try connection.execute("INSERT INTO \(table)(seq, subject, ts, hdr, data) SELECT seq, subject, ts, hdr, data FROM messages WHERE stream=\(id) ORDER BY seq")
+                try SQLiteStreamStore.createSubjectIndex(id, on: connection)
+            }
+            try connection.execute("DROP TABLE messages")
+        default:
+            preconditionFailure("no migration to schema \(version)")
+        }
+    }
 
     /// The page size of a new database. A commit writes every page it changed, whole, to the
     /// WAL: storing one message changes about three (the table's last leaf, the subject index's,
@@ -121,14 +146,14 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
         let check = try connection.statement("SELECT count(*) FROM sqlite_master")
         _ = try connection.step(check)
         sqlite3_reset(check)
-        guard version <= Self.migrations.count else {
+        guard version <= Self.schemaVersion else {
             throw StoreError(.corrupt, "\(connection.path) was written by a newer Outpost (schema \(version))")
         }
-        for (index, migration) in Self.migrations.enumerated() where index >= version {
+        for next in (version + 1)..<(Self.schemaVersion + 1) {
             try connection.execute("BEGIN IMMEDIATE")
             do {
-                try connection.execute(migration)
-                try connection.execute("PRAGMA user_version=\(index + 1)")
+                try Self.migrate(to: next, on: connection)
+                try connection.execute("PRAGMA user_version=\(next)")
                 try connection.execute("COMMIT")
             } catch {
                 try? connection.execute("ROLLBACK")
@@ -162,6 +187,7 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
             connection.bind(statement, 2, configuration)
             try connection.run(statement)
             let id = sqlite3_last_insert_rowid(connection.handle)
+            try SQLiteStreamStore.createMessagesTable(id, on: connection)
             if ownBatch { try commitBatch() }
             let store = try SQLiteStreamStore(engine: self, id: id, name: name)
             stores[name] = store
@@ -177,7 +203,9 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
         let ownBatch = !inBatch
         if ownBatch { try beginBatch() }
         do {
-            for sql in ["DELETE FROM messages WHERE stream=?", "DELETE FROM subjects WHERE stream=?", "DELETE FROM consumers WHERE stream=?", "DELETE FROM streams WHERE id=?"] {
+            store.forgetStatements()
+            try connection.execute("DROP TABLE \(SQLiteStreamStore.messagesTable(store.id))")
+            for sql in ["DELETE FROM subjects WHERE stream=?", "DELETE FROM consumers WHERE stream=?", "DELETE FROM streams WHERE id=?"] {
                 let statement = try connection.statement(sql)
                 connection.bind(statement, 1, store.id)
                 try connection.run(statement)

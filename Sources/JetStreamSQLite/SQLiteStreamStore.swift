@@ -4,13 +4,18 @@ import Subjects
 
 /// One stream's messages and consumers in the shared database.
 ///
-/// Subjects are stored once per stream (`subjects` table) and messages refer to them by a small
-/// integer: a message row is then its sequence, a subject id, a timestamp and the bytes, which
-/// keeps a 128-byte message near 170 bytes on disk. The id ↔ subject map is kept in memory.
+/// Each stream has a table of its own, `messages_<id>`, keyed by the sequence as SQLite's
+/// rowid: appending is a seek by one integer to the end of one B-tree, where a table shared
+/// by all streams needs a composite key (measured with 128-byte messages: 30% less SQLite CPU
+/// per insert at one message per commit, 26% at 64). Subjects are stored once per stream
+/// (`subjects` table) and messages refer to them by a small integer: a message row is then
+/// its sequence, a subject id, a timestamp and the bytes, which keeps a 128-byte message near
+/// 170 bytes on disk. The id ↔ subject map is kept in memory.
 final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
     unowned let engine: SQLiteStorageEngine
     let id: Int64
     let name: String
+    private let sql: Queries
     private var connection: SQLiteConnection { engine.connection }
     private var subjectIDs: [String: Int64] = [:]
     private var subjects: [Int64: String] = [:]
@@ -18,10 +23,58 @@ final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
     /// Subjects added in the open batch (forgotten again if it rolls back).
     private var subjectsAddedInBatch: [String] = []
 
+    /// The table holding the messages of the stream with this id.
+    static func messagesTable(_ streamID: Int64) -> String { "messages_\(streamID)" }
+
+    /// Creates the stream's message table and its subject index.
+    static func createMessagesTable(_ streamID: Int64, on connection: SQLiteConnection) throws(StoreError) {
+        let table = messagesTable(streamID)
+        try connection.execute("CREATE TABLE \(table)(seq INTEGER PRIMARY KEY, subject INTEGER NOT NULL, ts INTEGER NOT NULL, hdr BLOB, data BLOB NOT NULL)")
+        try createSubjectIndex(streamID, on: connection)
+    }
+
+    /// The index behind next- and last-by-subject; its entries end with the rowid, the sequence.
+    static func createSubjectIndex(_ streamID: Int64, on connection: SQLiteConnection) throws(StoreError) {
+        let table = messagesTable(streamID)
+        try connection.execute("CREATE INDEX \(table)_by_subject ON \(table)(subject)")
+    }
+
+    /// The statements of one stream, built once (the connection caches them by their text).
+    private struct Queries {
+        let insert, bySequence, nextBySubject, fromSequence, lastBySubject, page: String
+        let sequencesOfSubject, sequencesAndSubjects, removeOne, removeBelow, summary: String
+
+        init(table: String) {
+            let columns = "seq, subject, ts, hdr, data"
+            insert = "INSERT INTO \(table)(seq, subject, ts, hdr, data) VALUES (?, ?, ?, ?, ?)"
+            bySequence = "SELECT \(columns) FROM \(table) WHERE seq=?"
+            nextBySubject = "SELECT \(columns) FROM \(table) WHERE subject=? AND seq>=? ORDER BY seq LIMIT 1"
+            fromSequence = "SELECT \(columns) FROM \(table) WHERE seq>=? ORDER BY seq"
+            lastBySubject = "SELECT \(columns) FROM \(table) WHERE subject=? ORDER BY seq DESC LIMIT 1"
+            page = "SELECT \(columns) FROM \(table) WHERE seq>=? ORDER BY seq LIMIT ?"
+            sequencesOfSubject = "SELECT seq FROM \(table) WHERE subject=? AND seq<? ORDER BY seq"
+            sequencesAndSubjects = "SELECT seq, subject FROM \(table) WHERE seq<? ORDER BY seq"
+            removeOne = "DELETE FROM \(table) WHERE seq=?"
+            removeBelow = "DELETE FROM \(table) WHERE seq<?"
+            // One pass per subject: counts, bounds and bytes (as nats-server counts file storage).
+            summary = "SELECT subject, count(*), min(seq), max(seq), sum(length(data)), sum(CASE WHEN hdr IS NULL OR length(hdr)=0 THEN 0 ELSE 4+length(hdr) END) FROM \(table) GROUP BY subject"
+        }
+
+        var all: [String] {
+            [insert, bySequence, nextBySubject, fromSequence, lastBySubject, page, sequencesOfSubject, sequencesAndSubjects, removeOne, removeBelow, summary]
+        }
+    }
+
+    /// Finalizes the cached statements on this stream's table (the stream is being deleted).
+    func forgetStatements() {
+        for text in sql.all { connection.forgetStatement(text) }
+    }
+
     init(engine: SQLiteStorageEngine, id: Int64, name: String) throws(StoreError) {
         self.engine = engine
         self.id = id
         self.name = name
+        sql = Queries(table: Self.messagesTable(id))
         let statement = try engine.connection.statement("SELECT id, subject FROM subjects WHERE stream=?")
         engine.connection.bind(statement, 1, id)
         while try engine.connection.step(statement) {
@@ -68,13 +121,12 @@ final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
         requireBatch()
         engine.messagesAppendedInBatch = true
         let subjectID = try subjectID(for: message.subject)
-        let statement = try connection.statement("INSERT INTO messages(stream, seq, subject, ts, hdr, data) VALUES (?, ?, ?, ?, ?, ?)")
-        connection.bind(statement, 1, id)
-        connection.bind(statement, 2, Int64(bitPattern: message.sequence))
-        connection.bind(statement, 3, subjectID)
-        connection.bind(statement, 4, message.timestamp)
-        connection.bind(statement, 5, message.headers)
-        connection.bind(statement, 6, message.payload)
+        let statement = try connection.statement(sql.insert)
+        connection.bind(statement, 1, Int64(bitPattern: message.sequence))
+        connection.bind(statement, 2, subjectID)
+        connection.bind(statement, 3, message.timestamp)
+        connection.bind(statement, 4, message.headers)
+        connection.bind(statement, 5, message.payload)
         try connection.run(statement)
     }
 
@@ -89,12 +141,9 @@ final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
         )
     }
 
-    private static let columns = "seq, subject, ts, hdr, data"
-
     func message(sequence: UInt64) throws(StoreError) -> StoredMessage? {
-        let statement = try connection.statement("SELECT \(Self.columns) FROM messages WHERE stream=? AND seq=?")
-        connection.bind(statement, 1, id)
-        connection.bind(statement, 2, Int64(bitPattern: sequence))
+        let statement = try connection.statement(sql.bySequence)
+        connection.bind(statement, 1, Int64(bitPattern: sequence))
         defer { sqlite3_reset(statement) }
         return try connection.step(statement) ? row(statement) : nil
     }
@@ -104,16 +153,14 @@ final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
         if let filter, !SubjectValidation.hasWildcard(filter) {
             // A literal subject: straight down its index.
             guard let subjectID = subjectIDs[filter] else { return nil }
-            let statement = try connection.statement("SELECT \(Self.columns) FROM messages WHERE stream=? AND subject=? AND seq>=? ORDER BY seq LIMIT 1")
-            connection.bind(statement, 1, id)
-            connection.bind(statement, 2, subjectID)
-            connection.bind(statement, 3, start)
+            let statement = try connection.statement(sql.nextBySubject)
+            connection.bind(statement, 1, subjectID)
+            connection.bind(statement, 2, start)
             defer { sqlite3_reset(statement) }
             return try connection.step(statement) ? row(statement) : nil
         }
-        let statement = try connection.statement("SELECT \(Self.columns) FROM messages WHERE stream=? AND seq>=? ORDER BY seq")
-        connection.bind(statement, 1, id)
-        connection.bind(statement, 2, start)
+        let statement = try connection.statement(sql.fromSequence)
+        connection.bind(statement, 1, start)
         defer { sqlite3_reset(statement) }
         let matchingIDs = filter.map { pattern in Set(subjects.filter { SubjectPattern.matches(pattern: pattern, subject: $0.value) }.keys) }
         if let matchingIDs, matchingIDs.isEmpty { return nil }
@@ -126,18 +173,16 @@ final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
 
     func lastMessage(subject: String) throws(StoreError) -> StoredMessage? {
         guard let subjectID = subjectIDs[subject] else { return nil }
-        let statement = try connection.statement("SELECT \(Self.columns) FROM messages WHERE stream=? AND subject=? ORDER BY seq DESC LIMIT 1")
-        connection.bind(statement, 1, id)
-        connection.bind(statement, 2, subjectID)
+        let statement = try connection.statement(sql.lastBySubject)
+        connection.bind(statement, 1, subjectID)
         defer { sqlite3_reset(statement) }
         return try connection.step(statement) ? row(statement) : nil
     }
 
     func messages(from sequence: UInt64, limit: Int) throws(StoreError) -> [StoredMessage] {
-        let statement = try connection.statement("SELECT \(Self.columns) FROM messages WHERE stream=? AND seq>=? ORDER BY seq LIMIT ?")
-        connection.bind(statement, 1, id)
-        connection.bind(statement, 2, Int64(bitPattern: max(sequence, 1)))
-        connection.bind(statement, 3, Int64(limit))
+        let statement = try connection.statement(sql.page)
+        connection.bind(statement, 1, Int64(bitPattern: max(sequence, 1)))
+        connection.bind(statement, 2, Int64(limit))
         defer { sqlite3_reset(statement) }
         var result: [StoredMessage] = []
         while try connection.step(statement) { result.append(row(statement)) }
@@ -149,17 +194,15 @@ final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
         var result: [UInt64] = []
         if let filter, !SubjectValidation.hasWildcard(filter) {
             guard let subjectID = subjectIDs[filter] else { return [] }
-            let statement = try connection.statement("SELECT seq FROM messages WHERE stream=? AND subject=? AND seq<? ORDER BY seq")
-            connection.bind(statement, 1, id)
-            connection.bind(statement, 2, subjectID)
-            connection.bind(statement, 3, bound)
+            let statement = try connection.statement(sql.sequencesOfSubject)
+            connection.bind(statement, 1, subjectID)
+            connection.bind(statement, 2, bound)
             defer { sqlite3_reset(statement) }
             while try connection.step(statement) { result.append(UInt64(bitPattern: connection.int64(statement, 0))) }
             return result
         }
-        let statement = try connection.statement("SELECT seq, subject FROM messages WHERE stream=? AND seq<? ORDER BY seq")
-        connection.bind(statement, 1, id)
-        connection.bind(statement, 2, bound)
+        let statement = try connection.statement(sql.sequencesAndSubjects)
+        connection.bind(statement, 1, bound)
         defer { sqlite3_reset(statement) }
         let matchingIDs = filter.map { pattern in Set(subjects.filter { SubjectPattern.matches(pattern: pattern, subject: $0.value) }.keys) }
         while try connection.step(statement) {
@@ -172,9 +215,8 @@ final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
     @discardableResult
     func remove(sequence: UInt64) throws(StoreError) -> Bool {
         requireBatch()
-        let statement = try connection.statement("DELETE FROM messages WHERE stream=? AND seq=?")
-        connection.bind(statement, 1, id)
-        connection.bind(statement, 2, Int64(bitPattern: sequence))
+        let statement = try connection.statement(sql.removeOne)
+        connection.bind(statement, 1, Int64(bitPattern: sequence))
         try connection.run(statement)
         return connection.changes > 0
     }
@@ -182,20 +224,15 @@ final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
     @discardableResult
     func removeAll(below sequence: UInt64) throws(StoreError) -> Int {
         requireBatch()
-        let statement = try connection.statement("DELETE FROM messages WHERE stream=? AND seq<?")
-        connection.bind(statement, 1, id)
-        connection.bind(statement, 2, Int64(bitPattern: min(sequence, UInt64(Int64.max))))
+        let statement = try connection.statement(sql.removeBelow)
+        connection.bind(statement, 1, Int64(bitPattern: min(sequence, UInt64(Int64.max))))
         try connection.run(statement)
         return connection.changes
     }
 
     func scan() throws(StoreError) -> StreamStoreSummary {
         var summary = StreamStoreSummary()
-        // One pass per subject: counts, bounds and bytes (as nats-server counts file storage).
-        let statement = try connection.statement(
-            "SELECT subject, count(*), min(seq), max(seq), sum(length(data)), sum(CASE WHEN hdr IS NULL OR length(hdr)=0 THEN 0 ELSE 4+length(hdr) END) FROM messages WHERE stream=? GROUP BY subject"
-        )
-        connection.bind(statement, 1, id)
+        let statement = try connection.statement(sql.summary)
         while try connection.step(statement) {
             guard let subject = subjects[connection.int64(statement, 0)] else { continue }
             let count = UInt64(connection.int64(statement, 1))
