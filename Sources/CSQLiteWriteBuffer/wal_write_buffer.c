@@ -21,6 +21,7 @@ typedef struct {
        does not report it (an automatic checkpoint after a commit), and the owner must hear. */
     int failure;
     int failNextFlush;     /* fault injection for tests */
+    int failNextSync;
 } BufferedFile;
 
 static sqlite3_vfs *parent;
@@ -88,6 +89,10 @@ static int bufferedTruncate(sqlite3_file *f, sqlite3_int64 size) {
 static int bufferedSync(sqlite3_file *f, int flags) {
     BufferedFile *file = (BufferedFile *)f;
     int rc = flush(file);
+    if (rc == SQLITE_OK && file->failNextSync) {
+        file->failNextSync = 0;
+        return SQLITE_IOERR_FSYNC;
+    }
     return rc != SQLITE_OK ? rc : file->real->pMethods->xSync(file->real, flags);
 }
 
@@ -266,6 +271,11 @@ void outpost_wal_buffer_close_without_checkpoint(sqlite3 *db) {
 void outpost_wal_buffer_fail_next_flush(sqlite3 *db) {
     BufferedFile *file = walFile(db);
     if (file != NULL) file->failNextFlush = 1;
+}
+
+void outpost_wal_buffer_fail_next_sync(sqlite3 *db) {
+    BufferedFile *file = walFile(db);
+    if (file != NULL) file->failNextSync = 1;
 }
 
 int outpost_wal_buffer_counts(sqlite3 *db, sqlite3_int64 *requested, sqlite3_int64 *written, int *pending) {

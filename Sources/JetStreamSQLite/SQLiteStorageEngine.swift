@@ -285,6 +285,8 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
     /// next fsync as a success, so nothing written from then on could be promised. The store
     /// refuses every batch until the server restarts (and recovers the database from its WAL).
     private var syncFailure: StoreError?
+    /// Why the store takes no batches, if it does not.
+    var refusal: StoreError? { syncFailure }
 
     /// Syncs the WAL after a promised commit with ``SyncPolicy/always``.
     ///

@@ -98,8 +98,12 @@ final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
         nextSubjectID = (subjects.keys.max() ?? 0) + 1
     }
 
-    private func requireBatch() {
-        precondition(engine.isInBatch, "SQLite stream stores write only inside a batch")
+    /// Writes happen only inside a batch. None is open when the store refuses batches (after a
+    /// failed sync): the write fails with that reason, and the publisher hears it.
+    private func requireBatch() throws(StoreError) {
+        guard engine.isInBatch else {
+            throw engine.refusal ?? StoreError(.io, "\(engine.connection.path): no storage batch is open")
+        }
     }
 
     private func subjectID(for subject: String) throws(StoreError) -> Int64 {
@@ -118,7 +122,7 @@ final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
     }
 
     func append(_ message: StoredMessage) throws(StoreError) {
-        requireBatch()
+        try requireBatch()
         engine.messagesAppendedInBatch = true
         let subjectID = try subjectID(for: message.subject)
         let statement = try connection.statement(sql.insert)
@@ -214,7 +218,7 @@ final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
 
     @discardableResult
     func remove(sequence: UInt64) throws(StoreError) -> Bool {
-        requireBatch()
+        try requireBatch()
         let statement = try connection.statement(sql.removeOne)
         connection.bind(statement, 1, Int64(bitPattern: sequence))
         try connection.run(statement)
@@ -223,7 +227,7 @@ final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
 
     @discardableResult
     func removeAll(below sequence: UInt64) throws(StoreError) -> Int {
-        requireBatch()
+        try requireBatch()
         let statement = try connection.statement(sql.removeBelow)
         connection.bind(statement, 1, Int64(bitPattern: min(sequence, UInt64(Int64.max))))
         try connection.run(statement)

@@ -34,6 +34,10 @@ void outpost_wal_buffer_close_without_checkpoint(sqlite3 *db);
 /// writing nothing.
 void outpost_wal_buffer_fail_next_flush(sqlite3 *db);
 
+/// Fault injection for tests: the next sync of the WAL fails as an fsync error would, syncing
+/// nothing.
+void outpost_wal_buffer_fail_next_sync(sqlite3 *db);
+
 /// Counts for tests: writes SQLite asked of the WAL, writes made to the file, bytes held back.
 /// Returns 0 when `db`'s WAL is not this VFS's.
 int outpost_wal_buffer_counts(sqlite3 *db, sqlite3_int64 *requested, sqlite3_int64 *written, int *pending);

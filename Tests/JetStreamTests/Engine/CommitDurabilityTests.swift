@@ -1,8 +1,9 @@
+import CSQLiteWriteBuffer
 import Foundation
-import JetStreamSQLite
 import Testing
 
 @testable import JetStream
+@testable import JetStreamSQLite
 
 /// Which batches the engine syncs, on the real SQLite store: only those whose replies tell
 /// someone a write is stored.
@@ -53,5 +54,36 @@ struct CommitDurabilityTests {
         #expect((info["ack_floor"] as? [String: Any])?["stream_seq"] as? Int == 4, "\(info)")
         #expect(info["num_ack_pending"] as? Int == 0)
         #expect(info["num_pending"] as? Int == 1)
+    }
+
+    @Test("a failed WAL sync: the PubAck waiting for it is an error, and every publish after it gets an error, not a crash")
+    func failedSyncRefusesWrites() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-failed-sync-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let storage = try SQLiteStorageEngine(directory: directory.path)
+        let harness = try EngineHarness(fileStorage: storage)
+        _ = harness.request("$JS.API.STREAM.CREATE.D", #"{"name":"D","subjects":["d"],"storage":"file"}"#)
+        let kept = harness.publish("d", "kept")
+        #expect(harness.transport.take().first { $0.destination == kept }?.json["seq"] as? Int == 1)
+
+        outpost_wal_buffer_fail_next_sync(storage.connection.handle)
+        let unsynced = harness.publish("d", "unsynced")
+        let failed = harness.transport.take().first { $0.destination == unsynced }
+        #expect((failed?.json["error"] as? [String: Any])?["err_code"] as? Int == 10047, "\(failed?.text ?? "no reply")")
+        // Linux may drop unwritten pages after a failed fsync: nothing written from here on
+        // could be promised, so the store takes no more writes (until a restart).
+        for index in 1...3 {
+            let refused = harness.publish("d", "refused \(index)")
+            let answer = harness.transport.take().first { $0.destination == refused }
+            let error = answer?.json["error"] as? [String: Any]
+            #expect(error?["err_code"] as? Int == 10077, "\(answer?.text ?? "no reply")")
+            #expect((error?["description"] as? String)?.contains("takes no more writes until a restart") == true)
+        }
+        // Reads still work.
+        let info = harness.request("$JS.API.STREAM.INFO.D")
+        #expect((info["state"] as? [String: Any])?["last_seq"] as? Int == 2, "\(info)")
+        harness.engine.shutDown().whenComplete { _ in }
+        harness.loop.run()
     }
 }
