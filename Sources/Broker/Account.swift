@@ -85,8 +85,8 @@ package final class Account: @unchecked Sendable {
         }
     }
 
-    package func match(_ subject: UnsafeRawBufferPointer) -> SubjectMatch<Subscription> {
-        index.withLockedValue { $0.match(subject) }
+    package func match(_ subject: UnsafeRawBufferPointer, cached: Bool = true) -> SubjectMatch<Subscription> {
+        index.withLockedValue { $0.match(subject, cacheResult: cached, lookInCache: cached) }
     }
 
     package func match(_ subject: String, cacheResult: Bool = true) -> SubjectMatch<Subscription> {

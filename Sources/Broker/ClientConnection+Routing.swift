@@ -48,6 +48,10 @@ extension ClientConnection {
     /// `op` is only kept (by reference) for deliveries to connections on other event loops.
     @inline(__always)
     func route(_ op: MessageOp, subject: UnsafeRawBufferPointer, reply: UnsafeRawBufferPointer?, payload: UnsafeRawBufferPointer) -> Bool {
+        // An ack subject never repeats: neither cache would ever be asked for it again.
+        if SubjectValidation.isAckSubject(subject) {
+            return deliver(account.match(subject, cached: false), op, subject: subject, reply: reply, payload: payload)
+        }
         let generation = account.generation
         if generation != resultCacheGeneration {
             resultCache.removeAll()

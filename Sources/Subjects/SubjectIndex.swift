@@ -176,11 +176,14 @@ package final class SubjectIndex<Value: AnyObject> {
     }
 
     /// Every subscriber whose subject matches the literal `subject`.
-    /// - Parameter cacheResult: `false` for subjects used once (reply inboxes): caching them
-    ///   would only push out results that are asked for again.
-    package func match(_ subject: UnsafeRawBufferPointer, cacheResult: Bool = true) -> SubjectMatch<Value> {
+    /// - Parameters:
+    ///   - cacheResult: `false` for subjects used once (reply inboxes): caching them would only
+    ///     push out results that are asked for again.
+    ///   - lookInCache: `false` for subjects known never to repeat (see
+    ///     ``SubjectValidation/isAckSubject(_:)``): a lookup would only hash them in vain.
+    package func match(_ subject: UnsafeRawBufferPointer, cacheResult: Bool = true, lookInCache: Bool = true) -> SubjectMatch<Value> {
         matchCount &+= 1
-        if let cached = cache?.value(for: subject) {
+        if lookInCache, let cached = cache?.value(for: subject) {
             cacheHits &+= 1
             return cached
         }

@@ -5,6 +5,15 @@
 /// are a whole token (`foo.*bar` is a valid literal subject).
 package enum SubjectValidation {
     package static let tokenSeparator: UInt8 = 0x2E  // "."
+
+    /// A JetStream acknowledgement subject (`$JS.ACK.…`). Each names one delivery (stream and
+    /// consumer sequences, a timestamp) and is published once or twice, so caching where it is
+    /// routed only pushes out results that are asked for again.
+    package static func isAckSubject(_ subject: UnsafeRawBufferPointer) -> Bool {
+        // "$JS.ACK."
+        subject.count > 8 && subject[0] == 0x24 && subject[1] == 0x4A && subject[2] == 0x53 && subject[3] == 0x2E
+            && subject[4] == 0x41 && subject[5] == 0x43 && subject[6] == 0x4B && subject[7] == 0x2E
+    }
     package static let partialWildcard: UInt8 = 0x2A  // "*"
     package static let fullWildcard: UInt8 = 0x3E  // ">"
 

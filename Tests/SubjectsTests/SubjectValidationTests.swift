@@ -42,6 +42,24 @@ struct SubjectValidationTests {
     }
 }
 
+extension SubjectValidationTests {
+    @Test("ack subjects are told apart by their prefix alone")
+    func ackSubjects() {
+        func isAck(_ subject: String) -> Bool {
+            var subject = subject
+            return subject.withUTF8 { SubjectValidation.isAckSubject(UnsafeRawBufferPointer($0)) }
+        }
+        #expect(isAck("$JS.ACK.ORDERS.worker.1.17.30.1795754403000000000.5"))
+        #expect(isAck("$JS.ACK.x"))
+        #expect(!isAck("$JS.ACK."))
+        #expect(!isAck("$JS.ACK"))
+        #expect(!isAck("$JS.ACKS.x"))
+        #expect(!isAck("$JS.API.STREAM.INFO.S"))
+        #expect(!isAck("$js.ack.x"))
+        #expect(!isAck(""))
+    }
+}
+
 @Suite("Subject patterns")
 struct SubjectPatternTests {
     @Test(

@@ -345,40 +345,54 @@ public final class JetStreamEngine: @unchecked Sendable {
     /// that matter, read from the end (newer servers put a domain and account hash in front).
     static func parseAckSubject(_ subject: String) -> (stream: Substring, consumer: Substring, sequence: UInt64)? {
         // The last seven tokens, found backwards on the UTF-8 bytes: pending, ts, cseq, sseq,
-        // deliveries, consumer, stream.
+        // deliveries, consumer, stream. Offsets, not indices, and no array: this runs once per
+        // ack, and the array it used to fill showed in profiles of pull consumers.
+        var bytes = subject
+        let found: (streamStart: Int, streamEnd: Int, consumerEnd: Int, sequence: UInt64)? = bytes.withUTF8 { utf8 in
+            // dots[k]: the dot before the (k+1)-th token from the end.
+            var dots = (0, 0, 0, 0, 0, 0, 0)
+            var found = 0
+            var index = utf8.count
+            while index > 0 && found < 7 {
+                index -= 1
+                guard utf8[index] == UInt8(ascii: ".") else { continue }
+                switch found {
+                case 0: dots.0 = index
+                case 1: dots.1 = index
+                case 2: dots.2 = index
+                case 3: dots.3 = index
+                case 4: dots.4 = index
+                case 5: dots.5 = index
+                default: dots.6 = index
+                }
+                found += 1
+            }
+            guard found == 7, Self.startsWithAckPrefix(UnsafeRawBufferPointer(utf8), before: dots.6) else { return nil }
+            var sequence: UInt64 = 0
+            var cursor = dots.3 + 1
+            guard cursor < dots.2 else { return nil }
+            while cursor < dots.2 {
+                let digit = utf8[cursor] &- 0x30
+                guard digit < 10 else { return nil }
+                sequence = sequence &* 10 &+ UInt64(digit)
+                cursor += 1
+            }
+            return (dots.6 + 1, dots.5, dots.4, sequence)
+        }
+        guard let found else { return nil }
         let utf8 = subject.utf8
-        var dots: [String.Index] = []
-        dots.reserveCapacity(7)
-        var index = utf8.endIndex
-        while index > utf8.startIndex && dots.count < 7 {
-            index = utf8.index(before: index)
-            if utf8[index] == UInt8(ascii: ".") { dots.append(index) }
-        }
-        guard dots.count == 7, Self.startsWithAckPrefix(utf8, before: dots[6]) else { return nil }
-        // dots[k] precedes the k-th token from the end.
-        var sequence: UInt64 = 0
-        var cursor = utf8.index(after: dots[3])
-        guard cursor < dots[2] else { return nil }
-        while cursor < dots[2] {
-            let digit = utf8[cursor] &- 0x30
-            guard digit < 10 else { return nil }
-            sequence = sequence &* 10 &+ UInt64(digit)
-            cursor = utf8.index(after: cursor)
-        }
-        let stream = subject[utf8.index(after: dots[6])..<dots[5]]
-        let consumer = subject[utf8.index(after: dots[5])..<dots[4]]
-        return (stream, consumer, sequence)
+        let streamStart = utf8.index(utf8.startIndex, offsetBy: found.streamStart)
+        let streamEnd = utf8.index(streamStart, offsetBy: found.streamEnd - found.streamStart)
+        let consumerEnd = utf8.index(streamEnd, offsetBy: found.consumerEnd - found.streamEnd)
+        return (subject[streamStart..<streamEnd], subject[utf8.index(after: streamEnd)..<consumerEnd], found.sequence)
     }
 
-    /// `$JS.ACK` at the start of `utf8[..<end]`, compared as bytes (the generic `hasPrefix` on a
-    /// substring showed in profiles of pull consumers: one call per ack).
-    private static func startsWithAckPrefix(_ utf8: String.UTF8View, before end: String.Index) -> Bool {
+    /// `$JS.ACK` at the start of `utf8[..<end]`.
+    private static func startsWithAckPrefix(_ utf8: UnsafeRawBufferPointer, before end: Int) -> Bool {
         let prefix: StaticString = "$JS.ACK"
-        var index = utf8.startIndex
-        for byte in UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount) {
-            guard index < end, utf8[index] == byte else { return false }
-            index = utf8.index(after: index)
-        }
+        let count = prefix.utf8CodeUnitCount
+        guard end >= count else { return false }
+        for offset in 0..<count where utf8[offset] != prefix.utf8Start[offset] { return false }
         return true
     }
 
