@@ -58,9 +58,8 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
             var ids: [Int64] = []
             while try connection.step(streams) { ids.append(connection.int64(streams, 0)) }
             for id in ids {
-                let table = SQLiteStreamStore.messagesTable(id)
-                try connection.execute("CREATE TABLE \(table)(seq INTEGER PRIMARY KEY, subject INTEGER NOT NULL, ts INTEGER NOT NULL, hdr BLOB, data BLOB NOT NULL)")
-                try connection.execute("INSERT INTO \(table)(seq, subject, ts, hdr, data) SELECT seq, subject, ts, hdr, data FROM messages WHERE stream=\(id) ORDER BY seq")
+                try SQLiteStreamStore.createMessagesTable(id, on: connection)
+                try connection.execute("INSERT INTO \(SQLiteStreamStore.messagesTable(id))(seq, subject, ts, hdr, data) SELECT seq, subject, ts, hdr, data FROM messages WHERE stream=\(id) ORDER BY seq")
                 try SQLiteStreamStore.createSubjectIndex(id, on: connection)
             }
             try connection.execute("DROP TABLE messages")
@@ -188,6 +187,7 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
             try connection.run(statement)
             let id = sqlite3_last_insert_rowid(connection.handle)
             try SQLiteStreamStore.createMessagesTable(id, on: connection)
+            try SQLiteStreamStore.createSubjectIndex(id, on: connection)
             if ownBatch { try commitBatch() }
             let store = try SQLiteStreamStore(engine: self, id: id, name: name)
             stores[name] = store
@@ -268,8 +268,9 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
             connection = try Self.openConnection(path: path, maximumBytes: maximumBytes, cacheBytes: cacheBytes)
         } catch {
             // Nothing can be vouched for any more: refuse every batch until a restart.
-            syncFailure = StoreError(.io, "\(path): cannot reopen the store after a failed write (\(error.message)); it takes no more writes until a restart")
-            return syncFailure!
+            let failure = StoreError(.io, "\(path): cannot reopen the store after a failed write (\(error.message)); it takes no more writes until a restart")
+            syncFailure = failure
+            return failure
         }
         return lost
     }
@@ -284,9 +285,7 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
     /// A WAL sync failed: after a failed fsync Linux may drop the unwritten pages and report the
     /// next fsync as a success, so nothing written from then on could be promised. The store
     /// refuses every batch until the server restarts (and recovers the database from its WAL).
-    private var syncFailure: StoreError?
-    /// Why the store takes no batches, if it does not.
-    var refusal: StoreError? { syncFailure }
+    private(set) var syncFailure: StoreError?
 
     /// Syncs the WAL after a promised commit with ``SyncPolicy/always``.
     ///

@@ -26,11 +26,10 @@ final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
     /// The table holding the messages of the stream with this id.
     static func messagesTable(_ streamID: Int64) -> String { "messages_\(streamID)" }
 
-    /// Creates the stream's message table and its subject index.
+    /// Creates the stream's message table; its subject index comes apart (`createSubjectIndex`),
+    /// so that a migration can fill the table first and build the index once, after.
     static func createMessagesTable(_ streamID: Int64, on connection: SQLiteConnection) throws(StoreError) {
-        let table = messagesTable(streamID)
-        try connection.execute("CREATE TABLE \(table)(seq INTEGER PRIMARY KEY, subject INTEGER NOT NULL, ts INTEGER NOT NULL, hdr BLOB, data BLOB NOT NULL)")
-        try createSubjectIndex(streamID, on: connection)
+        try connection.execute("CREATE TABLE \(messagesTable(streamID))(seq INTEGER PRIMARY KEY, subject INTEGER NOT NULL, ts INTEGER NOT NULL, hdr BLOB, data BLOB NOT NULL)")
     }
 
     /// The index behind next- and last-by-subject; its entries end with the rowid, the sequence.
@@ -102,7 +101,7 @@ final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
     /// failed sync): the write fails with that reason, and the publisher hears it.
     private func requireBatch() throws(StoreError) {
         guard engine.isInBatch else {
-            throw engine.refusal ?? StoreError(.io, "\(engine.connection.path): no storage batch is open")
+            throw engine.syncFailure ?? StoreError(.io, "\(engine.connection.path): no storage batch is open")
         }
     }
 

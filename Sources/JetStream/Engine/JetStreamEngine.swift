@@ -5,6 +5,7 @@ import Foundation
 #endif
 import Logging
 import NIOCore
+import Subjects
 import Synchronization
 
 /// JetStream: streams and consumers over a storage engine, serving the `$JS.API`.
@@ -345,39 +346,35 @@ public final class JetStreamEngine: @unchecked Sendable {
     /// that matter, read from the end (newer servers put a domain and account hash in front).
     static func parseAckSubject(_ subject: String) -> (stream: Substring, consumer: Substring, sequence: UInt64)? {
         // The last seven tokens, found backwards on the UTF-8 bytes: pending, ts, cseq, sseq,
-        // deliveries, consumer, stream. Offsets, not indices, and no array: this runs once per
-        // ack, and the array it used to fill showed in profiles of pull consumers.
+        // deliveries, consumer, stream. Offsets in an inline array, not indices in a heap one:
+        // this runs once per ack, and the array it used to fill showed in profiles of pull
+        // consumers.
         var bytes = subject
         let found: (streamStart: Int, streamEnd: Int, consumerEnd: Int, sequence: UInt64)? = bytes.withUTF8 { utf8 in
+            guard SubjectValidation.isAckSubject(UnsafeRawBufferPointer(utf8)) else { return nil }
             // dots[k]: the dot before the (k+1)-th token from the end.
-            var dots = (0, 0, 0, 0, 0, 0, 0)
+            var dots = InlineArray<7, Int>(repeating: 0)
             var found = 0
             var index = utf8.count
             while index > 0 && found < 7 {
                 index -= 1
-                guard utf8[index] == UInt8(ascii: ".") else { continue }
-                switch found {
-                case 0: dots.0 = index
-                case 1: dots.1 = index
-                case 2: dots.2 = index
-                case 3: dots.3 = index
-                case 4: dots.4 = index
-                case 5: dots.5 = index
-                default: dots.6 = index
+                if utf8[index] == UInt8(ascii: ".") {
+                    dots[found] = index
+                    found += 1
                 }
-                found += 1
             }
-            guard found == 7, Self.startsWithAckPrefix(UnsafeRawBufferPointer(utf8), before: dots.6) else { return nil }
+            // The stream token starts after "$JS.ACK." at the earliest.
+            guard found == 7, dots[6] >= 7 else { return nil }
             var sequence: UInt64 = 0
-            var cursor = dots.3 + 1
-            guard cursor < dots.2 else { return nil }
-            while cursor < dots.2 {
+            var cursor = dots[3] + 1
+            guard cursor < dots[2] else { return nil }
+            while cursor < dots[2] {
                 let digit = utf8[cursor] &- 0x30
                 guard digit < 10 else { return nil }
                 sequence = sequence &* 10 &+ UInt64(digit)
                 cursor += 1
             }
-            return (dots.6 + 1, dots.5, dots.4, sequence)
+            return (dots[6] + 1, dots[5], dots[4], sequence)
         }
         guard let found else { return nil }
         let utf8 = subject.utf8
@@ -385,15 +382,6 @@ public final class JetStreamEngine: @unchecked Sendable {
         let streamEnd = utf8.index(streamStart, offsetBy: found.streamEnd - found.streamStart)
         let consumerEnd = utf8.index(streamEnd, offsetBy: found.consumerEnd - found.streamEnd)
         return (subject[streamStart..<streamEnd], subject[utf8.index(after: streamEnd)..<consumerEnd], found.sequence)
-    }
-
-    /// `$JS.ACK` at the start of `utf8[..<end]`.
-    private static func startsWithAckPrefix(_ utf8: UnsafeRawBufferPointer, before end: Int) -> Bool {
-        let prefix: StaticString = "$JS.ACK"
-        let count = prefix.utf8CodeUnitCount
-        guard end >= count else { return false }
-        for offset in 0..<count where utf8[offset] != prefix.utf8Start[offset] { return false }
-        return true
     }
 
     private func handleAck(_ message: JetStreamMessage) {

@@ -11,8 +11,7 @@ import Testing
 struct CommitDurabilityTests {
     @Test("PubAcks wait for a WAL sync; plain acks and delivery positions do not, and are kept")
     func syncsOnlyForPromises() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-durability-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryDirectory("durability")
         defer { try? FileManager.default.removeItem(at: directory) }
         do {
             let storage = try SQLiteStorageEngine(directory: directory.path)
@@ -58,8 +57,7 @@ struct CommitDurabilityTests {
 
     @Test("a failed WAL sync: the PubAck waiting for it is an error, and every publish after it gets an error, not a crash")
     func failedSyncRefusesWrites() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-failed-sync-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryDirectory("failed-sync")
         defer { try? FileManager.default.removeItem(at: directory) }
         let storage = try SQLiteStorageEngine(directory: directory.path)
         let harness = try EngineHarness(fileStorage: storage)

@@ -10,8 +10,7 @@ import Testing
 struct DiskFullTests {
     @Test("publishers get a JetStream error, nothing acknowledged is lost, writes resume after a purge")
     func diskFull() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-full-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryDirectory("full")
         defer { try? FileManager.default.removeItem(at: directory) }
         let storage = try SQLiteStorageEngine(directory: directory.path, maximumBytes: 80 * 4096)
         let harness = try EngineHarness(fileStorage: storage)

@@ -11,8 +11,7 @@ import Testing
 struct FirstSequenceTests {
     @Test("a stream created with first_seq 1000 stores from 1000, also after a restart")
     func firstSequence() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-firstseq-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryDirectory("firstseq")
         defer { try? FileManager.default.removeItem(at: directory) }
         do {
             let harness = try EngineHarness(fileStorage: try SQLiteStorageEngine(directory: directory.path))

@@ -1,4 +1,3 @@
-import CSQLite
 import Foundation
 import JetStreamSQLite
 import Testing
@@ -9,8 +8,7 @@ import Testing
 struct DeferredStoreTests {
     @Test("no database file until the first stream; then it opens at start and finds the stream")
     func opensOnDemand() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-deferred-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        let url = try makeTemporaryDirectory("deferred")
         defer { try? FileManager.default.removeItem(at: url) }
         let database = url.appendingPathComponent("outpost.db").path
 
@@ -47,12 +45,6 @@ struct SQLitePageSizeTests {
         return size == 1 ? 65_536 : size
     }
 
-    private func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-pages-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     private func storeAndReopen(in directory: String) throws {
         let engine = try SQLiteStorageEngine(directory: directory)
         try engine.beginBatch()
@@ -71,7 +63,7 @@ struct SQLitePageSizeTests {
 
     @Test("a new database gets small pages")
     func newDatabase() throws {
-        let url = try temporaryDirectory()
+        let url = try makeTemporaryDirectory("pages")
         defer { try? FileManager.default.removeItem(at: url) }
         try storeAndReopen(in: url.path)
         #expect(try headerPageSize(url.path + "/outpost.db") == SQLiteStorageEngine.newDatabasePageSize)
@@ -79,12 +71,9 @@ struct SQLitePageSizeTests {
 
     @Test("a database made with 4 KiB pages (before they were small) keeps them and works")
     func existingDatabase() throws {
-        let url = try temporaryDirectory()
+        let url = try makeTemporaryDirectory("pages")
         defer { try? FileManager.default.removeItem(at: url) }
-        var handle: OpaquePointer?
-        #expect(sqlite3_open(url.path + "/outpost.db", &handle) == SQLITE_OK)
-        #expect(sqlite3_exec(handle, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; CREATE TABLE early(x);", nil, nil, nil) == SQLITE_OK)
-        sqlite3_close(handle)
+        try execSQL(onFile: url.path + "/outpost.db", "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; CREATE TABLE early(x);")
         try storeAndReopen(in: url.path)
         #expect(try headerPageSize(url.path + "/outpost.db") == 4096)
     }

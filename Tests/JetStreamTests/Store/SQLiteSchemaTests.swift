@@ -7,19 +7,6 @@ import Testing
 
 @Suite("SQLite schema")
 struct SQLiteSchemaTests {
-    private func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-schema-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
-    private func exec(_ handle: OpaquePointer?, _ sql: String) {
-        var error: UnsafeMutablePointer<CChar>?
-        let status = sqlite3_exec(handle, sql, nil, nil, &error)
-        #expect(status == SQLITE_OK, "\(sql): \(error.map { String(cString: $0) } ?? "")")
-        sqlite3_free(error)
-    }
-
     private func tableNames(_ path: String) -> [String] {
         var handle: OpaquePointer?
         guard sqlite3_open(path, &handle) == SQLITE_OK else { return [] }
@@ -34,24 +21,24 @@ struct SQLiteSchemaTests {
 
     @Test("a version 1 database (one table for all streams) is brought forward with every message, subject and consumer")
     func migratesVersionOne() throws {
-        let url = try temporaryDirectory()
+        let url = try makeTemporaryDirectory("schema")
         defer { try? FileManager.default.removeItem(at: url) }
         let path = url.path + "/outpost.db"
         // A store as version 1 wrote it: two streams sharing `messages`, with a gap and headers.
-        var handle: OpaquePointer?
-        #expect(sqlite3_open(path, &handle) == SQLITE_OK)
-        exec(handle, "PRAGMA journal_mode=WAL")
-        exec(handle, SQLiteStorageEngine.schemaVersion1)
-        exec(handle, "INSERT INTO streams(id, name, config) VALUES (1, 'A', x'7B7D'), (2, 'B', x'7B7D')")
-        exec(handle, "INSERT INTO subjects(stream, id, subject) VALUES (1, 1, 'a.x'), (1, 2, 'a.y'), (2, 1, 'b')")
+        var sql = [
+            "PRAGMA journal_mode=WAL",
+            SQLiteStorageEngine.schemaVersion1,
+            "INSERT INTO streams(id, name, config) VALUES (1, 'A', x'7B7D'), (2, 'B', x'7B7D')",
+            "INSERT INTO subjects(stream, id, subject) VALUES (1, 1, 'a.x'), (1, 2, 'a.y'), (2, 1, 'b')",
+        ]
         for sequence in 1...300 where sequence != 150 {
             let subject = sequence % 3 == 0 ? 2 : 1
-            exec(handle, "INSERT INTO messages(stream, seq, subject, ts, hdr, data) VALUES (1, \(sequence), \(subject), \(sequence * 10), NULL, x'\(String(format: "%04X", sequence))')")
+            sql.append("INSERT INTO messages(stream, seq, subject, ts, hdr, data) VALUES (1, \(sequence), \(subject), \(sequence * 10), NULL, x'\(String(format: "%04X", sequence))')")
         }
-        exec(handle, "INSERT INTO messages(stream, seq, subject, ts, hdr, data) VALUES (2, 7, 1, 70, x'4E415453', x'')")
-        exec(handle, "INSERT INTO consumers(stream, name, config, state) VALUES (1, 'C', x'7B7D', x'01')")
-        exec(handle, "PRAGMA user_version=1")
-        sqlite3_close(handle)
+        sql.append("INSERT INTO messages(stream, seq, subject, ts, hdr, data) VALUES (2, 7, 1, 70, x'4E415453', x'')")
+        sql.append("INSERT INTO consumers(stream, name, config, state) VALUES (1, 'C', x'7B7D', x'01')")
+        sql.append("PRAGMA user_version=1")
+        try execSQL(onFile: path, sql.joined(separator: ";\n"))
 
         let engine = try SQLiteStorageEngine(directory: url.path)
         let streams = Dictionary(uniqueKeysWithValues: try engine.openStreams().map { ($0.store.name, $0.store) })
@@ -85,7 +72,7 @@ struct SQLiteSchemaTests {
 
     @Test("each stream has its own table; deleting a stream drops it, and a stream made after works")
     func tablePerStream() throws {
-        let url = try temporaryDirectory()
+        let url = try makeTemporaryDirectory("schema")
         defer { try? FileManager.default.removeItem(at: url) }
         let engine = try SQLiteStorageEngine(directory: url.path)
         try engine.beginBatch()
@@ -109,12 +96,9 @@ struct SQLiteSchemaTests {
 
     @Test("a database from a newer schema is refused with a clear error")
     func newerSchemaRefused() throws {
-        let url = try temporaryDirectory()
+        let url = try makeTemporaryDirectory("schema")
         defer { try? FileManager.default.removeItem(at: url) }
-        var handle: OpaquePointer?
-        #expect(sqlite3_open(url.path + "/outpost.db", &handle) == SQLITE_OK)
-        exec(handle, "PRAGMA user_version=\(SQLiteStorageEngine.schemaVersion + 1)")
-        sqlite3_close(handle)
+        try execSQL(onFile: url.path + "/outpost.db", "PRAGMA user_version=\(SQLiteStorageEngine.schemaVersion + 1)")
         #expect {
             _ = try SQLiteStorageEngine(directory: url.path)
         } throws: { error in

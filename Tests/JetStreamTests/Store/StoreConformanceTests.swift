@@ -18,8 +18,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
         case .memory:
             return (MemoryStorageEngine(), nil)
         case .sqlite:
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let directory = try makeTemporaryDirectory("store")
             return (try SQLiteStorageEngine(directory: directory.path), directory)
         }
     }
@@ -137,11 +136,7 @@ struct StoreConformanceTests {
 
 @Suite("SQLite store")
 struct SQLiteStoreTests {
-    private func directory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    private func directory() throws -> URL { try makeTemporaryDirectory("sqlite") }
 
     @Test("stored messages and promises sync the WAL; best-effort state and empty promises do not; all is kept")
     func commitDurability() throws {

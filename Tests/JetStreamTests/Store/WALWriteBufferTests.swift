@@ -11,8 +11,7 @@ import Testing
 @Suite("WAL write buffer")
 struct WALWriteBufferTests {
     private func temporaryDatabase() throws -> (directory: URL, path: String) {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-walbuf-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        let url = try makeTemporaryDirectory("walbuf")
         return (url, url.appendingPathComponent("test.db").path)
     }
 
@@ -29,14 +28,9 @@ struct WALWriteBufferTests {
     /// commit; checkpoints only when asked) with a table `t(id, data)`, its frames written.
     private func openTable(_ path: String) throws -> OpaquePointer {
         let db = try open(path, buffered: true)
-        try exec(db, "PRAGMA page_size=1024; PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(id INTEGER PRIMARY KEY, data BLOB)")
+        try execSQL(db, "PRAGMA page_size=1024; PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(id INTEGER PRIMARY KEY, data BLOB)")
         try #require(outpost_wal_buffer_flush(db) == SQLITE_OK)
         return db
-    }
-
-    private func exec(_ db: OpaquePointer, _ sql: String) throws {
-        let status = sqlite3_exec(db, sql, nil, nil, nil)
-        try #require(status == SQLITE_OK, "\(sql): \(String(cString: sqlite3_errmsg(db)))")
     }
 
     private func count(_ db: OpaquePointer, _ sql: String) throws -> Int64 {
@@ -56,11 +50,11 @@ struct WALWriteBufferTests {
     }
 
     private func insertBatch(_ db: OpaquePointer, from first: Int, count: Int) throws {
-        try exec(db, "BEGIN IMMEDIATE")
+        try execSQL(db, "BEGIN IMMEDIATE")
         for row in first..<(first + count) {
-            try exec(db, "INSERT INTO t VALUES (\(row), randomblob(200))")
+            try execSQL(db, "INSERT INTO t VALUES (\(row), randomblob(200))")
         }
-        try exec(db, "COMMIT")
+        try execSQL(db, "COMMIT")
     }
 
     @Test("a commit's frames reach the file in one write, and the file is a valid WAL")
@@ -104,7 +98,7 @@ struct WALWriteBufferTests {
         try insertBatch(db, from: 300, count: 100)
         try #require(try counts(db).pending > 0)
         // The checkpoint syncs the WAL first, which writes the buffer, then copies the frames.
-        try exec(db, "PRAGMA wal_checkpoint(TRUNCATE)")
+        try execSQL(db, "PRAGMA wal_checkpoint(TRUNCATE)")
         #expect(try counts(db).pending == 0)
         sqlite3_close(db)
         let plain = try open(path, buffered: false)
@@ -121,8 +115,7 @@ struct LostFramesTests {
 
     @Test("a commit whose frames never reach the file fails, leaves the store as before it, and the next one works")
     func failedFlushReopens() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-lost-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        let url = try makeTemporaryDirectory("lost")
         defer { try? FileManager.default.removeItem(at: url) }
         let engine = try SQLiteStorageEngine(directory: url.path, sync: .interval(.seconds(120)))
         try engine.beginBatch()
