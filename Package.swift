@@ -63,13 +63,16 @@ let package = Package(
             dependencies: ["JetStream", "CSQLite", "CSQLiteWriteBuffer", "Subjects"],
             swiftSettings: swiftSettings
         ),
-        // Accounts, client connections, routing, limits.
+        // The leafnode link's protocol as a pure state machine, its reconnect policy, its subject
+        // rules and interest table. No I/O, no NIO.
+        .target(name: "Leafnode", dependencies: ["Subjects"], swiftSettings: swiftSettings),
+        // Accounts, the shared connection transport, the protocol sessions (NATS client,
+        // leafnode), routing, limits.
         .target(
             name: "Broker",
             dependencies: [
-                "NATSWire", "Subjects", "JetStream", "NKeys",
+                "NATSWire", "Subjects", "Leafnode", "NKeys",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -90,7 +93,7 @@ let package = Package(
         .target(
             name: "EdgeServer",
             dependencies: [
-                "Broker", "EdgeConfig", "Monitoring", "NATSWire", "Subjects", "JetStream", "JetStreamSQLite", "NKeys", "CLoaderMemory",
+                "Broker", "EdgeConfig", "Monitoring", "NATSWire", "Subjects", "Leafnode", "JetStream", "JetStreamSQLite", "NKeys", "CLoaderMemory",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -120,6 +123,7 @@ let package = Package(
 
         .testTarget(name: "NATSWireTests", dependencies: ["NATSWire"], swiftSettings: swiftSettings),
         .testTarget(name: "SubjectsTests", dependencies: ["Subjects"], swiftSettings: swiftSettings),
+        .testTarget(name: "LeafnodeTests", dependencies: ["Leafnode"], swiftSettings: swiftSettings),
         .testTarget(name: "NKeysTests", dependencies: ["NKeys"], swiftSettings: swiftSettings),
         .testTarget(name: "LoaderMemoryTests", dependencies: ["CLoaderMemory"], swiftSettings: swiftSettings),
         .testTarget(name: "EdgeConfigTests", dependencies: ["EdgeConfig"], swiftSettings: swiftSettings),
@@ -128,6 +132,16 @@ let package = Package(
         .testTarget(
             name: "BrokerTests",
             dependencies: ["Broker", .product(name: "NIOEmbedded", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        // The composition root in-process: services starting, serving, unwinding a failed start.
+        .testTarget(
+            name: "EdgeServerTests",
+            dependencies: [
+                "EdgeServer", "Broker", "EdgeTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

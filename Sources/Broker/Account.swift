@@ -1,29 +1,34 @@
-import Synchronization
-import NIOConcurrencyHelpers
 import Subjects
+import Synchronization
 
 /// An isolated subject space: its own subscriptions; messages never cross accounts unless
 /// exported and imported. Connections without an account are bound to `$G`.
 ///
-/// `@unchecked Sendable`: the subject index is only touched inside `index`'s lock.
 /// The subject index is shared by every event loop and guarded by one lock; publishers read
 /// through their own small per-connection cache, which they drop when `generation` moves.
-package final class Account: @unchecked Sendable {
+package final class Account: Sendable {
     package let name: String
-    private let index: NIOLockedValueBox<SubjectIndex<Subscription>>
+    private let index: Mutex<LockedIndex>
+
+    /// The subject index as the lock holds it. `@unchecked Sendable`: the index (a class) is
+    /// created here and only ever reached through `index.withLock`, so no two threads touch it
+    /// at once; the lock's region checking cannot see that through a class reference.
+    private struct LockedIndex: @unchecked Sendable {
+        let subjects: SubjectIndex<Subscription>
+    }
     /// A copy of the index's generation, readable without the lock.
     private let generationCopy = Atomic<UInt64>(0)
 
     /// Callbacks waiting for a client to subscribe to a literal subject, each called once (push
     /// consumers whose deliver subject has no listener yet). The count spares every insert the
     /// lock while nobody waits.
-    private let interestWatches = NIOLockedValueBox<[UInt64: (subject: String, handler: @Sendable () -> Void)]>([:])
+    private let interestWatches = Mutex<[UInt64: (subject: String, handler: @Sendable () -> Void)]>([:])
     private let interestWatchCount = Atomic<Int>(0)
     private let lastInterestWatchID = Atomic<UInt64>(0)
 
     package init(name: String, subjectCacheEnabled: Bool = true) {
         self.name = name
-        self.index = NIOLockedValueBox(SubjectIndex(cacheEnabled: subjectCacheEnabled))
+        self.index = Mutex(LockedIndex(subjects: SubjectIndex(cacheEnabled: subjectCacheEnabled)))
     }
 
     /// Grows on every subscription added or removed.
@@ -31,7 +36,8 @@ package final class Account: @unchecked Sendable {
     package var generation: UInt64 { generationCopy.load(ordering: .acquiring) }
 
     package func insert(_ subscription: Subscription) throws(SubjectIndexError) {
-        let failure: SubjectIndexError? = index.withLockedValue { index in
+        let failure: SubjectIndexError? = index.withLock { locked in
+            let index = locked.subjects
             do {
                 try index.insert(subscription, subject: subscription.subject, queue: subscription.queue)
             } catch let error as SubjectIndexError {
@@ -52,7 +58,7 @@ package final class Account: @unchecked Sendable {
     /// subscription matching the literal `subject` is added. Returns the watch's id.
     package func watchInterest(in subject: String, _ handler: @escaping @Sendable () -> Void) -> UInt64 {
         let id = lastInterestWatchID.add(1, ordering: .relaxed).newValue
-        interestWatches.withLockedValue { watches in
+        interestWatches.withLock { watches in
             watches[id] = (subject, handler)
             interestWatchCount.store(watches.count, ordering: .relaxed)
         }
@@ -60,14 +66,14 @@ package final class Account: @unchecked Sendable {
     }
 
     package func cancelInterestWatch(_ id: UInt64) {
-        interestWatches.withLockedValue { watches in
+        interestWatches.withLock { watches in
             watches[id] = nil
             interestWatchCount.store(watches.count, ordering: .relaxed)
         }
     }
 
     private func fireInterestWatches(matchedBy pattern: String) {
-        let fired = interestWatches.withLockedValue { watches in
+        let fired = interestWatches.withLock { watches in
             let matched = watches.filter { SubjectPattern.matches(pattern: pattern, subject: $0.value.subject) }
             for id in matched.keys { watches[id] = nil }
             interestWatchCount.store(watches.count, ordering: .relaxed)
@@ -78,7 +84,8 @@ package final class Account: @unchecked Sendable {
 
     @discardableResult
     package func remove(_ subscription: Subscription) -> Bool {
-        index.withLockedValue { index in
+        index.withLock { locked in
+            let index = locked.subjects
             let removed = index.remove(subscription, subject: subscription.subject, queue: subscription.queue)
             generationCopy.store(index.generation, ordering: .releasing)
             return removed
@@ -86,23 +93,23 @@ package final class Account: @unchecked Sendable {
     }
 
     package func match(_ subject: UnsafeRawBufferPointer, cached: Bool = true) -> SubjectMatch<Subscription> {
-        index.withLockedValue { $0.match(subject, cacheResult: cached, lookInCache: cached) }
+        index.withLock { $0.subjects.match(subject, cacheResult: cached, lookInCache: cached) }
     }
 
     package func match(_ subject: String, cacheResult: Bool = true) -> SubjectMatch<Subscription> {
-        index.withLockedValue { $0.match(subject, cacheResult: cacheResult) }
+        index.withLock { $0.subjects.match(subject, cacheResult: cacheResult) }
     }
 
     /// Calls `body` with every subscription, inside the index lock: do not call back into the
     /// account from `body`.
     package func forEachSubscription(_ body: (Subscription) -> Void) {
-        index.withLockedValue { index in
-            index.forEach { subscription, _, _ in body(subscription) }
+        index.withLock { index in
+            index.subjects.forEach { subscription, _, _ in body(subscription) }
         }
     }
 
     /// Subscription count, for /varz and /subsz.
-    package var subscriptionCount: Int { index.withLockedValue { $0.count } }
+    package var subscriptionCount: Int { index.withLock { $0.subjects.count } }
 
     package struct IndexStatistics: Sendable {
         package var subscriptions: Int
@@ -116,11 +123,12 @@ package final class Account: @unchecked Sendable {
     }
 
     package var indexStatistics: IndexStatistics {
-        index.withLockedValue {
-            let fanout = $0.cachedFanout()
+        index.withLock { locked in
+            let index = locked.subjects
+            let fanout = index.cachedFanout()
             return IndexStatistics(
-                subscriptions: $0.count, cacheEntries: $0.cacheCount, matches: $0.matchCount, cacheHits: $0.cacheHits,
-                inserts: $0.insertCount, removes: $0.removeCount, maxFanout: fanout.maximum, averageFanout: fanout.average)
+                subscriptions: index.count, cacheEntries: index.cacheCount, matches: index.matchCount, cacheHits: index.cacheHits,
+                inserts: index.insertCount, removes: index.removeCount, maxFanout: fanout.maximum, averageFanout: fanout.average)
         }
     }
 }

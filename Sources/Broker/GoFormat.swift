@@ -1,13 +1,5 @@
-import JetStream
-
 /// Time and duration texts exactly as nats-server's monitoring JSON has them (Go formats).
 package enum GoFormat {
-    /// RFC 3339 with nanoseconds, trailing zeros dropped, in UTC: `2026-11-28T04:50:03.75043134Z`
-    /// (Go's `time.RFC3339Nano`).
-    package static func timestamp(_ instant: WallClock.Instant) -> String {
-        JetStreamTime.rfc3339(nanosecondsSince1970: instant.nanosecondsSince1970)
-    }
-
     /// nats-server's uptime text: `0s`, `45s`, `3m2s`, `1h0m5s`, `2d3h4m5s`, `1y2d...`.
     package static func uptime(seconds total: Int64) -> String {
         var rest = max(0, total)

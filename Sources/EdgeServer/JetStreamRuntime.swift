@@ -3,6 +3,7 @@ import EdgeConfig
 import JetStream
 import JetStreamSQLite
 import Logging
+import Monitoring
 import NIOCore
 import NIOPosix
 import Subjects
@@ -104,7 +105,10 @@ package final class JetStreamRuntime: @unchecked Sendable {
     ///   CPU only and commits are not synced, a thread of its own gains nothing (the storage work
     ///   and the clients' take turns on the one CPU anyway) and costs two thread switches for
     ///   every batch (client loop -> engine -> client loop).
-    package static func start(settings: JetStreamSettings, lock directoryLock: DirectoryLock, serverName: String, broker: Broker, sharedLoop: (any EventLoop)? = nil, logger: Logger) async throws -> JetStreamRuntime {
+    package static func start(
+        settings: JetStreamSettings, lock directoryLock: DirectoryLock, serverName: String, broker: Broker, status: JetStreamStatusSource,
+        sharedLoop: (any EventLoop)? = nil, logger: Logger
+    ) async throws -> JetStreamRuntime {
         let directory = directoryLock.directory
         let lock = directoryLock.descriptor
         logger.info("Starting JetStream")
@@ -203,7 +207,6 @@ package final class JetStreamRuntime: @unchecked Sendable {
         } catch {
             throw await fail("JetStream: \(error)")
         }
-        broker.jetStreamAccountNames = Set(engines.keys)
         if engines.isEmpty {
             logger.warning("JetStream is enabled but no account says `jetstream`: no account can use it (give an account `jetstream: enabled`)")
         }
@@ -211,8 +214,8 @@ package final class JetStreamRuntime: @unchecked Sendable {
         let domain = settings.domain
         let accountLimits = Dictionary(uniqueKeysWithValues: settings.accounts.map { ($0.name, $0.limits) })
         let running = engines
-        broker.setJetStreamStatusProvider { details in
-            var status = Broker.JetStreamStatus(
+        status.set(accountNames: Set(engines.keys)) { details in
+            var status = JetStreamStatus(
                 maxMemory: limits.memory, maxStorage: limits.storage, storeDirectory: directory, domain: domain,
                 memory: 0, storage: 0, streams: 0, consumers: 0, messages: 0, bytes: 0, apiTotal: 0, apiErrors: 0
             )
@@ -227,7 +230,7 @@ package final class JetStreamRuntime: @unchecked Sendable {
                 status.bytes += usage.bytes
                 status.apiTotal += usage.apiTotal
                 status.apiErrors += usage.apiErrors
-                var account = Broker.JetStreamStatus.AccountStatus(
+                var account = JetStreamStatus.AccountStatus(
                     name: name, memory: usage.memoryBytes, storage: usage.storageBytes, apiTotal: usage.apiTotal, apiErrors: usage.apiErrors,
                     maxMemory: accountLimits[name]??.maxMemory ?? -1, maxStorage: accountLimits[name]??.maxStorage ?? -1)
                 if let details {
@@ -268,6 +271,13 @@ package final class JetStreamRuntime: @unchecked Sendable {
         flock(lockDescriptor, LOCK_UN)
         close(lockDescriptor)
         logger.info("JetStream Shutdown")
+    }
+
+    /// Releases a directory locked with ``lockDirectory(settings:logger:)`` whose JetStream never
+    /// started (a failure elsewhere unwinding the start).
+    static func releaseDirectory(_ lock: DirectoryLock) {
+        flock(lock.descriptor, LOCK_UN)
+        close(lock.descriptor)
     }
 }
 

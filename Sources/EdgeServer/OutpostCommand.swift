@@ -110,14 +110,16 @@ public enum OutpostCommand {
         if flags.configFile != nil {
             serverSettings.reload = { Self.reload(flags: flags, running: settings) }
         }
-        let server = OutpostServer(settings: serverSettings, logger: logger)
-        // The server returning on its own (after lame duck mode) is a normal end, not a failure.
+        let server: OutpostServer
+        do {
+            server = try await OutpostServer.prepare(settings: serverSettings, logger: logger)
+        } catch {
+            logger.critical("\(error)")
+            if let pidFile = configuration.pidFile { SystemFiles.remove(pidFile) }
+            exit(1)
+        }
         let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+            configuration: .init(services: server.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         do {
             try await group.run()
@@ -126,6 +128,7 @@ public enum OutpostCommand {
             if let pidFile = configuration.pidFile { SystemFiles.remove(pidFile) }
             exit(1)
         }
+        await server.shutDown(logger: logger)
         if let pidFile = configuration.pidFile { SystemFiles.remove(pidFile) }
     }
 }

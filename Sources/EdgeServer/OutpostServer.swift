@@ -1,23 +1,26 @@
 import Broker
-import CLoaderMemory
+import JetStreamSQLite
 import Logging
 import Monitoring
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
-import UnixSignals
 import Synchronization
 
-/// The running server: the client listener, the monitoring listener, signals, shutdown.
+/// The composition root: binds the listeners, builds the broker, wires JetStream and the
+/// store-and-forward buffers to it, and makes the services that run the server. The one place
+/// where the modules meet.
 ///
-/// A `Service` for swift-service-lifecycle: `run()` binds, logs the lines harnesses wait for
-/// ("Listening for client connections on ...", "Server is ready"), and returns after a graceful
-/// shutdown (SIGTERM/SIGINT: stop accepting, flush, close) or after lame duck mode (SIGUSR2).
-package final class OutpostServer: Service {
+/// ``prepare(settings:logger:)`` does what must come before any service runs (binding the ports
+/// the broker announces, locking the JetStream directory, opening the journals) and undoes it
+/// if a step fails. ``services`` then run in one `ServiceGroup`, started together, the listeners
+/// accepting only once JetStream, the buffers and monitoring run, and shut down in reverse
+/// order: signals, leafnode dialers, listeners (closing every connection), buffers, JetStream,
+/// monitoring. A service that fails cancels the others, and each undoes what it started.
+package final class OutpostServer: Sendable {
     package struct Settings: Sendable {
         package var broker: BrokerConfiguration
-        /// Monitoring port (0: none; -1: random, as nats-server's `-m -1`... not supported there either).
+        /// Monitoring port (0: none).
         package var httpPort: Int = 0
         package var httpHost: String = "0.0.0.0"
         package var eventLoopCount: Int
@@ -46,150 +49,167 @@ package final class OutpostServer: Service {
     }
 
     package let settings: Settings
-    package let logger: Logger
-    package let group: MultiThreadedEventLoopGroup
-    private let boundPorts = Mutex<(client: Int?, http: Int?)>((nil, nil))
+    package let broker: Broker
+    /// The services, in start order (see the type's comment).
+    package let services: [ServiceGroupConfiguration.ServiceConfiguration]
+    /// The client event loops.
+    let group: MultiThreadedEventLoopGroup
+    /// The store-and-forward buffers' thread (nil without one).
+    let forwardGroup: MultiThreadedEventLoopGroup?
+    /// Where bcrypt hashes are checked: a fixed number of threads, never an event loop.
+    let passwordPool: PasswordPool
 
-    package init(settings: Settings, logger: Logger) {
+    private init(
+        settings: Settings, broker: Broker, services: [ServiceGroupConfiguration.ServiceConfiguration], group: MultiThreadedEventLoopGroup,
+        forwardGroup: MultiThreadedEventLoopGroup?, passwordPool: PasswordPool
+    ) {
         self.settings = settings
-        self.logger = logger
-        self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, settings.eventLoopCount))
+        self.broker = broker
+        self.services = services
+        self.group = group
+        self.forwardGroup = forwardGroup
+        self.passwordPool = passwordPool
     }
 
-    /// The client port actually bound (useful with `-p -1`).
-    package var clientPort: Int? { boundPorts.withLock { $0.client } }
+    /// Threads that check bcrypt passwords: two at most (a hash at cost 11 takes 0.1 s and more
+    /// on a Pi; more threads would only take CPU from the event loops).
+    static func passwordThreadCount() -> Int { min(2, EventLoopSizing.cpusAvailable()) }
 
-    package func run() async throws {
-        var configuration = settings.broker
+    /// Binds, builds and wires everything the services need; on a failure undoes what it did
+    /// and throws.
+    package static func prepare(settings: Settings, logger: Logger) async throws -> OutpostServer {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, settings.eventLoopCount))
+        let passwordPool = PasswordPool(threads: passwordThreadCount())
+        var forwardGroup: MultiThreadedEventLoopGroup?
+        var bound: [any Channel] = []
         var jetStreamLock: JetStreamRuntime.DirectoryLock?
-        if let jetStream = settings.jetStream {
-            jetStreamLock = try JetStreamRuntime.lockDirectory(settings: jetStream, logger: logger)
-        }
-        configuration.jetStreamEnabled = jetStreamLock != nil
-        configuration.jetStreamDomain = settings.jetStream?.domain
-        let clientChannel = try await bindClientListener(configuration: configuration)
-        let clientPort = clientChannel.localAddress?.port ?? configuration.port
-        configuration.port = clientPort
-        var httpChannel: (any Channel)?
-        var leafChannel: (any Channel)?
-        if var leafNodes = configuration.leafNodes, let port = leafNodes.acceptPort {
-            let host = leafNodes.acceptHost ?? configuration.host
-            let channel = try await LeafNodeLinks.bindListener(
-                group: group, host: host, port: port, brokerBox: { [weak self] in self?.broker }, logger: logger
-            )
-            leafChannel = channel
-            leafNodes.acceptHost = host
-            leafNodes.acceptPort = channel.localAddress?.port ?? port
-            configuration.leafNodes = leafNodes
-        }
+        do {
+            var configuration = settings.broker
+            if let jetStream = settings.jetStream {
+                jetStreamLock = try JetStreamRuntime.lockDirectory(settings: jetStream, logger: logger)
+            }
+            configuration.jetStreamEnabled = jetStreamLock != nil
+            configuration.jetStreamDomain = settings.jetStream?.domain
 
-        // The broker learns the real port before any client can connect through it: the
-        // listener does not accept until `clientChannel` is activated below.
-        let broker = Broker(configuration: configuration, logger: logger)
-        brokerBox.withLock { $0 = broker }
-        boundPorts.withLock { $0.client = clientPort }
+            // Bound with accepting off: the broker learns the real ports before anyone connects.
+            let brokerBox = BrokerBox()
+            let clientChannel = try await bindClientListener(group: group, configuration: configuration, brokerBox: brokerBox, logger: logger)
+            bound.append(clientChannel)
+            configuration.port = clientChannel.localAddress?.port ?? configuration.port
+            var leafChannel: (any Channel)?
+            if var leafNodes = configuration.leafNodes, let port = leafNodes.acceptPort {
+                let host = leafNodes.acceptHost ?? configuration.host
+                let channel = try await bindLeafListener(group: group, host: host, port: port, brokerBox: brokerBox, logger: logger)
+                bound.append(channel)
+                leafChannel = channel
+                leafNodes.acceptHost = host
+                leafNodes.acceptPort = channel.localAddress?.port ?? port
+                configuration.leafNodes = leafNodes
+            }
+            var webSocketChannel: (any Channel)?
+            if let webSocket = configuration.webSocket {
+                let channel = try await WebSocketListener.bind(
+                    group: group, configuration: webSocket, maxPayload: configuration.maxPayload, brokerBox: brokerBox.get, logger: logger)
+                bound.append(channel)
+                webSocketChannel = channel
+            }
 
-        if settings.httpPort != 0 {
-            let endpoints = MonitoringEndpoints(broker: broker, eventLoopCount: settings.eventLoopCount)
-            let channel = try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: 64)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        try channel.pipeline.syncOperations.addHandler(MonitoringHTTPHandler(endpoints: endpoints))
+            let broker = Broker(configuration: configuration, logger: logger, passwordPool: passwordPool)
+            brokerBox.set(broker)
+
+            // Store-and-forward journals: one SQLite file and one buffer per remote that has one,
+            // on a thread of their own (journal writes stay off the client event loops), made
+            // only when a remote has a buffer: an idle thread still costs memory (malloc arena).
+            let remotes = configuration.leafNodes?.remotes ?? []
+            if remotes.contains(where: { $0.storeAndForward != nil }) { forwardGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1) }
+            var leafRemotes: [LeafRemote] = []
+            var forwardBuffers: [ForwardBuffer] = []
+            for (index, remote) in remotes.enumerated() {
+                var buffer: ForwardBuffer?
+                if let forward = remote.storeAndForward, let forwardGroup {
+                    let journal: SQLiteForwardJournalStorage
+                    do {
+                        journal = try SQLiteForwardJournalStorage(path: forward.journalPath)
+                    } catch {
+                        logger.error("Store-and-forward journal \(forward.journalPath) of leafnode remote \(index) cannot be opened: \(error)")
+                        throw error
                     }
+                    let made = ForwardBuffer(configuration: forward, remoteIndex: index, journal: journal, loop: forwardGroup.next(), broker: broker, logger: logger)
+                    logger.info("Store-and-forward for leafnode remote \(index): \(forward.subjects.joined(separator: ", ")) journaled in \(forward.journalPath)")
+                    forwardBuffers.append(made)
+                    buffer = made
                 }
-                .bind(host: settings.httpHost, port: max(0, settings.httpPort))
-                .get()
-            httpChannel = channel
-            let port = channel.localAddress?.port ?? settings.httpPort
-            boundPorts.withLock { $0.http = port }
-            logger.info("Starting http monitor on \(settings.httpHost):\(port)")
-        }
-
-        var jetStream: JetStreamRuntime?
-        if let jetStreamLock, let jetStreamSettings = settings.jetStream {
-            jetStream = try await JetStreamRuntime.start(
-                settings: jetStreamSettings, lock: jetStreamLock, serverName: configuration.serverName, broker: broker,
-                sharedLoop: Self.engineSharesClientLoop(settings: settings, jetStream: jetStreamSettings) ? group.next() : nil, logger: logger
-            )
-        }
-
-        // Store-and-forward journals: one SQLite file and one buffer per remote that has one,
-        // on a thread of their own (journal writes stay off the client event loops).
-        var forwardBuffers: [ForwardBuffer] = []
-        var leafRemotes: [LeafRemote] = []
-        // Made only when a remote has a buffer: an idle thread still costs memory (malloc arena).
-        let remotes = configuration.leafNodes?.remotes ?? []
-        let forwardGroup: MultiThreadedEventLoopGroup? = remotes.contains { $0.storeAndForward != nil }
-            ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
-        for (index, remote) in remotes.enumerated() {
-            var buffer: ForwardBuffer?
-            if let forward = remote.storeAndForward, let forwardGroup {
-                let journal: SQLiteForwardJournalStorage
-                do {
-                    journal = try SQLiteForwardJournalStorage(path: forward.journalPath)
-                } catch {
-                    logger.error("Store-and-forward journal \(forward.journalPath) of leafnode remote \(index) cannot be opened: \(error)")
-                    throw error
-                }
-                let made = ForwardBuffer(configuration: forward, remoteIndex: index, journal: journal, loop: forwardGroup.next(), broker: broker, logger: logger)
-                try await made.start().get()
-                logger.info("Store-and-forward for leafnode remote \(index): \(forward.subjects.joined(separator: ", ")) journaled in \(forward.journalPath)")
-                forwardBuffers.append(made)
-                buffer = made
+                let interval = configuration.leafNodes?.reconnectInterval ?? .seconds(1)
+                leafRemotes.append(LeafRemote(configuration: remote, index: index, reconnectInterval: interval, forwardBuffer: buffer))
             }
-            leafRemotes.append(LeafRemote(configuration: remote, index: index, forwardBuffer: buffer))
-        }
-        broker.leafRemotes = leafRemotes
-        var webSocketChannel: (any Channel)?
-        if let webSocket = configuration.webSocket {
-            let channel = try await WebSocketListener.bind(
-                group: group, configuration: webSocket, maxPayload: configuration.maxPayload,
-                brokerBox: { [weak self] in self?.broker }, logger: logger)
-            webSocketChannel = channel
-            let scheme = webSocket.tls == nil ? "ws" : "wss"
-            logger.info("Listening for websocket clients on \(scheme)://\(webSocket.host):\(channel.localAddress?.port ?? webSocket.port)")
-        }
-        try await startAccepting(clientChannel, broker: broker)
-        if let leafChannel, let leafNodes = configuration.leafNodes {
-            try await startAccepting(leafChannel, broker: broker)
-            logger.info("Listening for leafnode connections on \(leafNodes.acceptHost ?? configuration.host):\(leafNodes.acceptPort ?? 0)")
-        }
-        logger.info("Listening for client connections on \(configuration.host):\(clientPort)")
-        logger.info("Server is ready")
-        // Starting touched much of the binary that serving never reads again; let it go.
-        let released = outpost_release_read_only_pages()
-        logger.debug("Released \(released / 1024) kB of start-up code and constants from the resident set")
-        let interval = configuration.leafNodes?.reconnectInterval ?? .seconds(1)
-        let dialers = leafRemotes.map { remote in
-            Task { [group, logger] in
-                await LeafNodeLinks.maintain(remote: remote, broker: broker, group: group, interval: interval, logger: logger)
-            }
-        }
+            broker.leafRemotes = leafRemotes
 
-        // Wait for SIGTERM/SIGINT (graceful shutdown) or SIGUSR2 (lame duck).
-        let lameDuck = await waitForStopSignal()
-        try? await clientChannel.close()
-        try? await leafChannel?.close()
-        try? await webSocketChannel?.close()
-        for dialer in dialers { dialer.cancel() }
-        if !lameDuck { logger.info("Initiating Shutdown...") }
-        if lameDuck {
-            await broker.enterLameDuckMode()
-            logger.info("Initiating Shutdown...")
+            // What the listeners wait for.
+            var parts: Set<String> = []
+            let jetStreamStatus = JetStreamStatusSource()
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+            var pending: [(String, @Sendable (StartupBarrier) -> any Service)] = []
+            if settings.httpPort != 0 {
+                let endpoints = MonitoringEndpoints(broker: broker, eventLoopCount: settings.eventLoopCount, jetStream: jetStreamStatus)
+                pending.append((MonitoringService.readinessName, { barrier in
+                    MonitoringService(endpoints: endpoints, group: group, host: settings.httpHost, port: settings.httpPort, barrier: barrier, logger: logger)
+                }))
+            }
+            let serverName = configuration.serverName
+            if let lock = jetStreamLock, let jetStream = settings.jetStream {
+                let sharedLoop = engineSharesClientLoop(settings: settings, jetStream: jetStream) ? group.next() : nil
+                pending.append((JetStreamService.readinessName, { barrier in
+                    JetStreamService(
+                        settings: jetStream, lock: lock, serverName: serverName, broker: broker, sharedLoop: sharedLoop,
+                        status: jetStreamStatus, barrier: barrier, logger: logger)
+                }))
+            }
+            for buffer in forwardBuffers {
+                pending.append(("forward-\(buffer.remoteIndex)", { barrier in ForwardBufferService(buffer: buffer, barrier: barrier) }))
+            }
+            for (name, _) in pending { parts.insert(name) }
+            let barrier = StartupBarrier(waitingFor: parts)
+            for (_, make) in pending { services.append(.init(service: make(barrier))) }
+
+            var listeners: [ListenerService.Listener] = []
+            if let webSocketChannel, let webSocket = configuration.webSocket {
+                let scheme = webSocket.tls == nil ? "ws" : "wss"
+                let port = webSocketChannel.localAddress?.port ?? webSocket.port
+                listeners.append(.init(channel: webSocketChannel, announcement: "Listening for websocket clients on \(scheme)://\(webSocket.host):\(port)"))
+            }
+            if let leafChannel, let leafNodes = configuration.leafNodes {
+                listeners.append(.init(channel: leafChannel, announcement: "Listening for leafnode connections on \(leafNodes.acceptHost ?? configuration.host):\(leafNodes.acceptPort ?? 0)"))
+            }
+            listeners.append(.init(channel: clientChannel, announcement: "Listening for client connections on \(configuration.host):\(configuration.port)"))
+            let accepting = StartupBarrier(waitingFor: [ListenerService.readinessName])
+            let listenerService = ListenerService(listeners: listeners, broker: broker, barrier: barrier, accepting: accepting, logger: logger)
+            services.append(.init(service: listenerService))
+            for remote in leafRemotes {
+                services.append(.init(service: LeafDialerService(remote: remote, broker: broker, group: group, accepting: accepting, logger: logger)))
+            }
+            // The server ending on its own (after lame duck mode) is a normal end, not a failure.
+            services.append(.init(
+                service: SignalService(broker: broker, listeners: listenerService, reload: settings.reload, logger: logger),
+                successTerminationBehavior: .gracefullyShutdownGroup))
+            return OutpostServer(
+                settings: settings, broker: broker, services: services, group: group, forwardGroup: forwardGroup, passwordPool: passwordPool)
+        } catch {
+            for channel in bound { try? await channel.close() }
+            if let jetStreamLock { JetStreamRuntime.releaseDirectory(jetStreamLock) }
+            try? await forwardGroup?.shutdownGracefully()
+            await passwordPool.shutDown()
+            try? await group.shutdownGracefully()
+            throw error
         }
-        await broker.shutDown()
-        for buffer in forwardBuffers { try? await buffer.stop().get() }
+    }
+
+    /// After the services ended: the threads go.
+    package func shutDown(logger: Logger) async {
         try? await forwardGroup?.shutdownGracefully()
-        await jetStream?.stop(logger: logger)
-        try? await httpChannel?.close()
+        await passwordPool.shutDown()
         logger.info("Server Exiting..")
         try? await group.shutdownGracefully()
     }
-
-    private let brokerBox = Mutex<Broker?>(nil)
 
     /// Whether the JetStream engines run on the client event loop instead of a thread of their
     /// own: only when the process may use one CPU (a second thread then gains nothing and costs
@@ -200,12 +220,8 @@ package final class OutpostServer: Service {
         settings.eventLoopCount == 1 && jetStream.sync != .always && EventLoopSizing.cpusAvailable() == 1
     }
 
-    /// The broker, once `run()` has created it.
-    package var broker: Broker? { brokerBox.withLock { $0 } }
-
-    private func bindClientListener(configuration: BrokerConfiguration) async throws -> any Channel {
+    private static func bindClientListener(group: MultiThreadedEventLoopGroup, configuration: BrokerConfiguration, brokerBox: BrokerBox, logger: Logger) async throws -> any Channel {
         let maxPending = configuration.maxPending
-        // Bound first with auto-read off, so nothing is accepted before the broker exists.
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -214,61 +230,39 @@ package final class OutpostServer: Service {
             .childChannelOption(.maxMessagesPerRead, value: 4)
             // Reads of at most 64 KiB, as nats-server: larger buffers come from mmap in glibc
             // and page-fault on every read.
-            .childChannelOption(
-                .recvAllocator,
-                value: AdaptiveRecvByteBufferAllocator(minimum: 512, initial: 4096, maximum: 64 * 1024)
-            )
-            .childChannelOption(
-                .writeBufferWaterMark,
-                value: .init(low: min(maxPending / 2, 1024 * 1024), high: maxPending)
-            )
-            .childChannelInitializer { [weak self] channel in
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 512, initial: 4096, maximum: 64 * 1024))
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: min(maxPending / 2, 1024 * 1024), high: maxPending))
+            .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    guard let self, let broker = self.broker else { throw ChannelError.ioOnClosedChannel }
-                    try channel.pipeline.syncOperations.addHandler(ClientChannelHandler(broker: broker, logger: self.logger))
+                    guard let broker = brokerBox.get() else { throw ChannelError.ioOnClosedChannel }
+                    try channel.pipeline.syncOperations.addHandler(ClientSession.channelHandler(host: broker, logger: logger))
                 }
             }
             .bind(host: configuration.host, port: configuration.port == -1 ? 0 : configuration.port)
             .get()
     }
 
-    private func startAccepting(_ channel: any Channel, broker: Broker) async throws {
-        try await channel.setOption(.autoRead, value: true).get()
-        channel.read()
-    }
-
-    /// Returns `true` for lame duck mode, `false` for a plain graceful shutdown.
-    private func waitForStopSignal() async -> Bool {
-        await withTaskGroup(of: Bool.self) { tasks in
-            tasks.addTask {
-                for await _ in await UnixSignalsSequence(trapping: .sigusr2) { return true }
-                return false
-            }
-            tasks.addTask {
-                try? await gracefulShutdown()
-                return false
-            }
-            tasks.addTask { [logger, settings, weak self] in
-                // nats-server reloads its configuration on SIGHUP: users, passwords, tokens,
-                // permissions and TLS certificates here; anything else needs a restart.
-                for await _ in await UnixSignalsSequence(trapping: .sighup) {
-                    guard let reload = settings.reload else {
-                        logger.warning("Reloading: no configuration file to read again")
-                        continue
-                    }
-                    switch reload() {
-                    case .success(let reloaded):
-                        self?.broker?.reload(authentication: reloaded.authentication, clientTLS: reloaded.clientTLS)
-                        logger.info("Reloaded server configuration")
-                    case .failure(let error):
-                        logger.error("Failed to reload server configuration: \(error.text)")
-                    }
+    private static func bindLeafListener(group: MultiThreadedEventLoopGroup, host: String, port: Int, brokerBox: BrokerBox, logger: Logger) async throws -> any Channel {
+        try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 128)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.autoRead, value: false)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard let broker = brokerBox.get() else { throw ChannelError.ioOnClosedChannel }
+                    try channel.pipeline.syncOperations.addHandler(LeafSession.channelHandler(host: broker, logger: logger, remote: nil))
                 }
-                return false
             }
-            let first = await tasks.next() ?? false
-            tasks.cancelAll()
-            return first
-        }
+            .bind(host: host, port: port == -1 ? 0 : port)
+            .get()
     }
+}
+
+/// The broker, for listeners bound before it exists (they accept nothing until it does).
+final class BrokerBox: Sendable {
+    private let broker = Mutex<Broker?>(nil)
+
+    func set(_ value: Broker) { broker.withLock { $0 = value } }
+    @Sendable func get() -> Broker? { broker.withLock { $0 } }
 }

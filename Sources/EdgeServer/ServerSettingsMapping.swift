@@ -1,4 +1,5 @@
 import Broker
+import Leafnode
 import EdgeConfig
 import NKeys
 

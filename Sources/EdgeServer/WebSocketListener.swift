@@ -7,7 +7,7 @@ import NIOSSL
 import NIOWebSocket
 
 /// The WebSocket listener (`websocket { }`): an HTTP/1.1 upgrade, then the NATS protocol in
-/// WebSocket frames, carried by the same ``ClientChannelHandler`` as the client port. As in
+/// WebSocket frames, carried by the same client session as the client port. As in
 /// nats-server, the server sends binary frames, accepts binary and text frames, and a frame
 /// boundary means nothing to the protocol.
 enum WebSocketListener {
@@ -20,6 +20,8 @@ enum WebSocketListener {
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // Accepting starts with the other listeners, once the server is ready.
+            .serverChannelOption(.autoRead, value: false)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -42,7 +44,7 @@ enum WebSocketListener {
                             channel.eventLoop.makeCompletedFuture {
                                 upgrade.isDone = true
                                 try channel.pipeline.syncOperations.addHandler(WebSocketNATSAdapter())
-                                try channel.pipeline.syncOperations.addHandler(ClientChannelHandler(broker: broker, logger: logger, webSocket: true))
+                                try channel.pipeline.syncOperations.addHandler(ClientSession.channelHandler(host: broker, logger: logger, webSocket: true))
                             }
                         }
                     )

@@ -55,26 +55,30 @@ public struct ServerStartError: Error, CustomStringConvertible {
 /// Servers shared by the cases of a table-driven test (starting one per case costs more than the
 /// cases themselves). Killed when the test process exits.
 public enum SharedServers {
-    nonisolated(unsafe) private static var servers: [ServerKind: ServerProcess] = [:]
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var registeredExitHandler = false
+    private struct State {
+        var servers: [ServerKind: ServerProcess] = [:]
+        var registeredExitHandler = false
+    }
+
+    private static let state = Mutex(State())
 
     /// The shared plain server (default options) of `kind`, started on first use.
     public static func server(_ kind: ServerKind) throws -> ServerProcess {
-        lock.lock()
-        defer { lock.unlock() }
-        if let server = servers[kind], server.process.isRunning { return server }
-        let server = try ServerProcess(kind)
-        servers[kind] = server
-        if !registeredExitHandler {
-            registeredExitHandler = true
-            atexit {
-                for server in SharedServers.servers.values where server.process.isRunning {
-                    kill(server.process.processIdentifier, SIGKILL)
+        try state.withLock { state in
+            if let server = state.servers[kind], server.process.isRunning { return server }
+            let server = try ServerProcess(kind)
+            state.servers[kind] = server
+            if !state.registeredExitHandler {
+                state.registeredExitHandler = true
+                atexit {
+                    let servers = SharedServers.state.withLock { Array($0.servers.values) }
+                    for server in servers where server.process.isRunning {
+                        kill(server.process.processIdentifier, SIGKILL)
+                    }
                 }
             }
+            return server
         }
-        return server
     }
 }
 
@@ -90,8 +94,8 @@ public final class ServerProcess: @unchecked Sendable {
     /// `fs.pipe-user-pages-soft`, as on a busy CI machine). nats-server logs each refused
     /// connection, so a pipe drained late once stopped it accepting after 35 refusals.
     private let logReader: FileHandle
-    private let lock = NSLock()
-    private var logBytes = Data()
+    /// What was read of the log so far.
+    private let logBytes = Mutex(Data())
     public let temporaryDirectory: URL
 
     /// Starts `kind` with `arguments` (appended after `-a 127.0.0.1 -p -1`) and waits until it
@@ -163,10 +167,10 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// Everything the server logged so far.
     public var log: String {
-        lock.lock()
-        defer { lock.unlock() }
-        if let more = try? logReader.readToEnd() { logBytes += more }
-        return String(decoding: logBytes, as: UTF8.self)
+        logBytes.withLock { bytes in
+            if let more = try? logReader.readToEnd() { bytes += more }
+            return String(decoding: bytes, as: UTF8.self)
+        }
     }
 
     public var url: String { "nats://127.0.0.1:\(port)" }

@@ -14,11 +14,14 @@ import Glibc
 package final class MonitoringEndpoints: Sendable {
     package let broker: Broker
     package let eventLoopCount: Int
+    /// JetStream's side of /jsz and /accountz (empty without JetStream).
+    package let jetStream: JetStreamStatusSource
     private let requestCounts = Mutex<[String: Int]>([:])
 
-    package init(broker: Broker, eventLoopCount: Int) {
+    package init(broker: Broker, eventLoopCount: Int, jetStream: JetStreamStatusSource = JetStreamStatusSource()) {
         self.broker = broker
         self.eventLoopCount = eventLoopCount
+        self.jetStream = jetStream
     }
 
     func countRequest(_ path: String) {
@@ -70,7 +73,7 @@ package final class MonitoringEndpoints: Sendable {
             totalConnections: broker.statistics.totalConnections.load(ordering: .relaxed),
             routes: 0,
             remotes: 0,
-            leafnodes: broker.leafConnections.count,
+            leafnodes: broker.links.count,
             inMsgs: totals.inMessages,
             outMsgs: totals.outMessages,
             inBytes: totals.inBytes,
@@ -240,8 +243,8 @@ package final class MonitoringEndpoints: Sendable {
     /// with `accounts`/`streams`/`consumers`/`config` the details of each account with JetStream.
     package func jsz(_ options: JszOptions = JszOptions()) async -> Jsz {
         let now = GoFormat.timestamp(WallClock.now)
-        let details = options.streams ? Broker.JetStreamDetailRequest(consumers: options.consumers, config: options.config) : nil
-        guard let status = await broker.jetStreamStatus(details: details) else {
+        let details = options.streams ? JetStreamDetailRequest(consumers: options.consumers, config: options.config) : nil
+        guard let status = await jetStream.status(details: details) else {
             return Jsz(serverID: broker.configuration.serverID, now: now, disabled: true,
                        config: .init(maxMemory: 0, maxStorage: 0, storeDirectory: nil, domain: nil), memory: 0, storage: 0,
                        reservedMemory: 0, reservedStorage: 0, accounts: 0, haAssets: 0, api: .init(total: 0, errors: 0),

@@ -197,7 +197,7 @@ extension MonitoringEndpoints {
         let leafs = await broker.leafConnectionSnapshots().filter { $0.account == name }.count
         accountz.detail = AccountDetail(
             name: account.name, updateTime: GoFormat.timestamp(broker.startTime),
-            jetStreamEnabled: broker.jetStreamAccountNames.contains(name),
+            jetStreamEnabled: jetStream.accountNames.contains(name),
             leafnodeConnections: leafs,
             clientConnections: clients,
             subscriptions: statistics.subscriptions,

@@ -51,6 +51,11 @@ package enum SubjectValidation {
         return true
     }
 
+    package static func isValidQueueName(_ name: String) -> Bool {
+        var copy = name
+        return copy.withUTF8 { isValidQueueName(UnsafeRawBufferPointer($0)) }
+    }
+
     /// `true` when the subject contains a `*` or `>` token.
     package static func hasWildcard(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var tokenStart = 0

@@ -61,7 +61,7 @@ final class BrokerHarness {
     /// A client whose channel is active, nothing sent yet.
     func open() throws -> Client {
         let channel = EmbeddedChannel(loop: loop)
-        try channel.pipeline.syncOperations.addHandler(ClientChannelHandler(broker: broker, logger: broker.logger))
+        try channel.pipeline.syncOperations.addHandler(ClientSession.channelHandler(host: broker, logger: broker.logger))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 5000)).wait()
         return Client(channel: channel, loop: loop)
     }

@@ -159,6 +159,10 @@ struct ForwardTests {
         var drops = 0
         while publisher.process.isRunning || drops < 4 {
             Thread.sleep(forTimeInterval: 1.5)
+            // Each drop cuts a link that is up: on a loaded machine the redial (1 to 1.5 s after
+            // a drop) can take longer than the 1.5 s between drops, and a drop of nothing would
+            // leave a link fewer than drops.
+            setup.edge.waitForLog("Leafnode connection created", count: drops + 1, timeout: 10)
             try LeafnodeTests.control(controlPort, "drop")
             drops += 1
             if drops >= 20 { break }

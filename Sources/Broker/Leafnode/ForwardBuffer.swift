@@ -51,7 +51,7 @@ package struct ForwardEntry: Sendable {
 package final class ForwardBuffer: @unchecked Sendable {
     package let configuration: StoreAndForwardConfiguration
     /// Position of the remote, for logs.
-    let remoteIndex: Int
+    package let remoteIndex: Int
     private let journal: any ForwardJournalStorage
     private let loop: any EventLoop
     private let broker: Broker
@@ -61,7 +61,7 @@ package final class ForwardBuffer: @unchecked Sendable {
     private let intake = Mutex<(messages: [ForwardEntry], isScheduled: Bool)>(([], false))
 
     // Loop state.
-    private var link: ClientConnection?
+    private var link: LeafSession?
     private var linkGeneration = 0
     /// The last journal id handed to the current link.
     private var cursor: Int64 = 0
@@ -148,7 +148,7 @@ package final class ForwardBuffer: @unchecked Sendable {
 
     private func accept(_ message: InternalMessage) {
         // What came down from a hub is not sent back up.
-        if message.sender?.leaf?.isSolicited == true { return }
+        if message.origin == .link(isSolicited: true) { return }
         let entry = ForwardEntry(
             subject: message.subject, reply: message.reply, headers: message.headers, payload: message.payload,
             timestamp: WallClock.now.nanosecondsSince1970
@@ -245,7 +245,7 @@ package final class ForwardBuffer: @unchecked Sendable {
 
     /// The remote's link is up (called on the link's loop): wait until the hub has processed
     /// our CONNECT and sent its interest (a PING answered), then send.
-    func linkUp(_ connection: ClientConnection) {
+    func linkUp(_ connection: LeafSession) {
         loop.execute {
             self.link = connection
             self.linkGeneration += 1
@@ -256,7 +256,7 @@ package final class ForwardBuffer: @unchecked Sendable {
             self.bytesInFlight = 0
             let generation = self.linkGeneration
             let identity = self.journal.identity
-            connection.onLoop {
+            connection.transport.onLoop {
                 connection.forward([], identity: identity) { _, _, confirmed in
                     self.loop.execute {
                         guard generation == self.linkGeneration else { return }
@@ -273,7 +273,7 @@ package final class ForwardBuffer: @unchecked Sendable {
         }
     }
 
-    func linkDown(_ connection: ClientConnection) {
+    func linkDown(_ connection: LeafSession) {
         loop.execute {
             guard self.link === connection else { return }
             self.link = nil
@@ -336,7 +336,7 @@ package final class ForwardBuffer: @unchecked Sendable {
         }
     }
 
-    private func send(_ batch: [ForwardEntry], over link: ClientConnection) {
+    private func send(_ batch: [ForwardEntry], over link: LeafSession) {
         guard let last = batch.last else { return }
         let batchBytes = batch.reduce(0) { $0 + $1.size }
         batchesInFlight += 1
@@ -347,7 +347,7 @@ package final class ForwardBuffer: @unchecked Sendable {
             nextSendAllowed = NIODeadline.now() + .nanoseconds(Int64(batchBytes) * 1_000_000_000 / Int64(configuration.rateLimit))
         }
         let identity = journal.identity
-        link.onLoop {
+        link.transport.onLoop {
             link.forward(batch, identity: identity) { sent, refused, confirmed in
                 self.loop.execute {
                     self.batchEnded(generation: generation, bytes: batchBytes, sent: sent, refused: refused, confirmed: confirmed)
@@ -391,96 +391,5 @@ package final class ForwardBuffer: @unchecked Sendable {
 
     private static func nanoseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-    }
-}
-
-extension ClientConnection {
-    /// Sends journaled messages to the hub (our loop), each with `Nats-Msg-Id: <identity>-<id>`,
-    /// then a PING; `completion` gets the entries sent (id and size), those the link may never
-    /// send (deny_exports, the hub's export permissions: the buffer drops and counts them), and
-    /// whether the PONG came (`false`: the link closed first). Messages without interest on the
-    /// hub are not sent and stay.
-    func forward(_ entries: [ForwardEntry], identity: String, completion: @escaping ([(id: Int64, size: Int)], [(id: Int64, size: Int)], Bool) -> Void) {
-        guard state != .closed, let leaf, leaf.isEstablished else {
-            completion([], [], false)
-            return
-        }
-        var sent: [(id: Int64, size: Int)] = []
-        var refused: [(id: Int64, size: Int)] = []
-        sent.reserveCapacity(entries.count)
-        // Whether the link may send a subject, and the hub's interest in it: looked up once per
-        // subject and batch (sensors repeat a few subjects).
-        var interest: [String: (allowed: Bool, plain: Bool, queues: [String])] = [:]
-        var header: [UInt8] = []
-        let prefix = Array("NATS/1.0\r\nNats-Msg-Id: \(identity)-".utf8)
-        for entry in entries {
-            let found: (allowed: Bool, plain: Bool, queues: [String])
-            if let cached = interest[entry.subject] {
-                found = cached
-            } else if !leaf.mayForward(entry.subject) {
-                found = (false, false, [])
-                interest[entry.subject] = found
-            } else {
-                let match = account.match(entry.subject)
-                found = (
-                    true,
-                    match.plain.contains { $0.connection === self },
-                    match.queueGroups.filter { group in group.members.contains { $0.connection === self } }.map(\.name)
-                )
-                interest[entry.subject] = found
-            }
-            guard found.allowed else {
-                refused.append((entry.id, entry.size))
-                continue
-            }
-            guard found.plain || !found.queues.isEmpty else { continue }
-            // The header block goes in front of the stored body (which may hold the
-            // publisher's own headers: then the id is added to those).
-            var leading: [UInt8] = []
-            let body = entry.payload
-            var headerLength: Int?
-            if headersEnabled {
-                if let existing = entry.headers {
-                    leading = Self.addingMessageID("\(identity)-\(entry.id)", to: existing)
-                } else {
-                    header.removeAll(keepingCapacity: true)
-                    header.append(contentsOf: prefix)
-                    header.append(contentsOf: String(entry.id).utf8)
-                    header.append(contentsOf: [13, 10, 13, 10])
-                    swap(&leading, &header)
-                }
-                headerLength = leading.count
-            }  // a hub without headers gets the body alone
-            var subject = entry.subject
-            let queues = found.plain ? [] : found.queues
-            subject.withUTF8 { subjectBytes in
-                leading.withUnsafeBytes { leadingBytes in
-                    body.withUnsafeBytes { payloadBytes in
-                        if var reply = entry.reply {
-                            reply.withUTF8 { replyBytes in
-                                outbound.writeLeafMessage(subject: UnsafeRawBufferPointer(subjectBytes), reply: UnsafeRawBufferPointer(replyBytes), queues: queues, headerLength: headerLength, leading: leadingBytes, payload: payloadBytes)
-                            }
-                        } else {
-                            outbound.writeLeafMessage(subject: UnsafeRawBufferPointer(subjectBytes), reply: nil, queues: queues, headerLength: headerLength, leading: leadingBytes, payload: payloadBytes)
-                        }
-                    }
-                }
-            }
-            if headerLength != nil && entry.headers == nil { swap(&leading, &header) }
-            outMessages.store(outMessages.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
-            outBytes.store(outBytes.load(ordering: .relaxed) &+ (headerLength ?? 0) + body.count, ordering: .relaxed)
-            sent.append((entry.id, entry.size))
-        }
-        if isTracing { trace("->> [\(sent.count) buffered messages, PING]") }
-        outbound.writePing()
-        leaf.pongWaiters.append { confirmed in completion(sent, refused, confirmed) }
-        flushNow()
-    }
-
-    /// The header block with `Nats-Msg-Id` added, unless the publisher set one.
-    static func addingMessageID(_ id: String, to headers: [UInt8]?) -> [UInt8] {
-        guard let headers, headers.count >= 12 else { return Array("NATS/1.0\r\nNats-Msg-Id: \(id)\r\n\r\n".utf8) }
-        if String(decoding: headers, as: UTF8.self).lowercased().contains("\r\nnats-msg-id:") { return headers }
-        return Array(headers.dropLast(2)) + Array("Nats-Msg-Id: \(id)\r\n\r\n".utf8)
     }
 }

@@ -1,8 +1,8 @@
+import Leafnode
 import Synchronization
 
-/// The live state of one configured remote: which URL to try next (configured ones plus those
-/// the hub announced in `leafnode_urls`), how long to wait before the next attempt, and the
-/// link's state for monitoring. Shared by the dialer and the link's connection.
+/// The live state of one configured remote, shared by its dialer and its link's session: the
+/// ``LeafReconnectPolicy`` (which URL next, how long to wait) and the link's status for /varz.
 package final class LeafRemote: Sendable {
     package let configuration: LeafRemoteConfiguration
     /// Position of the remote in `leafnodes.remotes`, for logs.
@@ -21,77 +21,92 @@ package final class LeafRemote: Sendable {
     }
 
     private struct State {
-        var learnedURLs: [LeafURL] = []
-        var nextURLIndex = 0
-        /// A longer pause asked for by the peer (loop detected: 30 s).
-        var delayOverride: Duration?
+        var policy: LeafReconnectPolicy
         var status = Status()
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
-    package init(configuration: LeafRemoteConfiguration, index: Int, forwardBuffer: ForwardBuffer? = nil) {
+    package init(configuration: LeafRemoteConfiguration, index: Int, reconnectInterval: Duration, forwardBuffer: ForwardBuffer? = nil) {
         self.configuration = configuration
         self.index = index
         self.forwardBuffer = forwardBuffer
-    }
-
-    /// The URL for the next attempt, rotating over configured and learned URLs.
-    package func nextURL() -> LeafURL {
-        state.withLock { state in
-            var candidates = configuration.urls
-            for url in state.learnedURLs where !candidates.contains(where: { $0.host == url.host && $0.port == url.port }) {
-                candidates.append(url)
-            }
-            let url = candidates[state.nextURLIndex % candidates.count]
-            state.nextURLIndex += 1
-            state.status.state = .connecting
-            return url
-        }
-    }
-
-    /// `leafnode_urls` from the hub's INFO (`host:port` strings). The credentials of the
-    /// configured URL are reused for them, as nats-server does.
-    func learn(urls: [String], credentialsFrom current: LeafURL) {
-        let parsed = urls.compactMap { text -> LeafURL? in
-            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else { return nil }
-            var host = String(text[..<colon])
-            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-            return LeafURL(host: host, port: port, user: current.user, password: current.password, requiresTLS: current.requiresTLS)
-        }
-        state.withLock { $0.learnedURLs = parsed }
-    }
-
-    /// Waits this long after the link closed before the next attempt (once).
-    func delayNextAttempt(by duration: Duration) {
-        state.withLock { $0.delayOverride = duration }
-    }
-
-    /// The pause before the next attempt: the override if the peer asked for one, otherwise
-    /// `interval` plus up to half an `interval` of jitter, so that boards restarted together do
-    /// not reconnect in step (nats-server 2.9 waits exactly `interval`; 2.10+ adds up to a whole
-    /// `interval`, which makes a returning hub wait longer for its leafs).
-    package func takeDelay(interval: Duration) -> Duration {
-        state.withLock { state in
-            if let override = state.delayOverride {
-                state.delayOverride = nil
-                return override
-            }
-            let nanoseconds = max(Int64(1), interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000)
-            return interval + .nanoseconds(Int64.random(in: 0..<max(1, nanoseconds / 2)))
-        }
+        self.state = Mutex(State(policy: LeafReconnectPolicy(urls: configuration.urls, interval: reconnectInterval)))
     }
 
     package var status: Status { state.withLock { $0.status } }
 
-    func update(_ body: (inout Status) -> Void) {
-        state.withLock { body(&$0.status) }
+    // MARK: The dialer
+
+    /// The URL for the next attempt.
+    package func nextURL() -> LeafURL {
+        state.withLock { state in
+            state.status.state = .connecting
+            return state.policy.dial()
+        }
+    }
+
+    package func dialSucceeded() {
+        state.withLock { $0.policy.dialSucceeded() }
+    }
+
+    /// The dial failed (`text` says why). Returns the failures in a row so far and whether this
+    /// one is worth an error line.
+    package func dialFailed(_ text: String) -> (count: Int, isLogged: Bool) {
+        state.withLock { state in
+            state.status.lastError = text
+            state.status.state = .waiting
+            let isLogged = state.policy.dialFailed()
+            return (state.policy.consecutiveFailures, isLogged)
+        }
+    }
+
+    /// The attempt is over: how long to wait, and whether the wait is worth an info line (not in
+    /// the middle of a long outage).
+    package func attemptEnded() -> (delay: Duration, isQuiet: Bool) {
+        state.withLock { state in
+            var generator = SystemRandomNumberGenerator()
+            return (state.policy.attemptEnded(using: &generator), state.policy.isQuiet)
+        }
+    }
+
+    // MARK: The link
+
+    /// `leafnode_urls` from the hub's INFO, with the credentials of `current`.
+    func learn(urls: [String], from current: LeafURL) {
+        state.withLock { $0.policy.learn(urls: urls, from: current) }
+    }
+
+    /// Waits this long after the link closed before the next attempt (once).
+    func delayNextAttempt(by duration: Duration) {
+        state.withLock { $0.policy.delayNextAttempt(by: duration) }
+    }
+
+    func report(_ status: LeafLinkStateMachine<Subscription>.RemoteStatus) {
+        state.withLock { state in
+            switch status {
+            case .handshaking:
+                state.status.state = .handshaking
+            case .connected:
+                state.status.state = .connected
+                state.status.lastError = nil
+            }
+        }
     }
 
     package func recordFailure(_ text: String) {
         state.withLock { state in
             state.status.lastError = text
             state.status.state = .waiting
+        }
+    }
+
+    /// The link closed (`reason`): shown as the last error unless the handshake had already
+    /// said something more precise.
+    func linkClosed(reason: String, wasEstablished: Bool) {
+        state.withLock { state in
+            state.status.state = .waiting
+            if state.status.lastError == nil || wasEstablished { state.status.lastError = reason }
         }
     }
 }

@@ -37,7 +37,7 @@ package struct ResponseAllowance: Sendable, Equatable {
 
 /// What authentication established about a connection: its account and, when the server has
 /// users, which one (for its permissions and for log lines).
-struct AuthenticatedClient: Sendable {
-    let account: Account
-    let user: UserCredentials?
+package struct AuthenticatedClient: Sendable {
+    package let account: Account
+    package let user: UserCredentials?
 }

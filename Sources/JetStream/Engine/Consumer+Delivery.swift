@@ -1,3 +1,4 @@
+import Subjects
 import NIOCore
 
 /// Delivering messages: to the deliver subject (push) or to waiting pull requests (pull);
@@ -50,7 +51,7 @@ extension Consumer {
                 return (message, false)
             }
             guard nextStreamSequence <= stream.lastSequence else { return nil }
-            if let filter = storeFilter, !SubjectValidationLite.hasWildcard(filter) {
+            if let filter = storeFilter, !SubjectValidation.hasWildcard(filter) {
                 // A literal filter goes through the subject index one message at a time.
                 guard let message = try? stream.store.nextMessage(from: nextStreamSequence, matching: filter) else { return nil }
                 readAhead = [message]

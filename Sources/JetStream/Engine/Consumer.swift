@@ -1,3 +1,4 @@
+import Subjects
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -107,7 +108,7 @@ final class Consumer {
     func wants(subject: String) -> Bool {
         let filters = self.filters
         if filters.isEmpty { return true }
-        return filters.contains { SubjectPatternMatch.matches($0, subject) }
+        return filters.contains { SubjectPattern.matches(pattern: $0, subject: subject) }
     }
 
     /// One filter the store can apply directly, or `nil` when there is none or several.
@@ -164,8 +165,8 @@ final class Consumer {
     }
 
     private func lastSequence(matching filter: String) throws(StoreError) -> UInt64? {
-        if !SubjectValidationLite.hasWildcard(filter) { return stream.subjects[filter]?.lastSequence }
-        return stream.subjects.filter { SubjectPatternMatch.matches(filter, $0.key) }.map(\.value.lastSequence).max()
+        if !SubjectValidation.hasWildcard(filter) { return stream.subjects[filter]?.lastSequence }
+        return stream.subjects.filter { SubjectPattern.matches(pattern: filter, subject: $0.key) }.map(\.value.lastSequence).max()
     }
 
     /// Recomputes how many matching messages lie ahead (creation, restart, purges).
@@ -345,12 +346,5 @@ final class Consumer {
             }
         }
         waiting.removeAll()
-    }
-}
-
-/// Wildcard detection for the engine.
-enum SubjectValidationLite {
-    static func hasWildcard(_ subject: String) -> Bool {
-        subject.split(separator: ".", omittingEmptySubsequences: false).contains { $0 == "*" || $0 == ">" }
     }
 }

@@ -187,10 +187,10 @@ extension JetStreamEngine {
                 return .failure(.noMessageFound)
             }
             if let subject = request.lastBySubject, !subject.isEmpty {
-                if !SubjectValidationLite.hasWildcard(subject) {
+                if !SubjectValidation.hasWildcard(subject) {
                     if let message = try stream.store.lastMessage(subject: subject) { return .success(message) }
                 } else {
-                    let last = stream.subjects.filter { SubjectPatternMatch.matches(subject, $0.key) }.map(\.value.lastSequence).max()
+                    let last = stream.subjects.filter { SubjectPattern.matches(pattern: subject, subject: $0.key) }.map(\.value.lastSequence).max()
                     if let last, let message = try stream.store.message(sequence: last) { return .success(message) }
                 }
                 return .failure(.noMessageFound)

@@ -283,7 +283,7 @@ extension JetStreamEngine {
             return .consumerDescriptionTooLong(Self.maxDescriptionLength)
         }
         if let deliverSubject = configuration.deliverSubject, !deliverSubject.isEmpty {
-            if SubjectValidationLite.hasWildcard(deliverSubject) { return .consumerDeliverToWildcards }
+            if SubjectValidation.hasWildcard(deliverSubject) { return .consumerDeliverToWildcards }
             if !SubjectValidation.isValidSubject(deliverSubject) { return .consumerInvalidDeliverSubject }
             if stream.covers(subject: deliverSubject) { return .consumerDeliverCycle }
             if configuration.maxWaiting != 0 { return .consumerPushMaxWaiting }

@@ -224,7 +224,7 @@ final class Stream {
         state.consumerCount = consumers.count
         if let filter = subjectsFilter, !filter.isEmpty {
             var selected: [String: UInt64] = [:]
-            for (subject, subjectState) in subjects where filter == ">" || SubjectPatternMatch.matches(filter, subject) {
+            for (subject, subjectState) in subjects where filter == ">" || SubjectPattern.matches(pattern: filter, subject: subject) {
                 selected[subject] = subjectState.messages
             }
             state.subjects = selected
@@ -263,6 +263,6 @@ final class Stream {
 
     /// Does `subject` belong to this stream?
     func covers(subject: String) -> Bool {
-        configuration.subjects.contains { SubjectPatternMatch.matches($0, subject) }
+        configuration.subjects.contains { SubjectPattern.matches(pattern: $0, subject: subject) }
     }
 }

@@ -1,3 +1,4 @@
+import Subjects
 /// Streams kept in memory (`storage: memory`): nothing survives a restart.
 /// Batches are accepted for symmetry with the SQLite engine; memory writes take effect at once.
 public final class MemoryStorageEngine: StorageEngine {
@@ -73,7 +74,7 @@ public final class MemoryStreamStore: StreamStore {
         var index = lowerBound(sequence)
         while index < sequences.count {
             let message = messagesBySequence[sequences[index]]!
-            if filter == nil || SubjectPatternMatch.matches(filter!, message.subject) { return message }
+            if filter == nil || SubjectPattern.matches(pattern: filter!, subject: message.subject) { return message }
             index += 1
         }
         return nil
@@ -94,7 +95,7 @@ public final class MemoryStreamStore: StreamStore {
 
     public func sequences(matching filter: String?, below sequence: UInt64?) throws(StoreError) -> [UInt64] {
         let end = sequence.map { lowerBound($0) } ?? sequences.count
-        return sequences[..<end].filter { filter == nil || SubjectPatternMatch.matches(filter!, messagesBySequence[$0]!.subject) }
+        return sequences[..<end].filter { filter == nil || SubjectPattern.matches(pattern: filter!, subject: messagesBySequence[$0]!.subject) }
     }
 
     public func remove(sequence: UInt64) throws(StoreError) -> Bool {

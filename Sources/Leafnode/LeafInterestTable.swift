@@ -51,6 +51,13 @@ package struct LeafInterestTable<Token: AnyObject> {
         return key.queue != nil ? .subscribe(subject: key.subject, queue: key.queue, weight: newCount) : nil
     }
 
+    /// Uncounts every token whose subject and queue `isWithdrawn` says may no longer be
+    /// announced (the hub's permissions changed); the lines to send.
+    package mutating func withdraw(where isWithdrawn: (_ subject: String, _ queue: String?) -> Bool) -> [Update] {
+        let tokens = counted.values.filter { isWithdrawn($0.key.subject, $0.key.queue) }.map(\.token)
+        return tokens.compactMap { remove($0) }
+    }
+
     /// Every key, as the `LS+` lines that announce the whole set (on connect).
     package var announcements: [Update] {
         counts.map { .subscribe(subject: $0.key.subject, queue: $0.key.queue, weight: $0.value) }

@@ -1,28 +1,24 @@
 import Testing
 
-@testable import Broker
+@testable import Leafnode
 
 /// The hub's permissions for a leafnode link (its INFO's `import` and `export`), as the spoke
 /// applies them with its own deny lists (nats-server `processLeafnodeInfo`, `canSubscribe`).
 @Suite("Leafnode hub permissions (rules)")
-struct LeafHubPermissionsTests {
-    private func link(denyImports: [String] = [], denyExports: [String] = [], _ permissions: LeafHubPermissions?) -> LeafLink {
-        var configuration = LeafRemoteConfiguration(urls: [LeafURL(host: "127.0.0.1", port: 7422)])
-        configuration.denyImports = denyImports
-        configuration.denyExports = denyExports
-        let remote = LeafRemote(configuration: configuration, index: 0)
-        let link = LeafLink(role: .solicited(remote, configuration.urls[0]))
-        link.hubPermissions = permissions
-        link.applyRules(jetStreamEnabled: false, domain: nil, peerDenyPublish: [])
-        return link
+struct LeafSubjectRulesTests {
+    private func link(denyImports: [String] = [], denyExports: [String] = [], _ permissions: LeafHubPermissions?) -> LeafSubjectRules {
+        LeafSubjectRules(
+            jetStreamEnabled: false, domain: nil, peerDenyPublish: [],
+            remote: .init(denyImports: denyImports, denyExports: denyExports), hubPermissions: permissions
+        )
     }
 
-    private func publishes(_ link: LeafLink, _ subject: String) -> Bool {
+    private func publishes(_ link: LeafSubjectRules, _ subject: String) -> Bool {
         var subject = subject
         return subject.withUTF8 { link.mayPublish(UnsafeRawBufferPointer($0)) }
     }
 
-    private func receives(_ link: LeafLink, _ subject: String) -> Bool {
+    private func receives(_ link: LeafSubjectRules, _ subject: String) -> Bool {
         var subject = subject
         return subject.withUTF8 { link.mayReceive(UnsafeRawBufferPointer($0)) }
     }

@@ -1,95 +1,53 @@
-import NIOCore
 import Subjects
 
-/// What a connection that is a leafnode link knows beyond a client connection: its role, where
-/// it is in the handshake, what the peer told us, the interest we announced, and the subject
-/// rules of the link. Touched on the connection's event loop only.
-package final class LeafLink {
-    package enum Role {
-        /// We dialled the hub (`leafnodes.remotes`): we are the spoke.
-        case solicited(LeafRemote, LeafURL)
-        /// The peer dialled our leafnode port: we are its hub.
-        case accepted
-    }
+/// The subject rules of one leafnode link (nats-server `addLeafNodeConnection` and
+/// `processLeafnodeInfo`): what interest it announces and takes, and which messages it sends and
+/// receives. A value owned by the link's state machine; the link's session reads it on its loop.
+package struct LeafSubjectRules: Sendable {
+    /// What a spoke's remote configures (`leafnodes.remotes[i]`).
+    package struct RemoteLists: Equatable, Sendable {
+        /// `deny_imports`: subjects the hub may not send us.
+        package var denyImports: [String]
+        /// `deny_exports`: subjects we never send to the hub.
+        package var denyExports: [String]
+        /// The store-and-forward buffer's subjects: they reach the hub through the buffer only.
+        package var storeAndForwardSubjects: [String]
 
-    enum Phase {
-        /// Solicited: connected, waiting for the hub's INFO.
-        case awaitingInfo
-        /// Solicited: CONNECT sent, waiting for the INFO with `connect_info`.
-        case awaitingConnectInfo
-        /// Accepted: INFO sent, waiting for the peer's CONNECT.
-        case awaitingConnect
-        case established
-    }
-
-    let role: Role
-    var phase: Phase
-    var handshakeTimer: Scheduled<Void>?
-
-    var remoteServerID = ""
-    var remoteServerName = ""
-    var remoteHeaders = false
-    /// The nonce of the INFO we sent (accepting side), which an nkey user signs.
-    var sentNonce = ""
-
-    /// What we announced to the peer.
-    var interest = LeafInterestTable<Subscription>()
-
-    /// Subjects we never send over this link (deny_exports, the peer's deny_pub, JetStream).
-    var publishDeny: [[UInt8]] = []
-    /// Interest we do not announce (deny_imports, the hub's import deny, JetStream).
-    var subscribeDeny: [String] = []
-    /// Interest we do not take from the peer: JetStream's own subjects, which each side answers
-    /// for itself.
-    var peerInterestDeny: [String] = []
-    /// Subjects we drop when the peer sends them (deny_imports, the hub's import deny).
-    var importDeny: [[UInt8]] = []
-    /// The hub's permissions for this link, from its INFO (`export`: what we may send it;
-    /// `import`: what interest we may announce and what we take from it). `nil`: none given.
-    var hubPermissions: LeafHubPermissions?
-    /// deny_exports and the hub's export deny list: what the store-and-forward buffer may not
-    /// send either (its own subjects are in `publishDeny`, which keeps them off the live path).
-    var exportDeny: [[UInt8]] = []
-    /// The hub's export allow list: only these subjects are sent (`nil`: no restriction).
-    var exportAllow: [[UInt8]]?
-    /// The hub's import allow list: only this interest is announced (`nil`: no restriction).
-    /// An entry may name a queue group (`"q.> workers"`): it allows only that group's interest.
-    var importAllow: [(subject: String, queue: String?)]?
-    /// The same, as bytes, for messages the hub sends.
-    var importAllowBytes: [[UInt8]]?
-    /// One entry per PING we sent, in order: what to call when its PONG comes (`true`) or the
-    /// link closes first (`false`). Keepalive pings have none. PONGs answer PINGs in order, so a
-    /// PONG confirms that the peer has processed everything we sent before that PING.
-    var pongWaiters: [((Bool) -> Void)?] = []
-
-    init(role: Role) {
-        self.role = role
-        switch role {
-        case .solicited: phase = .awaitingInfo
-        case .accepted: phase = .awaitingConnect
+        package init(denyImports: [String] = [], denyExports: [String] = [], storeAndForwardSubjects: [String] = []) {
+            self.denyImports = denyImports
+            self.denyExports = denyExports
+            self.storeAndForwardSubjects = storeAndForwardSubjects
         }
     }
 
-    var isSolicited: Bool {
-        if case .solicited = role { return true }
-        return false
-    }
+    /// Subjects we never send over this link (deny_exports, the peer's deny_pub, JetStream).
+    private(set) var publishDeny: [[UInt8]] = []
+    /// Interest we do not announce (deny_imports, the hub's import deny, JetStream).
+    private(set) var subscribeDeny: [String] = []
+    /// Interest we do not take from the peer: JetStream's own subjects, which each side answers
+    /// for itself.
+    private(set) var peerInterestDeny: [String] = []
+    /// Subjects we drop when the peer sends them (deny_imports, the hub's import deny).
+    private(set) var importDeny: [[UInt8]] = []
+    /// deny_exports and the hub's export deny list: what the store-and-forward buffer may not
+    /// send either (its own subjects are in `publishDeny`, which keeps them off the live path).
+    private(set) var exportDeny: [[UInt8]] = []
+    /// The hub's export allow list: only these subjects are sent (`nil`: no restriction).
+    private(set) var exportAllow: [[UInt8]]?
+    /// The hub's import allow list: only this interest is announced (`nil`: no restriction).
+    /// An entry may name a queue group (`"q.> workers"`): it allows only that group's interest.
+    private(set) var importAllow: [(subject: String, queue: String?)]?
+    /// The same, as bytes, for messages the hub sends.
+    private(set) var importAllowBytes: [[UInt8]]?
 
-    var remote: LeafRemote? {
-        if case .solicited(let remote, _) = role { return remote }
-        return nil
-    }
+    package init() {}
 
-    var isEstablished: Bool {
-        if case .established = phase { return true }
-        return false
-    }
-
-    /// The subject rules nats-server applies to a leafnode link (`addLeafNodeConnection`):
-    /// JetStream stays on its side of the link (each side answers its own `$JS.API`, `$KV` and
-    /// `$OBJ`; the other side reaches it through `$JS.<domain>.API`), and our own domain's API
-    /// never leaves.
-    func applyRules(jetStreamEnabled: Bool, domain: String?, peerDenyPublish: [String]) {
+    /// The rules for a link: JetStream stays on its side of the link (each side answers its own
+    /// `$JS.API`, `$KV` and `$OBJ`; the other side reaches it through `$JS.<domain>.API`), our
+    /// own domain's API never leaves; a spoke adds its remote's lists and the hub's permissions
+    /// (its export list is what we may publish to it, its import list what we may subscribe to;
+    /// our own deny lists add to theirs).
+    package init(jetStreamEnabled: Bool, domain: String?, peerDenyPublish: [String], remote: RemoteLists?, hubPermissions: LeafHubPermissions?) {
         var publish: [String] = peerDenyPublish
         var subscribe: [String] = []
         if jetStreamEnabled {
@@ -99,17 +57,14 @@ package final class LeafLink {
             peerInterestDeny = jetStreamLocal
             if let domain, !domain.isEmpty { publish.append("$JS.\(domain).API.>") }
         }
-        if case .solicited(let remote, _) = role {
-            publish += remote.configuration.denyExports
+        if let remote {
+            publish += remote.denyExports
             // These go to the hub through the store-and-forward buffer only, with a message id.
             // First in the list: they are the busiest subjects checked against it.
-            publish.insert(contentsOf: remote.configuration.storeAndForward?.subjects ?? [], at: 0)
-            subscribe += remote.configuration.denyImports
-            var imports = remote.configuration.denyImports
-            // The hub's permissions (nats-server `processLeafnodeInfo`): its export list is what
-            // we may publish to it, its import list what we may subscribe to; our own deny
-            // lists add to theirs.
-            exportDeny = (remote.configuration.denyExports + (hubPermissions?.export?.deny ?? [])).map { Array($0.utf8) }
+            publish.insert(contentsOf: remote.storeAndForwardSubjects, at: 0)
+            subscribe += remote.denyImports
+            var imports = remote.denyImports
+            exportDeny = (remote.denyExports + (hubPermissions?.export?.deny ?? [])).map { Array($0.utf8) }
             if let hub = hubPermissions {
                 publish += hub.export?.deny ?? []
                 let importDenied = (hub.import?.deny ?? []).map { Self.subjectAndQueue($0).subject }
@@ -139,7 +94,7 @@ package final class LeafLink {
     /// The loop-detection subjects always cross. Against the hub's import allow list a
     /// wildcard passes when it covers an allowed subject, as nats-server's `canSubscribe` lets
     /// it for leafnode links (`bar.*` with `bar.>` allowed): the hub delivers only what is allowed.
-    func deniesInterest(_ subject: String, queue: String? = nil) -> Bool {
+    package func deniesInterest(_ subject: String, queue: String? = nil) -> Bool {
         if subject.hasPrefix("$LDS.") { return false }
         if subscribeDeny.contains(where: { SubjectPattern.isSubset(subject, of: $0) }) { return true }
         guard let importAllow else { return false }
@@ -153,9 +108,9 @@ package final class LeafLink {
     /// Whether the peer's interest in `subject` (its LS+) is not taken: JetStream's own
     /// subjects, and a literal subject we could never send it anyway (deny_exports, the hub's
     /// export permissions: nats-server's spoke checks literal interest against what it may
-    /// publish). Our import rules do not apply: they
-    /// decide what we take from the peer, its interest decides what we send.
-    func deniesPeerInterest(_ subject: String) -> Bool {
+    /// publish). Our import rules do not apply: they decide what we take from the peer, its
+    /// interest decides what we send.
+    package func deniesPeerInterest(_ subject: String) -> Bool {
         if subject.hasPrefix("$LDS.") { return false }
         if peerInterestDeny.contains(where: { SubjectPattern.isSubset(subject, of: $0) }) { return true }
         // (Not `mayPublish`: the store-and-forward subjects, kept off the live path there, need
@@ -165,14 +120,14 @@ package final class LeafLink {
 
     /// Whether a message on `subject` may be sent to the peer.
     @inline(__always)
-    func mayPublish(_ subject: UnsafeRawBufferPointer) -> Bool {
+    package func mayPublish(_ subject: UnsafeRawBufferPointer) -> Bool {
         if Self.matchesAny(publishDeny, subject) { return false }
         if let exportAllow, !Self.matchesAny(exportAllow, subject) { return false }
         return true
     }
 
     /// Whether the store-and-forward buffer may send a message on `subject`.
-    func mayForward(_ subject: String) -> Bool {
+    package func mayForward(_ subject: String) -> Bool {
         var subject = subject
         return subject.withUTF8 { bytes in
             let raw = UnsafeRawBufferPointer(bytes)
@@ -182,9 +137,13 @@ package final class LeafLink {
         }
     }
 
+    /// Whether this link filters what the peer sends (most links do not: the check is skipped).
+    @inline(__always)
+    package var filtersImports: Bool { !importDeny.isEmpty || importAllowBytes != nil }
+
     /// Whether a message the peer sent on `subject` is taken.
     @inline(__always)
-    func mayReceive(_ subject: UnsafeRawBufferPointer) -> Bool {
+    package func mayReceive(_ subject: UnsafeRawBufferPointer) -> Bool {
         if !importDeny.isEmpty && Self.matchesAny(importDeny, subject) { return false }
         if let importAllowBytes, !Self.matchesAny(importAllowBytes, subject) { return false }
         return true
@@ -198,18 +157,4 @@ package final class LeafLink {
         }
         return false
     }
-}
-
-/// A hub's permissions for a leafnode link, as its INFO carries them: `{"import":{"allow":[...],
-/// "deny":[...]},"export":{...}}` (nats-server `sendPermsAndAccountInfo`: import is the link
-/// user's subscribe permissions, export its publish permissions).
-struct LeafHubPermissions: Decodable, Equatable {
-    struct Lists: Decodable, Equatable {
-        /// `nil`: no allow list (everything not denied); empty: nothing.
-        var allow: [String]?
-        var deny: [String]?
-    }
-
-    var `import`: Lists?
-    var export: Lists?
 }

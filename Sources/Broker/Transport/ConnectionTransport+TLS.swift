@@ -6,10 +6,12 @@ import NIOSSL
 /// The handler goes in front of the pipeline on the event loop, between two reads, so no byte
 /// after the switch is read as plain text. A handshake that does not finish in time, or fails,
 /// ends this connection only.
-extension ClientConnection {
+extension ConnectionTransport {
     /// Starts the server side of the handshake. Returns false (and closes) if it could not.
+    /// With `capturingPeerCertificate`, the client's certificate is kept for the session
+    /// (`verify_and_map`).
     func beginServerTLS(_ tls: ServerTLS) -> Bool {
-        mapsCertificateToUser = tls.mapsCertificateToUser
+        capturesPeerCertificate = tls.mapsCertificateToUser
         return addTLSHandler(timeout: tls.handshakeTimeout) { NIOSSLServerHandler(context: tls.context) }
     }
 
@@ -21,6 +23,7 @@ extension ClientConnection {
     }
 
     private func addTLSHandler(timeout: Duration, _ makeHandler: () throws -> any ChannelHandler) -> Bool {
+        eventLoop.assertInEventLoop()
         guard let context else { return false }
         do {
             try context.pipeline.syncOperations.addHandler(try makeHandler(), position: .first)
@@ -42,18 +45,16 @@ extension ClientConnection {
         tlsHandshakeTask?.cancel()
         tlsHandshakeTask = nil
         logger.debug("\(logPrefix) - TLS handshake complete\(version.map { " (\($0))" } ?? "")")
-        if mapsCertificateToUser, let certificate = try? context?.pipeline.syncOperations.nioSSL_peerCertificate(),
-            let der = try? certificate.toDERBytes()
-        {
-            certificateIdentity = CertificateIdentity(der: der)
+        if capturesPeerCertificate, let certificate = try? context?.pipeline.syncOperations.nioSSL_peerCertificate() {
+            peerCertificate = try? certificate.toDERBytes()
         }
     }
 }
 
-extension ClientConnection {
+extension ClientTLS {
     /// For a hub that requires TLS when the remote configured none: the system's trust roots
     /// and full verification, as nats-server does.
-    static func defaultHubTLS() -> ClientTLS? {
+    static func systemDefault() -> ClientTLS? {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.minimumTLSVersion = .tlsv12  // as nats-server
         guard let context = try? NIOSSLContext(configuration: configuration) else { return nil }

@@ -1,3 +1,4 @@
+import Broker
 import JetStream
 
 /// Connects the JetStream engine to the broker: its subscriptions become internal subscriptions

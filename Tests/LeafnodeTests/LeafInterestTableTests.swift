@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Broker
+@testable import Leafnode
 
 /// The interest a leafnode link announces: reference counts, queue weights, idempotence.
 @Suite("LeafInterestTable")

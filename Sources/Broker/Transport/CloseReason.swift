@@ -1,0 +1,21 @@
+/// Why a connection ended, as nats-server names it in /connz `reason` and its log lines.
+package enum CloseReason: String, Sendable {
+    case clientClosed = "Client Closed"
+    case authenticationTimeout = "Authentication Timeout"
+    case authenticationViolation = "Authentication Failure"
+    case parseError = "Parse Error"
+    case protocolViolation = "Protocol Violation"
+    case maxPayloadExceeded = "Maximum Message Payload Exceeded"
+    case maxControlLineExceeded = "Maximum Control Line Exceeded"
+    case maxConnectionsExceeded = "Maximum Connections Exceeded"
+    case slowConsumerPendingBytes = "Slow Consumer (Pending Bytes)"
+    case slowConsumerWriteDeadline = "Slow Consumer (Write Deadline)"
+    case staleConnection = "Stale Connection"
+    case writeError = "Write Error"
+    case readError = "Read Error"
+    case serverShutdown = "Server Shutdown"
+    case lameDuck = "Lame Duck Mode"
+    case badClientProtocol = "Bad Client Protocol Version"
+    case noRespondersRequiresHeaders = "No Responders Requires Headers"
+    case tlsHandshakeError = "TLS Handshake Failure"
+}
