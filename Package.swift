@@ -20,7 +20,7 @@ let package = Package(
     name: "Outpost",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "outpost", targets: ["outpost"]),
+        .executable(name: "outpost", targets: ["outpost"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -93,7 +93,8 @@ let package = Package(
         .target(
             name: "EdgeServer",
             dependencies: [
-                "Broker", "EdgeConfig", "Monitoring", "NATSWire", "Subjects", "Leafnode", "JetStream", "JetStreamSQLite", "NKeys", "CLoaderMemory",
+                "Broker", "EdgeConfig", "Monitoring", "NATSWire", "Subjects", "Leafnode", "JetStream", "JetStreamSQLite", "NKeys",
+                "CLoaderMemory",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -115,7 +116,11 @@ let package = Package(
             // A static runtime makes the executable export every Swift symbol (a 0.6 MB .dynsym
             // and a 1.5 MB .dynstr that the dynamic loader reads at start): nothing loads against
             // our symbols, so keep them private. Measured: 1.8 MB less idle RSS.
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims", "-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux], configuration: .release))]
+            linkerSettings: [
+                .unsafeFlags(
+                    ["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims", "-Xlinker", "--no-export-dynamic"],
+                    .when(platforms: [.linux], configuration: .release))
+            ]
         ),
 
         // Test-only helpers: raw protocol client, server process runner.
@@ -128,7 +133,9 @@ let package = Package(
         .testTarget(name: "LoaderMemoryTests", dependencies: ["CLoaderMemory"], swiftSettings: swiftSettings),
         .testTarget(name: "EdgeConfigTests", dependencies: ["EdgeConfig"], swiftSettings: swiftSettings),
         // Fixtures/ holds replies captured from nats-server 2.9.10, read by path.
-        .testTarget(name: "JetStreamTests", dependencies: ["JetStream", "JetStreamSQLite", "CSQLiteWriteBuffer"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "JetStreamTests", dependencies: ["JetStream", "JetStreamSQLite", "CSQLiteWriteBuffer"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "BrokerTests",
             dependencies: ["Broker", .product(name: "NIOEmbedded", package: "swift-nio")],

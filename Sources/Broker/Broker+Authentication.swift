@@ -10,7 +10,9 @@ extension Broker {
     /// Plain passwords and tokens are compared in constant time.
     /// `certificate`: on a `verify_and_map` listener, what the client's certificate says (the
     /// user then comes from it, not from CONNECT, unless CONNECT proves an nkey user).
-    package func authenticate(_ options: ConnectOptions, nonce: String?, connectionType: String, certificate: CertificateIdentity? = nil) -> AuthenticatedClient? {
+    package func authenticate(
+        _ options: ConnectOptions, nonce: String?, connectionType: String, certificate: CertificateIdentity? = nil
+    ) -> AuthenticatedClient? {
         let authentication = self.authentication
         guard authentication.isRequired else { return AuthenticatedClient(account: globalAccount, user: nil) }
         if let token = authentication.token {
@@ -46,7 +48,9 @@ extension Broker {
     /// name and URI as a user name; the subject as a distinguished name equal to a user's (its
     /// RDNs in any order); the subject in Go's pkix string form as a user name, with its domain
     /// components appended and then without.
-    static func user(mappedFrom certificate: CertificateIdentity, among users: [UserCredentials], connectionType: String) -> UserCredentials? {
+    static func user(
+        mappedFrom certificate: CertificateIdentity, among users: [UserCredentials], connectionType: String
+    ) -> UserCredentials? {
         let candidates = users.filter { $0.nkey == nil && !$0.user.isEmpty && $0.allows(connectionType) }
         for name in certificate.alternativeNames where !name.isEmpty {
             if let user = candidates.first(where: { $0.user == name }) { return user }
@@ -110,7 +114,8 @@ extension Broker {
         if users.isEmpty && nkeys.isEmpty { return globalAccount }
         if let nkey = connect.nkey {
             let signature = connect.signature.flatMap { NKeys.unbase64URL($0) } ?? []
-            return nkeys.contains(nkey) && NKeys.verify(publicKey: nkey, signature: signature, data: Array(nonce.utf8)) ? globalAccount : nil
+            return nkeys.contains(nkey) && NKeys.verify(publicKey: nkey, signature: signature, data: Array(nonce.utf8))
+                ? globalAccount : nil
         }
         let matched = users.first { user in
             guard let offered = connect.user, constantTimeEquals(offered, user.user) else { return false }
@@ -140,7 +145,8 @@ extension Broker {
         let pending = pendingPasswordChecks.add(1, ordering: .relaxed).newValue
         guard pending <= Self.maxPendingPasswordChecks else {
             pendingPasswordChecks.subtract(1, ordering: .relaxed)
-            logger.warning("Password checks waiting: more than \(Self.maxPendingPasswordChecks) (max_pending_password_checks); connection refused")
+            logger.warning(
+                "Password checks waiting: more than \(Self.maxPendingPasswordChecks) (max_pending_password_checks); connection refused")
             loop.execute { body(refusal) }
             return
         }

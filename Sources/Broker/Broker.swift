@@ -119,7 +119,9 @@ package final class Broker: SessionHost, Sendable {
         let key = ObjectIdentifier(eventLoop)
         return registry.withLock { registry in
             if let existing = registry.deliveryLoops[key] { return existing }
-            let seed = UInt64(truncatingIfNeeded: WallClock.now.nanosecondsSince1970) ^ UInt64(registry.deliveryLoops.count + 1) &* 0x9E37_79B9_7F4A_7C15
+            let seed =
+                UInt64(truncatingIfNeeded: WallClock.now.nanosecondsSince1970) ^ UInt64(registry.deliveryLoops.count + 1)
+                &* 0x9E37_79B9_7F4A_7C15
             let loop = DeliveryLoop(eventLoop: eventLoop, seed: seed)
             registry.deliveryLoops[key] = loop
             return loop

@@ -360,9 +360,10 @@ struct ConfigDocumentParser {
         digits.append(contentsOf: scalars[..<digitCount])
         let numberText = String(digits)
         guard let number = Int64(numberText) else {
-            let isWellFormed = numberText.unicodeScalars.enumerated().allSatisfy { offset, scalar in
-                ("0"..."9").contains(scalar) || (offset == 0 && scalar == "-")
-            } && numberText.unicodeScalars.contains { ("0"..."9").contains($0) }
+            let isWellFormed =
+                numberText.unicodeScalars.enumerated().allSatisfy { offset, scalar in
+                    ("0"..."9").contains(scalar) || (offset == 0 && scalar == "-")
+                } && numberText.unicodeScalars.contains { ("0"..."9").contains($0) }
             if isWellFormed { throw .syntax("integer '\(text)' is out of the range", at: position) }
             throw .syntax("expected integer, but got '\(text)'", at: position)
         }

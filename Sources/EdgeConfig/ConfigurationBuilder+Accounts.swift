@@ -19,7 +19,9 @@ extension ConfigurationBuilder {
                 let path = "\(key).\(entry.key)"
                 switch entry.key.lowercased() {
                 case "max_memory", "max_mem", "mem", "memory":
-                    if let size = storageSize(entry.value, label: "max_memory", key: path, at: entry.keyPosition) { limits.maxMemory = size }
+                    if let size = storageSize(entry.value, label: "max_memory", key: path, at: entry.keyPosition) {
+                        limits.maxMemory = size
+                    }
                 case "max_file", "max_store", "max_disk", "store", "disk":
                     if let size = storageSize(entry.value, label: "max_file", key: path, at: entry.keyPosition) { limits.maxStorage = size }
                 case "max_streams", "streams":
@@ -29,9 +31,13 @@ extension ConfigurationBuilder {
                 case "max_ack_pending":
                     if let count = integer(entry.value, key: path, at: entry.keyPosition) { limits.maxAckPending = Int(count) }
                 case "memory_max_stream_bytes", "mem_max_stream_bytes":
-                    if let size = storageSize(entry.value, label: "memory_max_stream_bytes", key: path, at: entry.keyPosition) { limits.memoryMaxStreamBytes = size }
+                    if let size = storageSize(entry.value, label: "memory_max_stream_bytes", key: path, at: entry.keyPosition) {
+                        limits.memoryMaxStreamBytes = size
+                    }
                 case "store_max_stream_bytes", "disk_max_stream_bytes":
-                    if let size = storageSize(entry.value, label: "store_max_stream_bytes", key: path, at: entry.keyPosition) { limits.storageMaxStreamBytes = size }
+                    if let size = storageSize(entry.value, label: "store_max_stream_bytes", key: path, at: entry.keyPosition) {
+                        limits.storageMaxStreamBytes = size
+                    }
                 case "max_bytes_required", "max_stream_bytes", "max_bytes":
                     if let required = bool(entry.value, key: path, at: entry.keyPosition) { limits.maxBytesRequired = required }
                 case "cluster_traffic":
@@ -101,18 +107,22 @@ extension ConfigurationBuilder {
                 // Where this import's messages appear in `account`, and what picks them up there.
                 let landing = item.isService ? item.subject : (item.prefix.map { "\($0).\(item.subject)" } ?? item.to ?? item.subject)
                 let listened = item.isService ? (item.to ?? item.subject) : item.subject
-                let loops = item.account == account.name
+                let loops =
+                    item.account == account.name
                     || (accounts.first { $0.name == item.account }?.imports ?? []).contains { back in
                         guard back.account == account.name, back.isService == item.isService else { return false }
                         let backListened = back.isService ? (back.to ?? back.subject) : back.subject
-                        let backLanding = back.isService ? back.subject : (back.prefix.map { "\($0).\(back.subject)" } ?? back.to ?? back.subject)
+                        let backLanding =
+                            back.isService ? back.subject : (back.prefix.map { "\($0).\(back.subject)" } ?? back.to ?? back.subject)
                         return item.isService
                             ? SubjectSyntax.intersects(backListened, landing) && SubjectSyntax.intersects(backLanding, listened)
                             : SubjectSyntax.intersects(back.subject, landing) && SubjectSyntax.intersects(backLanding, listened)
                     }
                 if loops {
-                    fail(.invalidValue, "\(item.isService ? "service" : "stream") import of \"\(item.subject)\" from \"\(item.account)\" forms a cycle",
-                         at: item.position, key: "\(key).\(account.name).imports[\(index)]")
+                    fail(
+                        .invalidValue,
+                        "\(item.isService ? "service" : "stream") import of \"\(item.subject)\" from \"\(item.account)\" forms a cycle",
+                        at: item.position, key: "\(key).\(account.name).imports[\(index)]")
                 }
             }
         }
@@ -129,7 +139,10 @@ extension ConfigurationBuilder {
                         && (export.accounts == nil || export.accounts!.contains(account.name))
                 }
                 if covering == nil {
-                    fail(.invalidValue, "\(item.isService ? "service" : "stream") import of \"\(item.subject)\" is not exported by account \"\(item.account)\" to \"\(account.name)\"", at: item.position, key: path)
+                    fail(
+                        .invalidValue,
+                        "\(item.isService ? "service" : "stream") import of \"\(item.subject)\" is not exported by account \"\(item.account)\" to \"\(account.name)\"",
+                        at: item.position, key: path)
                 }
             }
         }
@@ -214,7 +227,10 @@ extension ConfigurationBuilder {
                 fail(.invalidValue, "an import needs a \"stream\" or \"service\" with a valid subject", at: element.position, key: path)
                 continue
             }
-            imports.append(AccountImport(account: source.account, subject: source.subject, isService: isService, to: to, prefix: prefix, position: element.position))
+            imports.append(
+                AccountImport(
+                    account: source.account, subject: source.subject, isService: isService, to: to, prefix: prefix,
+                    position: element.position))
         }
         return imports
     }

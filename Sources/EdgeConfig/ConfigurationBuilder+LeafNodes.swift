@@ -53,7 +53,9 @@ extension ConfigurationBuilder {
         positions["leafnodes"] = at
     }
 
-    private mutating func processLeafAuthorization(_ value: ConfigValue, key: String, at: ConfigPosition, into settings: inout LeafNodeSettings) {
+    private mutating func processLeafAuthorization(
+        _ value: ConfigValue, key: String, at: ConfigPosition, into settings: inout LeafNodeSettings
+    ) {
         guard let block = map(value, key: key, at: at) else { return }
         var single: (user: String?, password: String?) = (nil, nil)
         for entry in block.entries {
@@ -67,12 +69,16 @@ extension ConfigurationBuilder {
                 settings.authTimeout = authorizationTimeout(entry.value, key: path, at: entry.keyPosition)
             case "users":
                 guard let elements = entry.value.arrayValue else {
-                    fail(.invalidType, "Expected users field to be an array, got \(entry.value.kind.typeName)", at: entry.keyPosition, key: path)
+                    fail(
+                        .invalidType, "Expected users field to be an array, got \(entry.value.kind.typeName)", at: entry.keyPosition,
+                        key: path)
                     continue
                 }
                 for (index, element) in elements.enumerated() {
                     guard let fields = element.mapValue else {
-                        fail(.invalidType, "Expected user entry to be a map/struct, got \(element.kind.typeName)", at: element.position, key: "\(path)[\(index)]")
+                        fail(
+                            .invalidType, "Expected user entry to be a map/struct, got \(element.kind.typeName)", at: element.position,
+                            key: "\(path)[\(index)]")
                         continue
                     }
                     var name: String?
@@ -100,7 +106,9 @@ extension ConfigurationBuilder {
                         }
                         settings.nkeys.append(nkey)
                         if account != nil {
-                            fail(.invalidValue, "not supported yet: an nkey leafnode user cannot bind an account", at: accountPosition ?? element.position, key: "\(path)[\(index)].account")
+                            fail(
+                                .invalidValue, "not supported yet: an nkey leafnode user cannot bind an account",
+                                at: accountPosition ?? element.position, key: "\(path)[\(index)].account")
                         }
                         continue
                     }
@@ -111,7 +119,9 @@ extension ConfigurationBuilder {
                     settings.users.append(LeafUser(username: name, password: password ?? "", account: account))
                 }
             case "account":
-                warn(.unsupported, "not supported yet: accounts are ignored, the link uses the global account", at: entry.keyPosition, key: path)
+                warn(
+                    .unsupported, "not supported yet: accounts are ignored, the link uses the global account", at: entry.keyPosition,
+                    key: path)
             case "nkey":
                 if let nkey = string(entry.value, key: path, at: entry.keyPosition) {
                     if NKeyValidation.isValidPublicKey(nkey, kind: .user) {
@@ -139,7 +149,9 @@ extension ConfigurationBuilder {
         for (index, element) in elements.enumerated() {
             let path = "\(key)[\(index)]"
             guard let fields = element.mapValue else {
-                fail(.invalidType, "Expected remote leafnode entry to be a map/struct, got \(element.kind.typeName)", at: element.position, key: path)
+                fail(
+                    .invalidType, "Expected remote leafnode entry to be a map/struct, got \(element.kind.typeName)", at: element.position,
+                    key: path)
                 continue
             }
             var remote = LeafRemoteSettings(position: element.position)
@@ -150,15 +162,21 @@ extension ConfigurationBuilder {
                 switch entry.key.lowercased() {
                 case "url":
                     namesURL = true
-                    if let text = string(entry.value, key: fieldPath, at: position) { remoteURL(text, key: fieldPath, at: position, into: &remote) }
+                    if let text = string(entry.value, key: fieldPath, at: position) {
+                        remoteURL(text, key: fieldPath, at: position, into: &remote)
+                    }
                 case "urls":
                     namesURL = true
                     guard let items = entry.value.arrayValue else {
-                        fail(.invalidType, "Expected urls field to be an array, got \(entry.value.kind.typeName)", at: position, key: fieldPath)
+                        fail(
+                            .invalidType, "Expected urls field to be an array, got \(entry.value.kind.typeName)", at: position,
+                            key: fieldPath)
                         continue
                     }
                     for item in items {
-                        if let text = string(item, key: fieldPath, at: item.position) { remoteURL(text, key: fieldPath, at: item.position, into: &remote) }
+                        if let text = string(item, key: fieldPath, at: item.position) {
+                            remoteURL(text, key: fieldPath, at: item.position, into: &remote)
+                        }
                     }
                 case "account", "local":
                     remote.account = string(entry.value, key: fieldPath, at: position)

@@ -26,7 +26,10 @@ extension ConfigurationBuilder {
                 if settings.verifyAndMap && key.lowercased() != "tls" {
                     // Only the client port maps certificates to users; accepting it elsewhere
                     // without mapping would let any certificate holder in as anyone.
-                    fail(.invalidValue, "not supported yet: Outpost maps certificates to users on the client port only (the top-level tls block)", at: position, key: path)
+                    fail(
+                        .invalidValue,
+                        "not supported yet: Outpost maps certificates to users on the client port only (the top-level tls block)",
+                        at: position, key: path)
                 }
             case "timeout":
                 settings.timeout = tlsTimeout(entry.value, key: path, at: position) ?? settings.timeout
@@ -39,12 +42,16 @@ extension ConfigurationBuilder {
             case "pinned_certs", "cert_match", "cert_match_by", "ocsp_peer":
                 fail(.invalidValue, "not supported yet: Outpost would not enforce it", at: position, key: path)
             case "cipher_suites":
-                settings.cipherSuites = tlsNames(entry.value, key: path, at: position, table: TLSAlgorithmNames.cipherSuites, unknown: "unrecognized cipher") { name in
+                settings.cipherSuites = tlsNames(
+                    entry.value, key: path, at: position, table: TLSAlgorithmNames.cipherSuites, unknown: "unrecognized cipher"
+                ) { name in
                     TLSAlgorithmNames.unavailableCipherSuites.contains(name)
                         ? "cipher \(name) is not available in Outpost's TLS library (BoringSSL dropped it as insecure): left out" : nil
                 }
             case "curve_preferences":
-                settings.curves = tlsNames(entry.value, key: path, at: position, table: TLSAlgorithmNames.curves, unknown: "unrecognized curve preference", unavailable: { _ in nil })
+                settings.curves = tlsNames(
+                    entry.value, key: path, at: position, table: TLSAlgorithmNames.curves, unknown: "unrecognized curve preference",
+                    unavailable: { _ in nil })
             case "min_version":
                 if let version = string(entry.value, key: path, at: position) {
                     if version == "1.2" || version == "1.3" {

@@ -36,7 +36,9 @@ extension ConfigurationBuilder {
                     at: positions["jetstream.domain"], key: "jetstream.domain"
                 )
             } else if !SubjectSyntax.isValidName(domain) {
-                fail(.invalidValue, "invalid domain name: may not contain ., * or >", at: positions["jetstream.domain"], key: "jetstream.domain")
+                fail(
+                    .invalidValue, "invalid domain name: may not contain ., * or >", at: positions["jetstream.domain"],
+                    key: "jetstream.domain")
             }
         }
         validateNoAuthUser()
@@ -49,11 +51,15 @@ extension ConfigurationBuilder {
         let known = Set(configuration.accountSettings.map(\.name)).union(["$G"])
         for (index, remote) in (configuration.leafNodeSettings?.remotes ?? []).enumerated() {
             guard let account = remote.account, !known.contains(account) else { continue }
-            fail(.invalidValue, "leafnode remote account \"\(account)\" is not defined in accounts", at: remote.position, key: "leafnodes.remotes[\(index)].account")
+            fail(
+                .invalidValue, "leafnode remote account \"\(account)\" is not defined in accounts", at: remote.position,
+                key: "leafnodes.remotes[\(index)].account")
         }
         for user in configuration.leafNodeSettings?.users ?? [] {
             guard let account = user.account, !known.contains(account) else { continue }
-            fail(.invalidValue, "leafnode user \"\(user.username)\" names account \"\(account)\", which is not defined in accounts", at: nil, key: "leafnodes.authorization.users")
+            fail(
+                .invalidValue, "leafnode user \"\(user.username)\" names account \"\(account)\", which is not defined in accounts", at: nil,
+                key: "leafnodes.authorization.users")
         }
     }
 

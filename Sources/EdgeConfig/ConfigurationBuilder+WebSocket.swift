@@ -23,7 +23,9 @@ extension ConfigurationBuilder {
             case "host", "net":
                 settings.host = string(entry.value, key: path, at: position)
             case "port":
-                if let port = entry.value.integerValue { settings.port = Int(port) } else {
+                if let port = entry.value.integerValue {
+                    settings.port = Int(port)
+                } else {
                     fail(.invalidType, "expected a port number, got \(entry.value.kind.typeName)", at: position, key: path)
                 }
             case "tls":
@@ -38,18 +40,23 @@ extension ConfigurationBuilder {
                 } else if let list = entry.value.arrayValue {
                     settings.allowedOrigins = list.compactMap { element in string(element, key: path, at: element.position) }
                 } else {
-                    fail(.invalidType, "expected a string or an array of strings, got \(entry.value.kind.typeName)", at: position, key: path)
+                    fail(
+                        .invalidType, "expected a string or an array of strings, got \(entry.value.kind.typeName)", at: position, key: path)
                 }
             case "handshake_timeout":
                 if let duration = duration(entry.value, key: path, at: position) { settings.handshakeTimeout = duration }
             case "compression":
                 if bool(entry.value, key: path, at: position) == true {
-                    warn(.unsupported, "not supported yet: frames are sent uncompressed (clients are told in the handshake)", at: position, key: path)
+                    warn(
+                        .unsupported, "not supported yet: frames are sent uncompressed (clients are told in the handshake)", at: position,
+                        key: path)
                 }
             case "no_auth_user", "authorization", "jwt_cookie", "username", "user", "password", "pass",
                 "token", "user_cookie", "pass_cookie", "token_cookie":
                 // Ignoring WebSocket-only credentials would open the port to anyone.
-                fail(.invalidValue, "not supported yet: WebSocket clients authenticate with the server's authorization block", at: position, key: path)
+                fail(
+                    .invalidValue, "not supported yet: WebSocket clients authenticate with the server's authorization block", at: position,
+                    key: path)
             case "advertise", "headers":
                 warn(.unsupported, "not supported yet: ignored", at: position, key: path)
             default:

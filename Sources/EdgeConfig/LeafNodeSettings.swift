@@ -77,7 +77,8 @@ package struct LeafRemoteURL: Hashable, Sendable {
         guard parts.count == 2 else { return .failure(LeafURLError(text: "missing scheme in \"\(text)\"")) }
         let scheme = parts[0].lowercased()
         guard ["nats-leaf", "nats", "tls"].contains(scheme) else {
-            let reason = ["wss", "ws"].contains(scheme)
+            let reason =
+                ["wss", "ws"].contains(scheme)
                 ? "scheme \"\(scheme)\" is not supported yet (Outpost's leafnode links are TCP, plain or TLS)"
                 : "unknown scheme \"\(scheme)\""
             return .failure(LeafURLError(text: reason))
@@ -108,7 +109,8 @@ package struct LeafRemoteURL: Hashable, Sendable {
             return .failure(LeafURLError(text: "invalid port in \"\(hostPort)\""))
         }
         let host = hostPort.hasPrefix("[") ? String(hostPort.dropFirst().dropLast()) : hostPort
-        return .success(LeafRemoteURL(host: host, port: ServerDefaults.leafNodePort, user: user, password: password, requiresTLS: requiresTLS))
+        return .success(
+            LeafRemoteURL(host: host, port: ServerDefaults.leafNodePort, user: user, password: password, requiresTLS: requiresTLS))
     }
 
     private static func percentDecoded(_ text: Substring) -> String {

@@ -23,7 +23,8 @@ extension BenchRun {
                 connection.handler.onMessage = nil
                 promise.succeed(String(buffer: message.payload))
             }
-            connection.channel.writeAndFlush(ByteBuffer(string: "PUB \(subject) \(replySubject) \(body.utf8.count)\r\n\(body)\r\n"), promise: nil)
+            connection.channel.writeAndFlush(
+                ByteBuffer(string: "PUB \(subject) \(replySubject) \(body.utf8.count)\r\n\(body)\r\n"), promise: nil)
         }
         return try await promise.futureResult.get()
     }
@@ -97,7 +98,8 @@ extension BenchRun {
         _ = try await apiRequest(connection, inbox: inbox, subject: "$JS.API.CONSUMER.DELETE.\(options.stream).\(durable)", body: "")
         let created = try await apiRequest(
             connection, inbox: inbox, subject: "$JS.API.CONSUMER.DURABLE.CREATE.\(options.stream).\(durable)",
-            body: #"{"stream_name":"\#(options.stream)","config":{"durable_name":"\#(durable)","ack_policy":"explicit","max_ack_pending":-1}}"#
+            body:
+                #"{"stream_name":"\#(options.stream)","config":{"durable_name":"\#(durable)","ack_policy":"explicit","max_ack_pending":-1}}"#
         )
         if created.contains("\"error\"") { throw BenchFailure(description: "creating consumer on \(options.stream): \(created)") }
 
@@ -115,7 +117,8 @@ extension BenchRun {
                 let batch = min(options.batch, total - consumed)
                 let body = #"{"batch":\#(batch),"expires":5000000000}"#
                 inBatch = batch
-                connection.channel.writeAndFlush(ByteBuffer(string: "PUB \(pullSubject) \(pullReply) \(body.utf8.count)\r\n\(body)\r\n"), promise: nil)
+                connection.channel.writeAndFlush(
+                    ByteBuffer(string: "PUB \(pullSubject) \(pullReply) \(body.utf8.count)\r\n\(body)\r\n"), promise: nil)
             }
             connection.handler.onMessage = { [self] message in
                 guard String(buffer: message.subject) != pullReply || message.reply != nil else {

@@ -112,17 +112,35 @@ enum BenchCommand {
                 guard parts.count == 2, let port = Int(parts[1]) else { return nil }
                 options.host = String(parts[0])
                 options.port = port
-            case "msgs": guard let number = Int(value), number > 0 else { return nil }; options.messages = number
-            case "size": guard let number = Int(value), number >= 0 else { return nil }; options.size = number
-            case "pubs": guard let number = Int(value), number > 0 else { return nil }; options.publishers = number
-            case "subs": guard let number = Int(value), number > 0 else { return nil }; options.subscribers = number
+            case "msgs":
+                guard let number = Int(value), number > 0 else { return nil }
+                options.messages = number
+            case "size":
+                guard let number = Int(value), number >= 0 else { return nil }
+                options.size = number
+            case "pubs":
+                guard let number = Int(value), number > 0 else { return nil }
+                options.publishers = number
+            case "subs":
+                guard let number = Int(value), number > 0 else { return nil }
+                options.subscribers = number
             case "queue": options.queue = value
             case "subject": options.subject = value
-            case "timeout": guard let number = Int(value), number > 0 else { return nil }; options.timeoutSeconds = number
-            case "stream": guard !value.isEmpty else { return nil }; options.stream = value
-            case "window": guard let number = Int(value), number > 0 else { return nil }; options.window = number
-            case "batch": guard let number = Int(value), number > 0 else { return nil }; options.batch = number
-            case "storage": guard value == "file" || value == "memory" else { return nil }; options.storage = value
+            case "timeout":
+                guard let number = Int(value), number > 0 else { return nil }
+                options.timeoutSeconds = number
+            case "stream":
+                guard !value.isEmpty else { return nil }
+                options.stream = value
+            case "window":
+                guard let number = Int(value), number > 0 else { return nil }
+                options.window = number
+            case "batch":
+                guard let number = Int(value), number > 0 else { return nil }
+                options.batch = number
+            case "storage":
+                guard value == "file" || value == "memory" else { return nil }
+                options.storage = value
             default: return nil
             }
         }
@@ -256,7 +274,8 @@ final class BenchRun: Sendable {
             let value = latencies[min(latencies.count - 1, Int(Double(latencies.count) * fraction))]
             return String(format3(value.microseconds)) + " µs"
         }
-        SystemFiles.standardOutput("latency: p50 \(percentile(0.5))  p90 \(percentile(0.9))  p99 \(percentile(0.99))  max \(percentile(1.0))\n")
+        SystemFiles.standardOutput(
+            "latency: p50 \(percentile(0.5))  p90 \(percentile(0.9))  p99 \(percentile(0.99))  max \(percentile(1.0))\n")
         return true
     }
 
@@ -309,7 +328,9 @@ final class BenchConnection: @unchecked Sendable {
         self.handler = handler
     }
 
-    static func connect(options: BenchCommand.Options, group: MultiThreadedEventLoopGroup, onMessages: @escaping @Sendable (Int) -> Void) async throws -> BenchConnection {
+    static func connect(
+        options: BenchCommand.Options, group: MultiThreadedEventLoopGroup, onMessages: @escaping @Sendable (Int) -> Void
+    ) async throws -> BenchConnection {
         let handler = BenchHandler(onMessages: onMessages)
         let channel = try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -337,7 +358,9 @@ final class BenchConnection: @unchecked Sendable {
             }.get()
         }
         let connection = BenchConnection(channel: channel, handler: handler)
-        connection.send("CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":true,\"name\":\"outpost-bench\",\"lang\":\"swift\",\"protocol\":1}\r\n")
+        connection.send(
+            "CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":true,\"name\":\"outpost-bench\",\"lang\":\"swift\",\"protocol\":1}\r\n"
+        )
         try await connection.ping()
         return connection
     }

@@ -9,7 +9,9 @@ import EdgeConfig
 /// compared, and not applied until a restart: the certificates of the leafnode and WebSocket
 /// ports and of remotes, and remotes' credentials (their files are read at start).
 extension OutpostCommand {
-    static func reload(flags: CommandLineFlags, running: OutpostServer.Settings) -> Result<OutpostServer.Reloaded, OutpostServer.ReloadError> {
+    static func reload(
+        flags: CommandLineFlags, running: OutpostServer.Settings
+    ) -> Result<OutpostServer.Reloaded, OutpostServer.ReloadError> {
         let loaded: LoadedConfiguration
         do throws(ConfigErrorList) {
             loaded = try loadConfiguration(flags: flags)
@@ -34,7 +36,8 @@ extension OutpostCommand {
         if old.accounts != new.accounts || Set(old.authentication.users.map(\.account)) != Set(new.authentication.users.map(\.account)) {
             changed.append("accounts")
         }
-        if old.leafNodes?.acceptPort != new.leafNodes?.acceptPort || old.leafNodes?.remotes.map(\.urls) != new.leafNodes?.remotes.map(\.urls)
+        if old.leafNodes?.acceptPort != new.leafNodes?.acceptPort
+            || old.leafNodes?.remotes.map(\.urls) != new.leafNodes?.remotes.map(\.urls)
             || old.leafNodes?.users != new.leafNodes?.users || old.leafNodes?.nkeys != new.leafNodes?.nkeys
             || old.leafNodes?.remotes.map(\.account) != new.leafNodes?.remotes.map(\.account)
         {

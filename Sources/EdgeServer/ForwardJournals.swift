@@ -1,10 +1,11 @@
 import Broker
+import JetStreamSQLite
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials  // not Foundation: it would load ICU and add 6 MB to an idle server
 #else
 import Foundation
 #endif
-import JetStreamSQLite
 
 /// The SQLite journal seen as the broker's ``ForwardJournalStorage``.
 final class SQLiteForwardJournalStorage: ForwardJournalStorage {

@@ -19,7 +19,8 @@ package final class JetStreamBridge: JetStreamTransport, @unchecked Sendable {
         if case .sourceLink = target { isLink = true } else { isLink = false }
         let subscription = Subscription(internalSubject: subject, queue: queue, isConsumerInterest: isLink) { [weak self] message in
             self?.engine?.receive(
-                JetStreamMessage(target: target, subject: message.subject, reply: message.reply, headers: message.headers, payload: message.payload)
+                JetStreamMessage(
+                    target: target, subject: message.subject, reply: message.reply, headers: message.headers, payload: message.payload)
             )
         }
         try broker.subscribeInternal(subscription, account: account)
@@ -33,11 +34,13 @@ package final class JetStreamBridge: JetStreamTransport, @unchecked Sendable {
 
     /// Replies (PubAcks, API answers, statuses) go to inboxes used once: not worth caching.
     package func publish(subject: String, reply: String?, headers: [UInt8]?, payload: [UInt8]) {
-        broker.publishInternal(destination: subject, subject: subject, reply: reply, headers: headers, payload: payload, account: account, isOneOff: true)
+        broker.publishInternal(
+            destination: subject, subject: subject, reply: reply, headers: headers, payload: payload, account: account, isOneOff: true)
     }
 
     package func deliver(to destination: String, subject: String, reply: String?, headers: [UInt8]?, payload: [UInt8]) {
-        broker.publishInternal(destination: destination, subject: subject, reply: reply, headers: headers, payload: payload, account: account)
+        broker.publishInternal(
+            destination: destination, subject: subject, reply: reply, headers: headers, payload: payload, account: account)
     }
 
     package func hasInterest(subject: String) -> Bool {

@@ -7,6 +7,7 @@ import Monitoring
 import NIOCore
 import NIOPosix
 import Subjects
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -148,10 +149,12 @@ package final class JetStreamRuntime: @unchecked Sendable {
         let accountMemory = settings.accounts.reduce(Int64(0)) { $0 + max(0, $1.limits?.maxMemory ?? 0) }
         let accountStorage = settings.accounts.reduce(Int64(0)) { $0 + max(0, $1.limits?.maxStorage ?? 0) }
         if accountMemory > limits.memory {
-            throw await fail("Can't start JetStream: Error enabling jetstream on configured accounts: insufficient memory resources available (10028)")
+            throw await fail(
+                "Can't start JetStream: Error enabling jetstream on configured accounts: insufficient memory resources available (10028)")
         }
         if accountStorage > limits.storage {
-            throw await fail("Can't start JetStream: Error enabling jetstream on configured accounts: insufficient storage resources available (10047)")
+            throw await fail(
+                "Can't start JetStream: Error enabling jetstream on configured accounts: insufficient storage resources available (10047)")
         }
         for account in settings.accounts {
             guard let brokerAccount = broker.accounts[account.name] else {
@@ -168,7 +171,8 @@ package final class JetStreamRuntime: @unchecked Sendable {
             do {
                 try SystemFiles.makeDirectories(accountDirectory)
                 // File streams live in SQLite, opened when there is something to open or store.
-                fileStorage = try DeferredSQLiteStorageEngine(directory: accountDirectory, sync: settings.sync, cacheBytes: settings.sqliteCacheBytes)
+                fileStorage = try DeferredSQLiteStorageEngine(
+                    directory: accountDirectory, sync: settings.sync, cacheBytes: settings.sqliteCacheBytes)
             } catch {
                 throw await fail("cannot open the JetStream store in \(accountDirectory): \(error)")
             }
@@ -208,7 +212,8 @@ package final class JetStreamRuntime: @unchecked Sendable {
             throw await fail("JetStream: \(error)")
         }
         if engines.isEmpty {
-            logger.warning("JetStream is enabled but no account says `jetstream`: no account can use it (give an account `jetstream: enabled`)")
+            logger.warning(
+                "JetStream is enabled but no account says `jetstream`: no account can use it (give an account `jetstream: enabled`)")
         }
 
         let domain = settings.domain
@@ -231,7 +236,8 @@ package final class JetStreamRuntime: @unchecked Sendable {
                 status.apiTotal += usage.apiTotal
                 status.apiErrors += usage.apiErrors
                 var account = JetStreamStatus.AccountStatus(
-                    name: name, memory: usage.memoryBytes, storage: usage.storageBytes, apiTotal: usage.apiTotal, apiErrors: usage.apiErrors,
+                    name: name, memory: usage.memoryBytes, storage: usage.storageBytes, apiTotal: usage.apiTotal,
+                    apiErrors: usage.apiErrors,
                     maxMemory: accountLimits[name]??.maxMemory ?? -1, maxStorage: accountLimits[name]??.maxStorage ?? -1)
                 if let details {
                     account.streamDetails = try? await engine.streamDetails(consumers: details.consumers, config: details.config).get()
@@ -253,11 +259,13 @@ package final class JetStreamRuntime: @unchecked Sendable {
         for subject in subjects {
             let imported = serviceImports.contains { SubjectPattern.intersects($0.to ?? $0.subject, subject) }
             if imported { continue }
-            let subscription = Subscription(internalSubject: subject, queue: nil, isAnnounced: false, isConsumerInterest: false) { [weak broker] message in
+            let subscription = Subscription(internalSubject: subject, queue: nil, isAnnounced: false, isConsumerInterest: false) {
+                [weak broker] message in
                 guard let broker, let reply = message.reply, !reply.isEmpty, !broker.hasLeafConnections(in: account),
                     let answer = DisabledAccountAnswer.reply(to: message.subject)
                 else { return }
-                broker.publishInternal(destination: reply, subject: reply, reply: nil, headers: nil, payload: answer, account: account, isOneOff: true)
+                broker.publishInternal(
+                    destination: reply, subject: reply, reply: nil, headers: nil, payload: answer, account: account, isOneOff: true)
             }
             try broker.subscribeInternal(subscription, account: account)
         }

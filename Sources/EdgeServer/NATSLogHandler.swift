@@ -1,5 +1,6 @@
 import Logging
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -85,7 +86,8 @@ package final class LogSink: Sendable {
                 return String(repeating: "0", count: max(0, width - digits.count)) + digits
             }
             text += "\(pad(Int(parts.tm_year) + 1900, 4))/\(pad(Int(parts.tm_mon) + 1, 2))/\(pad(Int(parts.tm_mday), 2)) "
-            text += "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2)).\(pad(Int(spec.tv_nsec) / 1000, 6)) "
+            text +=
+                "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2)).\(pad(Int(spec.tv_nsec) / 1000, 6)) "
         }
         return text
     }

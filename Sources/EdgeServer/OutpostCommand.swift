@@ -2,6 +2,7 @@ import Broker
 import EdgeConfig
 import Logging
 import ServiceLifecycle
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,7 +30,8 @@ public enum OutpostCommand {
             exit(0)
         }
         if flags.isVersionRequested {
-            SystemFiles.standardOutput("outpost: v\(OutpostVersion.current) (nats-server protocol level \(BrokerConfiguration.protocolFeatureLevel))\n")
+            SystemFiles.standardOutput(
+                "outpost: v\(OutpostVersion.current) (nats-server protocol level \(BrokerConfiguration.protocolFeatureLevel))\n")
             exit(0)
         }
 
@@ -42,9 +44,14 @@ public enum OutpostCommand {
             exit(1)
         }
         let leafCredentials: [Int: LeafCredentials]
-        switch ServerSettingsMapping.loadLeafCredentials(from: loaded.configuration, read: { path in
-            do throws(SystemFiles.FileError) { return try SystemFiles.readText(path) } catch { throw CredentialsReadError(reason: error.reason) }
-        }) {
+        switch ServerSettingsMapping.loadLeafCredentials(
+            from: loaded.configuration,
+            read: { path in
+                do throws(SystemFiles.FileError) { return try SystemFiles.readText(path) } catch {
+                    throw CredentialsReadError(reason: error.reason)
+                }
+            })
+        {
         case .success(let credentials): leafCredentials = credentials
         case .failure(let error):
             SystemFiles.standardError("outpost: \(error.description)\n")

@@ -93,7 +93,8 @@ package final class OutpostServer: Sendable {
 
             // Bound with accepting off: the broker learns the real ports before anyone connects.
             let brokerBox = BrokerBox()
-            let clientChannel = try await bindClientListener(group: group, configuration: configuration, brokerBox: brokerBox, logger: logger)
+            let clientChannel = try await bindClientListener(
+                group: group, configuration: configuration, brokerBox: brokerBox, logger: logger)
             bound.append(clientChannel)
             configuration.port = clientChannel.localAddress?.port ?? configuration.port
             var leafChannel: (any Channel)?
@@ -131,11 +132,16 @@ package final class OutpostServer: Sendable {
                     do {
                         journal = try SQLiteForwardJournalStorage(path: forward.journalPath)
                     } catch {
-                        logger.error("Store-and-forward journal \(forward.journalPath) of leafnode remote \(index) cannot be opened: \(error)")
+                        logger.error(
+                            "Store-and-forward journal \(forward.journalPath) of leafnode remote \(index) cannot be opened: \(error)")
                         throw error
                     }
-                    let made = ForwardBuffer(configuration: forward, remoteIndex: index, journal: journal, loop: forwardGroup.next(), broker: broker, logger: logger)
-                    logger.info("Store-and-forward for leafnode remote \(index): \(forward.subjects.joined(separator: ", ")) journaled in \(forward.journalPath)")
+                    let made = ForwardBuffer(
+                        configuration: forward, remoteIndex: index, journal: journal, loop: forwardGroup.next(), broker: broker,
+                        logger: logger)
+                    logger.info(
+                        "Store-and-forward for leafnode remote \(index): \(forward.subjects.joined(separator: ", ")) journaled in \(forward.journalPath)"
+                    )
                     forwardBuffers.append(made)
                     buffer = made
                 }
@@ -151,18 +157,28 @@ package final class OutpostServer: Sendable {
             var pending: [(String, @Sendable (StartupBarrier) -> any Service)] = []
             if settings.httpPort != 0 {
                 let endpoints = MonitoringEndpoints(broker: broker, eventLoopCount: settings.eventLoopCount, jetStream: jetStreamStatus)
-                pending.append((MonitoringService.readinessName, { barrier in
-                    MonitoringService(endpoints: endpoints, group: group, host: settings.httpHost, port: settings.httpPort, barrier: barrier, logger: logger)
-                }))
+                pending.append(
+                    (
+                        MonitoringService.readinessName,
+                        { barrier in
+                            MonitoringService(
+                                endpoints: endpoints, group: group, host: settings.httpHost, port: settings.httpPort, barrier: barrier,
+                                logger: logger)
+                        }
+                    ))
             }
             let serverName = configuration.serverName
             if let lock = jetStreamLock, let jetStream = settings.jetStream {
                 let sharedLoop = engineSharesClientLoop(settings: settings, jetStream: jetStream) ? group.next() : nil
-                pending.append((JetStreamService.readinessName, { barrier in
-                    JetStreamService(
-                        settings: jetStream, lock: lock, serverName: serverName, broker: broker, sharedLoop: sharedLoop,
-                        status: jetStreamStatus, barrier: barrier, logger: logger)
-                }))
+                pending.append(
+                    (
+                        JetStreamService.readinessName,
+                        { barrier in
+                            JetStreamService(
+                                settings: jetStream, lock: lock, serverName: serverName, broker: broker, sharedLoop: sharedLoop,
+                                status: jetStreamStatus, barrier: barrier, logger: logger)
+                        }
+                    ))
             }
             for buffer in forwardBuffers {
                 pending.append(("forward-\(buffer.remoteIndex)", { barrier in ForwardBufferService(buffer: buffer, barrier: barrier) }))
@@ -175,24 +191,39 @@ package final class OutpostServer: Sendable {
             if let webSocketChannel, let webSocket = configuration.webSocket {
                 let scheme = webSocket.tls == nil ? "ws" : "wss"
                 let port = webSocketChannel.localAddress?.port ?? webSocket.port
-                listeners.append(.init(channel: webSocketChannel, announcement: "Listening for websocket clients on \(scheme)://\(webSocket.host):\(port)"))
+                listeners.append(
+                    .init(
+                        channel: webSocketChannel, announcement: "Listening for websocket clients on \(scheme)://\(webSocket.host):\(port)")
+                )
             }
             if let leafChannel, let leafNodes = configuration.leafNodes {
-                listeners.append(.init(channel: leafChannel, announcement: "Listening for leafnode connections on \(leafNodes.acceptHost ?? configuration.host):\(leafNodes.acceptPort ?? 0)"))
+                listeners.append(
+                    .init(
+                        channel: leafChannel,
+                        announcement:
+                            "Listening for leafnode connections on \(leafNodes.acceptHost ?? configuration.host):\(leafNodes.acceptPort ?? 0)"
+                    ))
             }
-            listeners.append(.init(channel: clientChannel, announcement: "Listening for client connections on \(configuration.host):\(configuration.port)"))
+            listeners.append(
+                .init(
+                    channel: clientChannel, announcement: "Listening for client connections on \(configuration.host):\(configuration.port)")
+            )
             let accepting = StartupBarrier(waitingFor: [ListenerService.readinessName])
-            let listenerService = ListenerService(listeners: listeners, broker: broker, barrier: barrier, accepting: accepting, logger: logger)
+            let listenerService = ListenerService(
+                listeners: listeners, broker: broker, barrier: barrier, accepting: accepting, logger: logger)
             services.append(.init(service: listenerService))
             for remote in leafRemotes {
-                services.append(.init(service: LeafDialerService(remote: remote, broker: broker, group: group, accepting: accepting, logger: logger)))
+                services.append(
+                    .init(service: LeafDialerService(remote: remote, broker: broker, group: group, accepting: accepting, logger: logger)))
             }
             // The server ending on its own (after lame duck mode) is a normal end, not a failure.
-            services.append(.init(
-                service: SignalService(broker: broker, listeners: listenerService, reload: settings.reload, logger: logger),
-                successTerminationBehavior: .gracefullyShutdownGroup))
+            services.append(
+                .init(
+                    service: SignalService(broker: broker, listeners: listenerService, reload: settings.reload, logger: logger),
+                    successTerminationBehavior: .gracefullyShutdownGroup))
             return OutpostServer(
-                settings: settings, broker: broker, services: services, group: group, forwardGroup: forwardGroup, passwordPool: passwordPool)
+                settings: settings, broker: broker, services: services, group: group, forwardGroup: forwardGroup, passwordPool: passwordPool
+            )
         } catch {
             for channel in bound { try? await channel.close() }
             if let jetStreamLock { JetStreamRuntime.releaseDirectory(jetStreamLock) }
@@ -220,7 +251,9 @@ package final class OutpostServer: Sendable {
         settings.eventLoopCount == 1 && jetStream.sync != .always && EventLoopSizing.cpusAvailable() == 1
     }
 
-    private static func bindClientListener(group: MultiThreadedEventLoopGroup, configuration: BrokerConfiguration, brokerBox: BrokerBox, logger: Logger) async throws -> any Channel {
+    private static func bindClientListener(
+        group: MultiThreadedEventLoopGroup, configuration: BrokerConfiguration, brokerBox: BrokerBox, logger: Logger
+    ) async throws -> any Channel {
         let maxPending = configuration.maxPending
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
@@ -242,7 +275,9 @@ package final class OutpostServer: Sendable {
             .get()
     }
 
-    private static func bindLeafListener(group: MultiThreadedEventLoopGroup, host: String, port: Int, brokerBox: BrokerBox, logger: Logger) async throws -> any Channel {
+    private static func bindLeafListener(
+        group: MultiThreadedEventLoopGroup, host: String, port: Int, brokerBox: BrokerBox, logger: Logger
+    ) async throws -> any Channel {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 128)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

@@ -1,6 +1,6 @@
 import Broker
-import Leafnode
 import EdgeConfig
+import Leafnode
 import NKeys
 
 /// Maps the parsed configuration (file plus flags) onto what each part of the server takes.
@@ -129,7 +129,10 @@ package enum ServerSettingsMapping {
                     let keys = try NKeys.KeyPair(seed: seed)
                     guard keys.role == .user else { throw NKeys.Failure.invalidCredentials("not a user seed") }
                 } catch {
-                    return .failure(ConfigError(.invalidValue, "not a valid user nkey seed: \(error)", at: remote.nkeyPosition, key: "leafnodes.remotes[\(index)].nkey"))
+                    return .failure(
+                        ConfigError(
+                            .invalidValue, "not a valid user nkey seed: \(error)", at: remote.nkeyPosition,
+                            key: "leafnodes.remotes[\(index)].nkey"))
                 }
             }
             guard let path = remote.credentialsPath else { continue }
@@ -171,7 +174,9 @@ package enum ServerSettingsMapping {
         let storeDirectory = configuration.jetStream.storeDirectory.flatMap { $0.isEmpty ? nil : $0 } ?? "./data"
         leafNodes.remotes = settings.remotes.enumerated().map { index, remote in
             var configured = LeafRemoteConfiguration(
-                urls: remote.urls.map { LeafURL(host: $0.host, port: $0.port, user: $0.user, password: $0.password, requiresTLS: $0.requiresTLS) }
+                urls: remote.urls.map {
+                    LeafURL(host: $0.host, port: $0.port, user: $0.user, password: $0.password, requiresTLS: $0.requiresTLS)
+                }
             )
             configured.denyImports = remote.denyImports
             configured.account = remote.account
@@ -200,7 +205,8 @@ package enum ServerSettingsMapping {
         let isEmbeddedDefault = configuration.configurationFile == nil
         guard jetStream.isEnabled || isEmbeddedDefault else { return nil }
         let directory = jetStream.storeDirectory.flatMap { $0.isEmpty ? nil : $0 }
-        var settings = JetStreamSettings(storeDirectory: directory ?? "./data", isDefaultDirectory: directory == nil, domain: jetStream.domain)
+        var settings = JetStreamSettings(
+            storeDirectory: directory ?? "./data", isDefaultDirectory: directory == nil, domain: jetStream.domain)
         settings.maxMemory = jetStream.maxMemoryBytes
         if let cache = jetStream.sqliteCacheBytes { settings.sqliteCacheBytes = Int(cache) }
         settings.maxStorage = jetStream.maxFileBytes

@@ -46,7 +46,9 @@ package struct TLSContexts: Sendable {
         if let caFile = settings.caFile { tls.trustRoots = .certificates(try certificates(caFile, settings)) }
         let verify = settings.verify || settings.verifyAndMap
         if verify {
-            guard settings.caFile != nil else { throw failure(settings, "'verify' needs 'ca_file': the roots client certificates are checked against") }
+            guard settings.caFile != nil else {
+                throw failure(settings, "'verify' needs 'ca_file': the roots client certificates are checked against")
+            }
             tls.certificateVerification = .noHostnameVerification
         } else {
             tls.certificateVerification = .none

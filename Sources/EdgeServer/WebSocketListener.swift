@@ -44,14 +44,18 @@ enum WebSocketListener {
                             channel.eventLoop.makeCompletedFuture {
                                 upgrade.isDone = true
                                 try channel.pipeline.syncOperations.addHandler(WebSocketNATSAdapter())
-                                try channel.pipeline.syncOperations.addHandler(ClientSession.channelHandler(host: broker, logger: logger, webSocket: true))
+                                try channel.pipeline.syncOperations.addHandler(
+                                    ClientSession.channelHandler(host: broker, logger: logger, webSocket: true))
                             }
                         }
                     )
                     try operations.configureHTTPServerPipeline(
-                        withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
-                            context.pipeline.syncOperations.removeHandler(refusal, promise: nil)
-                        }),
+                        withServerUpgrade: (
+                            upgraders: [upgrader],
+                            completionHandler: { context in
+                                context.pipeline.syncOperations.removeHandler(refusal, promise: nil)
+                            }
+                        ),
                         withErrorHandling: true
                     )
                     try operations.addHandler(refusal)

@@ -40,7 +40,8 @@ public enum PythonScenario {
         process.waitUntilExit()
         let output = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
         let timedOut = Date() >= deadline
-        return Result(status: timedOut ? -1 : process.terminationStatus, output: timedOut ? "timed out after \(timeout) s\n" + output : output)
+        return Result(
+            status: timedOut ? -1 : process.terminationStatus, output: timedOut ? "timed out after \(timeout) s\n" + output : output)
     }
 }
 
@@ -73,7 +74,8 @@ extension PythonScenario {
             try? handle.close()
             let output = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
             try? FileManager.default.removeItem(at: outputFile)
-            return Result(status: timedOut ? -1 : process.terminationStatus, output: timedOut ? "timed out after \(timeout) s\n" + output : output)
+            return Result(
+                status: timedOut ? -1 : process.terminationStatus, output: timedOut ? "timed out after \(timeout) s\n" + output : output)
         }
 
         /// Ends the script now. SIGKILL, because a child started from the test runner's threads

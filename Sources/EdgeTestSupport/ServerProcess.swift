@@ -1,5 +1,5 @@
-import Synchronization
 import Foundation
+import Synchronization
 
 /// Which server a test talks to: ours, or the reference nats-server. Integration tests run
 /// against both, so every assertion is known to describe the reference's behaviour.

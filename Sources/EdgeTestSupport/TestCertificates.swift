@@ -21,15 +21,17 @@ public struct TestCertificates: Sendable {
         try makeLeaf("server", signedBy: "ca", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth")
         try makeLeaf("client", signedBy: "ca", extensions: "extendedKeyUsage=clientAuth")
         try makeCA("rogue-ca")
-        try makeLeaf("rogue-server", signedBy: "rogue-ca", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth")
+        try makeLeaf(
+            "rogue-server", signedBy: "rogue-ca", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth")
     }
 
     /// Another client certificate from the CA, for `verify_and_map`: `subject` in openssl's
     /// `/O=.../CN=...` form, `alternativeNames` in its `subjectAltName` form (`email:...`);
     /// written as `<name>.pem` and `<name>-key.pem`.
     public func makeClient(_ name: String, subject: String, alternativeNames: String? = nil) throws {
-        try makeLeaf(name, signedBy: "ca", subject: subject,
-                     extensions: (alternativeNames.map { "subjectAltName=\($0)\n" } ?? "") + "extendedKeyUsage=clientAuth")
+        try makeLeaf(
+            name, signedBy: "ca", subject: subject,
+            extensions: (alternativeNames.map { "subjectAltName=\($0)\n" } ?? "") + "extendedKeyUsage=clientAuth")
     }
 
     public func remove() {
@@ -68,7 +70,8 @@ public struct TestCertificates: Sendable {
         let text = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw ServerStartError(description: "openssl \(arguments.joined(separator: " ")) failed:\n\(String(decoding: text, as: UTF8.self))")
+            throw ServerStartError(
+                description: "openssl \(arguments.joined(separator: " ")) failed:\n\(String(decoding: text, as: UTF8.self))")
         }
     }
 }

@@ -16,7 +16,9 @@ public final class DeferredSQLiteStorageEngine: StorageEngine, @unchecked Sendab
     /// A batch the engine began before the database was open.
     private var batchPending = false
 
-    public init(directory: String, sync: SQLiteStorageEngine.SyncPolicy, cacheBytes: Int = SQLiteStorageEngine.defaultCacheBytes) throws(StoreError) {
+    public init(
+        directory: String, sync: SQLiteStorageEngine.SyncPolicy, cacheBytes: Int = SQLiteStorageEngine.defaultCacheBytes
+    ) throws(StoreError) {
         self.directory = directory
         self.sync = sync
         self.cacheBytes = cacheBytes

@@ -65,7 +65,8 @@ package final class SQLiteForwardJournal: @unchecked Sendable {
 
     package init(path: String) throws(StoreError) {
         connection = try SQLiteConnection(path: path)
-        try connection.execute("""
+        try connection.execute(
+            """
             PRAGMA journal_mode=WAL;
             PRAGMA synchronous=NORMAL;
             PRAGMA wal_autocheckpoint=16384;
@@ -91,11 +92,13 @@ package final class SQLiteForwardJournal: @unchecked Sendable {
         let mark = try connection.statement("SELECT value FROM meta WHERE key = 'next_id'")
         if try connection.step(mark), let stored = Int64(connection.text(mark, 0)) { nextID = stored }
         sqlite3_reset(mark)
-        let list = try connection.statement("SELECT first_id, last_id, done_through, live_count, live_bytes, first_ts FROM chunks ORDER BY first_id")
+        let list = try connection.statement(
+            "SELECT first_id, last_id, done_through, live_count, live_bytes, first_ts FROM chunks ORDER BY first_id")
         while try connection.step(list) {
             let chunk = Chunk(
                 first: connection.int64(list, 0), last: connection.int64(list, 1), doneThrough: connection.int64(list, 2),
-                liveCount: Int(connection.int64(list, 3)), liveBytes: Int(connection.int64(list, 4)), firstTimestamp: connection.int64(list, 5)
+                liveCount: Int(connection.int64(list, 3)), liveBytes: Int(connection.int64(list, 4)),
+                firstTimestamp: connection.int64(list, 5)
             )
             chunks.append(chunk)
             count += chunk.liveCount
@@ -111,21 +114,26 @@ package final class SQLiteForwardJournal: @unchecked Sendable {
     // MARK: - Append
 
     /// Appends messages in one transaction; returns their ids.
-    package func append(_ messages: [(subject: String, reply: String?, headers: [UInt8]?, payload: [UInt8], timestamp: Int64)]) throws(StoreError) -> [Int64] {
+    package func append(
+        _ messages: [(subject: String, reply: String?, headers: [UInt8]?, payload: [UInt8], timestamp: Int64)]
+    ) throws(StoreError) -> [Int64] {
         guard !messages.isEmpty else { return [] }
         var ids: [Int64] = []
         ids.reserveCapacity(messages.count)
         var added: [Chunk] = []
         try connection.execute("BEGIN")
         do throws(StoreError) {
-            let insert = try connection.statement("INSERT INTO chunks (first_id, last_id, done_through, live_count, live_bytes, first_ts, data) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            let insert = try connection.statement(
+                "INSERT INTO chunks (first_id, last_id, done_through, live_count, live_bytes, first_ts, data) VALUES (?, ?, ?, ?, ?, ?, ?)")
             var id = nextID
             var start = 0
             while start < messages.count {
                 var data: [UInt8] = []
                 var reserve = 0
                 for message in messages[start..<min(messages.count, start + Self.chunkMessages)] {
-                    reserve += 24 + message.subject.utf8.count + (message.reply?.utf8.count ?? 0) + (message.headers?.count ?? 0) + message.payload.count
+                    reserve +=
+                        24 + message.subject.utf8.count + (message.reply?.utf8.count ?? 0) + (message.headers?.count ?? 0)
+                        + message.payload.count
                     if reserve > Self.chunkBytes { break }
                 }
                 data.reserveCapacity(reserve + 1024)
@@ -227,7 +235,9 @@ package final class SQLiteForwardJournal: @unchecked Sendable {
         var index = 0
         for (id, size) in removed {
             while index < updated.count && updated[index].last < id { index += 1 }
-            guard index < updated.count, updated[index].first <= id, id > updated[index].doneThrough, !newHoles.contains(id) else { continue }
+            guard index < updated.count, updated[index].first <= id, id > updated[index].doneThrough, !newHoles.contains(id) else {
+                continue
+            }
             removedCount += 1
             removedBytes += size
             updated[index].liveCount -= 1
@@ -339,7 +349,9 @@ package final class SQLiteForwardJournal: @unchecked Sendable {
 
     /// `[subject len u32][subject][reply len i32, -1 none][reply][headers len i32, -1 none]
     /// [headers][payload len u32][payload][timestamp i64]`, little endian.
-    private static func encode(_ message: (subject: String, reply: String?, headers: [UInt8]?, payload: [UInt8], timestamp: Int64), into data: inout [UInt8]) {
+    private static func encode(
+        _ message: (subject: String, reply: String?, headers: [UInt8]?, payload: [UInt8], timestamp: Int64), into data: inout [UInt8]
+    ) {
         func put32(_ value: Int32) { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
         put32(Int32(message.subject.utf8.count))
         data.append(contentsOf: message.subject.utf8)

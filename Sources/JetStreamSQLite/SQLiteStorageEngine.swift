@@ -59,7 +59,9 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
             while try connection.step(streams) { ids.append(connection.int64(streams, 0)) }
             for id in ids {
                 try SQLiteStreamStore.createMessagesTable(id, on: connection)
-                try connection.execute("INSERT INTO \(SQLiteStreamStore.messagesTable(id))(seq, subject, ts, hdr, data) SELECT seq, subject, ts, hdr, data FROM messages WHERE stream=\(id) ORDER BY seq")
+                try connection.execute(
+                    "INSERT INTO \(SQLiteStreamStore.messagesTable(id))(seq, subject, ts, hdr, data) SELECT seq, subject, ts, hdr, data FROM messages WHERE stream=\(id) ORDER BY seq"
+                )
                 try SQLiteStreamStore.createSubjectIndex(id, on: connection)
             }
             try connection.execute("DROP TABLE messages")
@@ -89,7 +91,9 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
     ///   - maximumBytes: a size cap, for tests of a full disk (SQLite's `max_page_count`).
     ///   - cacheBytes: SQLite's page cache (`jetstream { sqlite_cache }`): memory traded for reads
     ///     of older messages from the disk.
-    public init(directory: String, sync: SyncPolicy = .always, maximumBytes: Int? = nil, cacheBytes: Int = SQLiteStorageEngine.defaultCacheBytes) throws(StoreError) {
+    public init(
+        directory: String, sync: SyncPolicy = .always, maximumBytes: Int? = nil, cacheBytes: Int = SQLiteStorageEngine.defaultCacheBytes
+    ) throws(StoreError) {
         self.sync = sync
         self.maximumBytes = maximumBytes
         self.cacheBytes = cacheBytes
@@ -268,7 +272,8 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
             connection = try Self.openConnection(path: path, maximumBytes: maximumBytes, cacheBytes: cacheBytes)
         } catch {
             // Nothing can be vouched for any more: refuse every batch until a restart.
-            let failure = StoreError(.io, "\(path): cannot reopen the store after a failed write (\(error.message)); it takes no more writes until a restart")
+            let failure = StoreError(
+                .io, "\(path): cannot reopen the store after a failed write (\(error.message)); it takes no more writes until a restart")
             syncFailure = failure
             return failure
         }
@@ -302,7 +307,8 @@ public final class SQLiteStorageEngine: StorageEngine, @unchecked Sendable {
         }
         let synced = xSync(file, SQLITE_SYNC_NORMAL)
         guard synced == SQLITE_OK else {
-            let failure = StoreError(.io, "\(connection.path): syncing the write-ahead log failed (\(synced)); the store takes no more writes until a restart")
+            let failure = StoreError(
+                .io, "\(connection.path): syncing the write-ahead log failed (\(synced)); the store takes no more writes until a restart")
             syncFailure = failure
             throw failure
         }

@@ -29,7 +29,9 @@ final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
     /// Creates the stream's message table; its subject index comes apart (`createSubjectIndex`),
     /// so that a migration can fill the table first and build the index once, after.
     static func createMessagesTable(_ streamID: Int64, on connection: SQLiteConnection) throws(StoreError) {
-        try connection.execute("CREATE TABLE \(messagesTable(streamID))(seq INTEGER PRIMARY KEY, subject INTEGER NOT NULL, ts INTEGER NOT NULL, hdr BLOB, data BLOB NOT NULL)")
+        try connection.execute(
+            "CREATE TABLE \(messagesTable(streamID))(seq INTEGER PRIMARY KEY, subject INTEGER NOT NULL, ts INTEGER NOT NULL, hdr BLOB, data BLOB NOT NULL)"
+        )
     }
 
     /// The index behind next- and last-by-subject; its entries end with the rowid, the sequence.
@@ -56,11 +58,15 @@ final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
             removeOne = "DELETE FROM \(table) WHERE seq=?"
             removeBelow = "DELETE FROM \(table) WHERE seq<?"
             // One pass per subject: counts, bounds and bytes (as nats-server counts file storage).
-            summary = "SELECT subject, count(*), min(seq), max(seq), sum(length(data)), sum(CASE WHEN hdr IS NULL OR length(hdr)=0 THEN 0 ELSE 4+length(hdr) END) FROM \(table) GROUP BY subject"
+            summary =
+                "SELECT subject, count(*), min(seq), max(seq), sum(length(data)), sum(CASE WHEN hdr IS NULL OR length(hdr)=0 THEN 0 ELSE 4+length(hdr) END) FROM \(table) GROUP BY subject"
         }
 
         var all: [String] {
-            [insert, bySequence, nextBySubject, fromSequence, lastBySubject, page, sequencesOfSubject, sequencesAndSubjects, removeOne, removeBelow, summary]
+            [
+                insert, bySequence, nextBySubject, fromSequence, lastBySubject, page, sequencesOfSubject, sequencesAndSubjects, removeOne,
+                removeBelow, summary,
+            ]
         }
     }
 
@@ -165,7 +171,8 @@ final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
         let statement = try connection.statement(sql.fromSequence)
         connection.bind(statement, 1, start)
         defer { sqlite3_reset(statement) }
-        let matchingIDs = filter.map { pattern in Set(subjects.filter { SubjectPattern.matches(pattern: pattern, subject: $0.value) }.keys) }
+        let matchingIDs = filter.map { pattern in Set(subjects.filter { SubjectPattern.matches(pattern: pattern, subject: $0.value) }.keys)
+        }
         if let matchingIDs, matchingIDs.isEmpty { return nil }
         while try connection.step(statement) {
             if let matchingIDs, !matchingIDs.contains(connection.int64(statement, 1)) { continue }
@@ -207,7 +214,8 @@ final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
         let statement = try connection.statement(sql.sequencesAndSubjects)
         connection.bind(statement, 1, bound)
         defer { sqlite3_reset(statement) }
-        let matchingIDs = filter.map { pattern in Set(subjects.filter { SubjectPattern.matches(pattern: pattern, subject: $0.value) }.keys) }
+        let matchingIDs = filter.map { pattern in Set(subjects.filter { SubjectPattern.matches(pattern: pattern, subject: $0.value) }.keys)
+        }
         while try connection.step(statement) {
             if let matchingIDs, !matchingIDs.contains(connection.int64(statement, 1)) { continue }
             result.append(UInt64(bitPattern: connection.int64(statement, 0)))
@@ -293,7 +301,10 @@ final class SQLiteStreamStore: StreamStore, @unchecked Sendable {
         defer { sqlite3_reset(statement) }
         var result: [StoredConsumer] = []
         while try connection.step(statement) {
-            result.append(StoredConsumer(name: connection.text(statement, 0), configuration: connection.bytes(statement, 1) ?? [], state: connection.bytes(statement, 2) ?? []))
+            result.append(
+                StoredConsumer(
+                    name: connection.text(statement, 0), configuration: connection.bytes(statement, 1) ?? [],
+                    state: connection.bytes(statement, 2) ?? []))
         }
         return result
     }

@@ -279,7 +279,8 @@ package struct LeafLinkStateMachine<Token: AnyObject> {
             // A client library on the leafnode port.
             phase = .closed
             return actions + [
-                .log(.error, "Client connected to the leafnode port"), .sendError("Authorization Violation"), .close(.authenticationViolation),
+                .log(.error, "Client connected to the leafnode port"), .sendError("Authorization Violation"),
+                .close(.authenticationViolation),
             ]
         }
         if listener.requiresAuthentication {
@@ -370,7 +371,10 @@ package struct LeafLinkStateMachine<Token: AnyObject> {
         let message = Self.trimmingQuotes(text)
         var actions: [Action] = [.log(.error, "Leafnode Error '\(message)'")]
         if message.contains("Loop detected") || message.contains("same cluster name") {
-            actions += [.delayReconnect(configuration.loopReconnectDelay), .log(.error, "Delaying attempt to reconnect for \(Self.seconds(configuration.loopReconnectDelay))")]
+            actions += [
+                .delayReconnect(configuration.loopReconnectDelay),
+                .log(.error, "Delaying attempt to reconnect for \(Self.seconds(configuration.loopReconnectDelay))"),
+            ]
         }
         phase = .closed
         actions += [.recordFailure(message), .close(message == "Authorization Violation" ? .authenticationViolation : .protocolViolation)]
@@ -384,7 +388,8 @@ package struct LeafLinkStateMachine<Token: AnyObject> {
     package mutating func peerInterestReceived(subject: String, queue: String?, account: String) -> [Action] {
         if subject == configuration.loopDetectionSubject {
             phase = .closed
-            let text = "Loop detected for leafnode account=\"\(account)\". Delaying attempt to reconnect for \(Self.seconds(configuration.loopReconnectDelay))"
+            let text =
+                "Loop detected for leafnode account=\"\(account)\". Delaying attempt to reconnect for \(Self.seconds(configuration.loopReconnectDelay))"
             return [.log(.error, text), .sendError(text), .delayReconnect(configuration.loopReconnectDelay), .close(.protocolViolation)]
         }
         guard SubjectValidation.isValidSubject(subject), queue.map(SubjectValidation.isValidQueueName) ?? true else {
@@ -409,7 +414,8 @@ package struct LeafLinkStateMachine<Token: AnyObject> {
     /// The interest to announce when the link comes up, from a snapshot of the account's
     /// subscriptions. Changes made meanwhile reach ``localInterestChanged(_:subject:queue:origin:isAdded:)``
     /// too; the table counts each subscription once.
-    package mutating func announcements(for snapshot: [(token: Token, subject: String, queue: String?, origin: InterestOrigin)]) -> [Action] {
+    package mutating func announcements(for snapshot: [(token: Token, subject: String, queue: String?, origin: InterestOrigin)]) -> [Action]
+    {
         guard isEstablished else { return [] }
         for entry in snapshot where announces(subject: entry.subject, queue: entry.queue, origin: entry.origin) {
             _ = interest.add(entry.token, subject: entry.subject, queue: entry.queue)
@@ -418,7 +424,9 @@ package struct LeafLinkStateMachine<Token: AnyObject> {
     }
 
     /// A subscription came or went in the link's account.
-    package mutating func localInterestChanged(_ token: Token, subject: String, queue: String?, origin: InterestOrigin, isAdded: Bool) -> [Action] {
+    package mutating func localInterestChanged(
+        _ token: Token, subject: String, queue: String?, origin: InterestOrigin, isAdded: Bool
+    ) -> [Action] {
         guard isEstablished else { return [] }
         let update: LeafInterestTable<Token>.Update?
         if isAdded {

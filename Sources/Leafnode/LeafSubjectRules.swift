@@ -47,7 +47,9 @@ package struct LeafSubjectRules: Sendable {
     /// own domain's API never leaves; a spoke adds its remote's lists and the hub's permissions
     /// (its export list is what we may publish to it, its import list what we may subscribe to;
     /// our own deny lists add to theirs).
-    package init(jetStreamEnabled: Bool, domain: String?, peerDenyPublish: [String], remote: RemoteLists?, hubPermissions: LeafHubPermissions?) {
+    package init(
+        jetStreamEnabled: Bool, domain: String?, peerDenyPublish: [String], remote: RemoteLists?, hubPermissions: LeafHubPermissions?
+    ) {
         var publish: [String] = peerDenyPublish
         var subscribe: [String] = []
         if jetStreamEnabled {
@@ -101,7 +103,8 @@ package struct LeafSubjectRules: Sendable {
         let isWildcard = SubjectValidation.hasWildcard(subject)
         return !importAllow.contains { entry in
             (entry.queue == nil || entry.queue == queue)
-                && (SubjectPattern.isSubset(subject, of: entry.subject) || (isWildcard && SubjectPattern.isSubset(entry.subject, of: subject)))
+                && (SubjectPattern.isSubset(subject, of: entry.subject)
+                    || (isWildcard && SubjectPattern.isSubset(entry.subject, of: subject)))
         }
     }
 

@@ -32,7 +32,9 @@ package struct JetStreamStatus: Sendable {
         /// The streams, when details were asked for.
         package var streamDetails: [JetStreamStreamDetail]?
 
-        package init(name: String, memory: UInt64, storage: UInt64, apiTotal: UInt64, apiErrors: UInt64, maxMemory: Int64, maxStorage: Int64) {
+        package init(
+            name: String, memory: UInt64, storage: UInt64, apiTotal: UInt64, apiErrors: UInt64, maxMemory: Int64, maxStorage: Int64
+        ) {
             self.name = name
             self.memory = memory
             self.storage = storage

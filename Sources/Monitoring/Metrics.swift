@@ -38,15 +38,23 @@ extension MonitoringEndpoints {
         let remotes = varz.leaf.remotes ?? []
         text.family("outpost_leafnode_remote_connected", "gauge", "1 while the remote's link is up")
         for (index, remote) in remotes.enumerated() {
-            text.sample("outpost_leafnode_remote_connected", ["remote": String(index), "url": remote.urls.first ?? ""], remote.state == "connected" ? 1 : 0)
+            text.sample(
+                "outpost_leafnode_remote_connected", ["remote": String(index), "url": remote.urls.first ?? ""],
+                remote.state == "connected" ? 1 : 0)
         }
         let buffered = remotes.enumerated().compactMap { index, remote in remote.storeAndForward.map { (index, $0) } }
         let forwardFigures: [(String, String, String, (LeafVarz.ForwardBufferVarz) -> Double)] = [
-            ("outpost_forward_buffered_messages", "gauge", "Messages waiting in the store-and-forward journal", { Double($0.bufferedMessages) }),
+            (
+                "outpost_forward_buffered_messages", "gauge", "Messages waiting in the store-and-forward journal",
+                { Double($0.bufferedMessages) }
+            ),
             ("outpost_forward_buffered_bytes", "gauge", "Bytes waiting in the store-and-forward journal", { Double($0.bufferedBytes) }),
             ("outpost_forward_oldest_age_seconds", "gauge", "Age of the oldest waiting message", { $0.oldestAgeSeconds }),
             ("outpost_forward_forwarded_messages_total", "counter", "Messages the hub confirmed", { Double($0.forwardedMessages) }),
-            ("outpost_forward_discarded_messages_total", "counter", "Messages dropped by the buffer's limits", { Double($0.discardedMessages) }),
+            (
+                "outpost_forward_discarded_messages_total", "counter", "Messages dropped by the buffer's limits",
+                { Double($0.discardedMessages) }
+            ),
         ]
         for (name, type, help, value) in forwardFigures {
             text.family(name, type, help)

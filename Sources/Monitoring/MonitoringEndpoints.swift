@@ -1,10 +1,11 @@
+import Broker
+import Synchronization
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Broker
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -245,15 +246,18 @@ package final class MonitoringEndpoints: Sendable {
         let now = GoFormat.timestamp(WallClock.now)
         let details = options.streams ? JetStreamDetailRequest(consumers: options.consumers, config: options.config) : nil
         guard let status = await jetStream.status(details: details) else {
-            return Jsz(serverID: broker.configuration.serverID, now: now, disabled: true,
-                       config: .init(maxMemory: 0, maxStorage: 0, storeDirectory: nil, domain: nil), memory: 0, storage: 0,
-                       reservedMemory: 0, reservedStorage: 0, accounts: 0, haAssets: 0, api: .init(total: 0, errors: 0),
-                       streams: 0, consumers: 0, messages: 0, bytes: 0)
+            return Jsz(
+                serverID: broker.configuration.serverID, now: now, disabled: true,
+                config: .init(maxMemory: 0, maxStorage: 0, storeDirectory: nil, domain: nil), memory: 0, storage: 0,
+                reservedMemory: 0, reservedStorage: 0, accounts: 0, haAssets: 0, api: .init(total: 0, errors: 0),
+                streams: 0, consumers: 0, messages: 0, bytes: 0)
         }
         var jsz = Jsz(
             serverID: broker.configuration.serverID, now: now, disabled: nil,
-            config: .init(maxMemory: status.maxMemory, maxStorage: status.maxStorage, storeDirectory: status.storeDirectory, domain: status.domain),
-            memory: status.memory, storage: status.storage, reservedMemory: 0, reservedStorage: 0, accounts: status.accounts.count, haAssets: 0,
+            config: .init(
+                maxMemory: status.maxMemory, maxStorage: status.maxStorage, storeDirectory: status.storeDirectory, domain: status.domain),
+            memory: status.memory, storage: status.storage, reservedMemory: 0, reservedStorage: 0, accounts: status.accounts.count,
+            haAssets: 0,
             api: .init(total: status.apiTotal, errors: status.apiErrors),
             streams: status.streams, consumers: status.consumers, messages: status.messages, bytes: status.bytes
         )

@@ -1,10 +1,11 @@
+import NIOCore
+import NIOHTTP1
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import NIOCore
-import NIOHTTP1
 
 /// A tiny HTTP/1.1 handler serving the monitoring endpoints as JSON.
 package final class MonitoringHTTPHandler: ChannelInboundHandler {
@@ -59,7 +60,9 @@ package final class MonitoringHTTPHandler: ChannelInboundHandler {
                 // 2.9 answers ok without JetStream too); a running JetStream here is healthy.
                 return (.ok, try Self.encode(endpoints.healthz()))
             case "/":
-                let links = ["varz", "connz", "subsz", "accountz", "leafz", "jsz", "healthz", "metrics"].map { "<a href=\"./\($0)\">\($0)</a>" }.joined(separator: "<br/>\n")
+                let links = ["varz", "connz", "subsz", "accountz", "leafz", "jsz", "healthz", "metrics"].map {
+                    "<a href=\"./\($0)\">\($0)</a>"
+                }.joined(separator: "<br/>\n")
                 return (.ok, Data("<html><body>\n\(links)\n</body></html>\n".utf8))
             default:
                 return (.notFound, Data("404 page not found\n".utf8))
@@ -72,7 +75,9 @@ package final class MonitoringHTTPHandler: ChannelInboundHandler {
             case .success(let value): (status, body) = value
             case .failure(let error): (status, body) = (.internalServerError, Data("\(error)\n".utf8))
             }
-            let contentType = path == "/" ? "text/html; charset=utf-8" : path == "/metrics" ? "text/plain; version=0.0.4; charset=utf-8" : "application/json"
+            let contentType =
+                path == "/"
+                ? "text/html; charset=utf-8" : path == "/metrics" ? "text/plain; version=0.0.4; charset=utf-8" : "application/json"
             handler.write(context: context, status: status, body: body, contentType: contentType, keepAlive: keepAlive)
         }
     }

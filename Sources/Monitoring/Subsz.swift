@@ -169,9 +169,10 @@ extension MonitoringEndpoints {
         for snapshot in await broker.connectionSnapshots().sorted(by: { $0.id < $1.id }) {
             for detail in snapshot.subscriptionDetails {
                 if let test = options.test, !SubjectPattern.matches(pattern: detail.subject, subject: test) { continue }
-                entries.append(SubscriptionEntry(
-                    account: snapshot.account, subject: detail.subject, queue: detail.queue, sid: detail.sid,
-                    messages: detail.messages, cid: snapshot.id))
+                entries.append(
+                    SubscriptionEntry(
+                        account: snapshot.account, subject: detail.subject, queue: detail.queue, sid: detail.sid,
+                        messages: detail.messages, cid: snapshot.id))
             }
         }
         subsz.total = entries.count

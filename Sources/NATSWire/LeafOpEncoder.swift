@@ -40,7 +40,9 @@ extension ByteBuffer {
         headerLength: Int?,
         payload: UnsafeRawBufferPointer
     ) {
-        writeLeafMessage(subject: subject, reply: reply, replySuffix: replySuffix, queues: queues, headerLength: headerLength, leading: nil, payload: payload)
+        writeLeafMessage(
+            subject: subject, reply: reply, replySuffix: replySuffix, queues: queues, headerLength: headerLength, leading: nil,
+            payload: payload)
     }
 
     /// The same, with the message's first bytes in `leading` and the rest in `payload` (a

@@ -61,9 +61,14 @@ extension ProtocolParser {
     private static let common: [(String, Verb, Bool)] = [
         ("ping", .ping, false), ("pong", .pong, false), ("info", .info, true), ("+ok", .ok, false), ("-err", .err, true),
     ]
-    static let clientVerbs = names([("pub", .pub, true), ("hpub", .hpub, true), ("sub", .sub, true), ("unsub", .unsub, true), ("connect", .connect, true)] + common)
+    static let clientVerbs = names(
+        [("pub", .pub, true), ("hpub", .hpub, true), ("sub", .sub, true), ("unsub", .unsub, true), ("connect", .connect, true)] + common)
     static let serverVerbs = names([("msg", .msg, true), ("hmsg", .hmsg, true)] + common)
-    static let leafVerbs = names([("lmsg", .leafMsg, true), ("hmsg", .leafHmsg, true), ("ls+", .leafSub, true), ("ls-", .leafUnsub, true), ("connect", .connect, true)] + common)
+    static let leafVerbs = names(
+        [
+            ("lmsg", .leafMsg, true), ("hmsg", .leafHmsg, true), ("ls+", .leafSub, true), ("ls-", .leafUnsub, true),
+            ("connect", .connect, true),
+        ] + common)
 
     /// What `scan` learned about the operation at the start of the buffer. Filled in place
     /// (a returned struct this size cost more than the scan itself: store forwarding).
@@ -207,7 +212,9 @@ extension ProtocolParser {
                 failure = .maxControlLineExceeded(length: argumentsEnd - argumentsStart, limit: limits.maxControlLine)
                 return .failure
             }
-            return scanMessage(bytes, verb: verb, limits: limits, argumentsStart: argumentsStart, argumentsEnd: argumentsEnd, into: &line, failure: &failure)
+            return scanMessage(
+                bytes, verb: verb, limits: limits, argumentsStart: argumentsStart, argumentsEnd: argumentsEnd, into: &line,
+                failure: &failure)
         }
 
         // 3. The end of the line.
@@ -243,7 +250,8 @@ extension ProtocolParser {
             let start = position
             while position < argumentsEnd && !isSpace(bytes[position]) { position += 1 }
             if !line.addArgument(start, position) {
-                failure = .badArguments("\(verb.text) parse error: too many arguments: \(snippet(bytes, from: argumentsStart, to: argumentsEnd))")
+                failure = .badArguments(
+                    "\(verb.text) parse error: too many arguments: \(snippet(bytes, from: argumentsStart, to: argumentsEnd))")
                 return .failure
             }
         }

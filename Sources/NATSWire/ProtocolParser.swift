@@ -189,7 +189,8 @@ public struct ProtocolParser {
         case .unsub:
             op = .unsubscribe(UnsubscribeOp(sid: slice(0), maxMessages: line.number >= 0 ? line.number : nil))
         case .leafSub:
-            op = .leafSubscribe(LeafInterestOp(subject: slice(0), queue: line.argumentCount == 3 ? slice(1) : nil, weight: max(1, line.number)))
+            op = .leafSubscribe(
+                LeafInterestOp(subject: slice(0), queue: line.argumentCount == 3 ? slice(1) : nil, weight: max(1, line.number)))
         case .leafUnsub:
             op = .leafUnsubscribe(LeafInterestOp(subject: slice(0), queue: line.argumentCount == 2 ? slice(1) : nil, weight: 1))
         case .connect, .info, .err:

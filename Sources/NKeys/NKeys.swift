@@ -35,7 +35,8 @@ public enum NKeys {
             case .invalidChecksum: return "checksum mismatch"
             case .notASeed: return "not an nkey seed"
             case .invalidCredentials(let why): return why
-            case .cryptoUnavailable: return "Ed25519 needs the system's libcrypto (libcrypto.so.3, Debian package libssl3), which could not be loaded"
+            case .cryptoUnavailable:
+                return "Ed25519 needs the system's libcrypto (libcrypto.so.3, Debian package libssl3), which could not be loaded"
             }
         }
     }
@@ -250,10 +251,13 @@ final class LibCrypto: @unchecked Sendable {  // immutable after init; OpenSSL i
     private typealias FreeKey = @convention(c) (OpaquePointer?) -> Void
     private typealias NewContext = @convention(c) () -> OpaquePointer?
     private typealias FreeContext = @convention(c) (OpaquePointer?) -> Void
-    private typealias DigestSignInit = @convention(c) (OpaquePointer?, UnsafeMutablePointer<OpaquePointer?>?, OpaquePointer?, OpaquePointer?, OpaquePointer?) -> Int32
-    private typealias DigestSign = @convention(c) (OpaquePointer?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<Int>?, UnsafePointer<UInt8>?, Int) -> Int32
+    private typealias DigestSignInit =
+        @convention(c) (OpaquePointer?, UnsafeMutablePointer<OpaquePointer?>?, OpaquePointer?, OpaquePointer?, OpaquePointer?) -> Int32
+    private typealias DigestSign =
+        @convention(c) (OpaquePointer?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<Int>?, UnsafePointer<UInt8>?, Int) -> Int32
     private typealias NewRawPublicKey = @convention(c) (Int32, OpaquePointer?, UnsafePointer<UInt8>?, Int) -> OpaquePointer?
-    private typealias DigestVerifyInit = @convention(c) (OpaquePointer?, UnsafeMutablePointer<OpaquePointer?>?, OpaquePointer?, OpaquePointer?, OpaquePointer?) -> Int32
+    private typealias DigestVerifyInit =
+        @convention(c) (OpaquePointer?, UnsafeMutablePointer<OpaquePointer?>?, OpaquePointer?, OpaquePointer?, OpaquePointer?) -> Int32
     private typealias DigestVerify = @convention(c) (OpaquePointer?, UnsafePointer<UInt8>?, Int, UnsafePointer<UInt8>?, Int) -> Int32
 
     /// `EVP_PKEY_ED25519` (`NID_ED25519`).
@@ -273,7 +277,9 @@ final class LibCrypto: @unchecked Sendable {  // immutable after init; OpenSSL i
     static let shared: LibCrypto? = LibCrypto()
 
     private init?() {
-        guard let library = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL) ?? dlopen("libcrypto.so", RTLD_NOW | RTLD_LOCAL) else { return nil }
+        guard let library = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL) ?? dlopen("libcrypto.so", RTLD_NOW | RTLD_LOCAL) else {
+            return nil
+        }
         func symbol<T>(_ name: String, as type: T.Type) -> T? {
             guard let pointer = dlsym(library, name) else { return nil }
             return unsafeBitCast(pointer, to: type)
@@ -302,7 +308,9 @@ final class LibCrypto: @unchecked Sendable {  // immutable after init; OpenSSL i
     }
 
     func publicKey(seed: [UInt8]) -> [UInt8]? {
-        guard seed.count == 32, let key = seed.withUnsafeBufferPointer({ newRawPrivateKey(Self.ed25519, nil, $0.baseAddress, 32) }) else { return nil }
+        guard seed.count == 32, let key = seed.withUnsafeBufferPointer({ newRawPrivateKey(Self.ed25519, nil, $0.baseAddress, 32) }) else {
+            return nil
+        }
         defer { freeKey(key) }
         var output = [UInt8](repeating: 0, count: 32)
         var length = 32

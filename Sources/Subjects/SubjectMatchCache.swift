@@ -138,7 +138,8 @@ public final class SubjectMatchCache<Value> {
         if entryCount >= capacityLimit { sweep() }
         let key = UnsafeMutableRawBufferPointer.allocate(byteCount: max(subject.count, 1), alignment: 1)
         if subject.count > 0 { key.baseAddress!.copyMemory(from: subject.baseAddress!, byteCount: subject.count) }
-        (entries! + entryCount).initialize(to: Entry(hash: hash, key: UnsafeMutableRawBufferPointer(rebasing: key[..<subject.count]), value: value))
+        (entries! + entryCount).initialize(
+            to: Entry(hash: hash, key: UnsafeMutableRawBufferPointer(rebasing: key[..<subject.count]), value: value))
         entryCount += 1
         insertSlot(hash: hash, index: entryCount - 1)
     }

@@ -25,8 +25,9 @@ struct ClientPermissionsTests {
 
     @Test("subscribe: queue entries admit or refuse only their queue")
     func subscribeQueues() {
-        let rules = ClientPermissions(PermissionRules(
-            subscribeAllow: ["foo.>", "q.> workers"], subscribeDeny: ["foo.secret", "foo.jobs nosy"]))
+        let rules = ClientPermissions(
+            PermissionRules(
+                subscribeAllow: ["foo.>", "q.> workers"], subscribeDeny: ["foo.secret", "foo.jobs nosy"]))
         #expect(rules.maySubscribe(subject: "foo.a", queue: nil))
         #expect(rules.maySubscribe(subject: "foo.a", queue: "any"))
         #expect(!rules.maySubscribe(subject: "foo.secret", queue: nil))
@@ -45,21 +46,24 @@ struct ClientPermissionsTests {
 
     @Test("allow_responses: one answer per request by default, only to replies received")
     func responses() {
-        let rules = ClientPermissions(PermissionRules(
-            publishAllow: [], subscribeAllow: ["req.>"], responses: ResponseAllowance(maxMessages: 1, expires: .seconds(60))))
+        let rules = ClientPermissions(
+            PermissionRules(
+                publishAllow: [], subscribeAllow: ["req.>"], responses: ResponseAllowance(maxMessages: 1, expires: .seconds(60))))
         #expect(!publish(rules, "_INBOX.one"))
         Array("_INBOX.one".utf8).withUnsafeBytes { rules.recordReply($0) }
         #expect(publish(rules, "_INBOX.one"))
         #expect(!publish(rules, "_INBOX.one"))
         #expect(!publish(rules, "_INBOX.two"))
 
-        let expired = ClientPermissions(PermissionRules(
-            publishAllow: [], responses: ResponseAllowance(maxMessages: 0, expires: .nanoseconds(1))))
+        let expired = ClientPermissions(
+            PermissionRules(
+                publishAllow: [], responses: ResponseAllowance(maxMessages: 0, expires: .nanoseconds(1))))
         Array("_INBOX.late".utf8).withUnsafeBytes { expired.recordReply($0) }
         #expect(!publish(expired, "_INBOX.late"))
 
-        let unlimited = ClientPermissions(PermissionRules(
-            publishAllow: [], responses: ResponseAllowance(maxMessages: 0, expires: .zero)))
+        let unlimited = ClientPermissions(
+            PermissionRules(
+                publishAllow: [], responses: ResponseAllowance(maxMessages: 0, expires: .zero)))
         Array("_INBOX.many".utf8).withUnsafeBytes { unlimited.recordReply($0) }
         for _ in 0..<5 { #expect(publish(unlimited, "_INBOX.many")) }
     }

@@ -74,7 +74,8 @@ struct FanoutPlanTests {
         var random = XorshiftRandom(seed: 0x9E37_79B9_7F4A_7C15)
         for _ in 0..<400 {
             var recorder = Recorder()
-            let delivered = FanoutPlan<Member>().run(SubjectMatch(queueGroups: [QueueGroup(name: "q", members: members)]), "hello", random: &random, sink: &recorder)
+            let delivered = FanoutPlan<Member>().run(
+                SubjectMatch(queueGroups: [QueueGroup(name: "q", members: members)]), "hello", random: &random, sink: &recorder)
             #expect(delivered && recorder.local.count == 1)
             for name in recorder.local { counts[name, default: 0] += 1 }
         }
@@ -107,13 +108,20 @@ struct FanoutPlanTests {
         let hub = Link("hub", solicited: true)
         let device = Link("device")
         let match = SubjectMatch(
-            plain: [Member("hub-plain", link: hub), Member("local"), Member("hub-plain-2", link: hub), Member("device-plain", link: device)],
-            queueGroups: [QueueGroup(name: "q1", members: [Member("hub-q1", link: hub)]), QueueGroup(name: "q2", members: [Member("hub-q2", link: hub)])]
+            plain: [
+                Member("hub-plain", link: hub), Member("local"), Member("hub-plain-2", link: hub), Member("device-plain", link: device),
+            ],
+            queueGroups: [
+                QueueGroup(name: "q1", members: [Member("hub-q1", link: hub)]),
+                QueueGroup(name: "q2", members: [Member("hub-q2", link: hub)]),
+            ]
         )
         let (delivered, recorder) = run(match)
         #expect(delivered && recorder.local == ["local"])
         #expect(recorder.forwarded.count == 2)
-        #expect(recorder.forwarded[0].link == "hub" && recorder.forwarded[0].member == "hub-plain" && recorder.forwarded[0].queues == ["q1", "q2"])
+        #expect(
+            recorder.forwarded[0].link == "hub" && recorder.forwarded[0].member == "hub-plain"
+                && recorder.forwarded[0].queues == ["q1", "q2"])
         #expect(recorder.forwarded[1].link == "device" && recorder.forwarded[1].queues == [])
         // A link that only serves a queue group names it; one with only plain interest names none.
         let (_, queueOnly) = run(SubjectMatch(queueGroups: [QueueGroup(name: "q", members: [Member("x", link: device)])]))
@@ -133,14 +141,17 @@ struct FanoutPlanTests {
         let (_, fromClient) = run(match)
         #expect(fromClient.forwarded.map(\.link) == ["hub", "other-hub", "device"])
         // A queue group whose only member is behind the link the message came over: nobody.
-        let (delivered, back) = run(SubjectMatch(queueGroups: [QueueGroup(name: "q", members: [Member("a", link: hub)])]), plan: FanoutPlan(arrivedOver: hub))
+        let (delivered, back) = run(
+            SubjectMatch(queueGroups: [QueueGroup(name: "q", members: [Member("a", link: hub)])]), plan: FanoutPlan(arrivedOver: hub))
         #expect(!delivered && back.forwarded.isEmpty)
     }
 
     @Test("a message that came over a link serves only the queue groups its sender named")
     func servedQueues() {
         let device = Link("device")
-        let match = SubjectMatch(plain: [Member("p")], queueGroups: [QueueGroup(name: "a", members: [Member("qa")]), QueueGroup(name: "b", members: [Member("qb")])])
+        let match = SubjectMatch(
+            plain: [Member("p")],
+            queueGroups: [QueueGroup(name: "a", members: [Member("qa")]), QueueGroup(name: "b", members: [Member("qb")])])
         let (_, named) = run(match, plan: FanoutPlan(arrivedOver: device, servedQueues: ["b"]))
         #expect(named.local == ["p", "qb"])
         let (_, none) = run(match, plan: FanoutPlan(arrivedOver: device, servedQueues: []))

@@ -54,7 +54,9 @@ struct CommandLineFlagsTests {
 
     @Test("integer flags")
     func integerFlags() throws {
-        let flags = try Self.parse(["-m", "8222", "-ms=8443", "--max_traced_msg_len", "128", "--log_size_limit", "1000", "--event_loops", "3"])
+        let flags = try Self.parse([
+            "-m", "8222", "-ms=8443", "--max_traced_msg_len", "128", "--log_size_limit", "1000", "--event_loops", "3",
+        ])
         #expect(flags.httpPort == 8222)
         #expect(flags.httpsPort == 8443)
         #expect(flags.maxTracedMessageLength == 128)
@@ -136,21 +138,23 @@ struct CommandLineFlagsTests {
         #expect(flags.tlsCertificateFile == "c.pem")
         #expect(flags.signal == "stop")
         let keys = flags.warnings.compactMap(\.key)
-        #expect(keys == [
-            "--routes", "--cluster", "--cluster_name", "--cluster_advertise", "--no_advertise", "--connect_retries",
-            "--cluster_listen", "-s", "-sl", "--profile",
-        ])
+        #expect(
+            keys == [
+                "--routes", "--cluster", "--cluster_name", "--cluster_advertise", "--no_advertise", "--connect_retries",
+                "--cluster_listen", "-s", "-sl", "--profile",
+            ])
         #expect(flags.warnings.first?.description == "--routes: not supported: Outpost does not cluster; connect it to a cluster as a leaf")
         #expect(flags.warnings.allSatisfy { $0.code == .unsupported })
     }
 
     @Test("every flag named in the usage text is defined")
     func usageMatchesDefinitions() throws {
-        for name in ["-a", "--addr", "--net", "-p", "--port", "-n", "--name", "--server_name", "-P", "--pid", "-m",
+        for name in [
+            "-a", "--addr", "--net", "-p", "--port", "-n", "--name", "--server_name", "-P", "--pid", "-m",
             "--http_port", "-ms", "--https_port", "-c", "--config", "-l", "--log", "-T", "--logtime", "-D", "--debug",
             "-V", "--trace", "-VV", "-DV", "-DVV", "-js", "--jetstream", "-sd", "--store_dir", "--user", "--pass",
-            "--auth", "--event_loops", "-h", "--help", "-v", "--version", "--tls", "--routes", "--cluster"]
-        {
+            "--auth", "--event_loops", "-h", "--help", "-v", "--version", "--tls", "--routes", "--cluster",
+        ] {
             #expect(CommandLineFlags.usage.contains(name), "\(name)")
             let bare = String(name.drop(while: { $0 == "-" }))
             #expect(CommandLineFlags.flagsByName[bare] != nil, "\(name)")

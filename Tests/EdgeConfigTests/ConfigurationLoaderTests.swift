@@ -158,10 +158,11 @@ struct ConfigurationLoaderTests {
     @Test("unknown keys are errors worded as nats-server's, with their position")
     func unknownKeys() throws {
         let list = try #require(Self.errors("port: 4222\n  monitoring_port: 8222\nprot: 1"))
-        #expect(list.errors.map(\.description) == [
-            "outpost.conf:2:3: unknown field \"monitoring_port\"",
-            "outpost.conf:3:1: unknown field \"prot\"",
-        ])
+        #expect(
+            list.errors.map(\.description) == [
+                "outpost.conf:2:3: unknown field \"monitoring_port\"",
+                "outpost.conf:3:1: unknown field \"prot\"",
+            ])
         #expect(list.errors.allSatisfy { $0.code == .unknownField })
         let nested = try #require(Self.errors("jetstream { max_memory: 1GB }"))
         #expect(nested.errors.first?.description == "outpost.conf:1:13: jetstream: unknown field \"max_memory\"")
@@ -195,10 +196,11 @@ struct ConfigurationLoaderTests {
         #expect(leafNodes.users == [LeafUser(username: "leafu", password: "leafp")])
         #expect(leafNodes.authTimeout == .seconds(3))
         #expect(leafNodes.remotes.count == 2)
-        #expect(leafNodes.remotes[0].urls == [
-            LeafRemoteURL(host: "hub1", port: 7000, user: "u", password: "p@ss"),
-            LeafRemoteURL(host: "hub2", port: 7422),
-        ])
+        #expect(
+            leafNodes.remotes[0].urls == [
+                LeafRemoteURL(host: "hub1", port: 7000, user: "u", password: "p@ss"),
+                LeafRemoteURL(host: "hub2", port: 7422),
+            ])
         #expect(leafNodes.remotes[0].denyImports == ["secret.>"])
         #expect(leafNodes.remotes[0].denyExports == ["private.>", "x.*"])
         #expect(leafNodes.remotes[1].urls == [LeafRemoteURL(host: "::1", port: 7423)])
@@ -210,11 +212,12 @@ struct ConfigurationLoaderTests {
         #expect(tlsURL.configuration.leafNodeSettings?.remotes.first?.urls == [LeafRemoteURL(host: "hub", port: 7422, requiresTLS: true)])
 
         let bad = try #require(Self.errors("leafnodes { remotes [ { url: \"wss://hub:7422\" }, { deny_imports: [\"a..b\"] } ] }"))
-        #expect(bad.errors.map(\.description) == [
-            "outpost.conf:1:25: leafnodes.remotes[0].url: invalid leafnode remote url: scheme \"wss\" is not supported yet (Outpost's leafnode links are TCP, plain or TLS)",
-            "outpost.conf:1:67: leafnodes.remotes[1].deny_imports: invalid subject \"a..b\"",
-            "outpost.conf:1:50: leafnodes.remotes[1]: remote leafnode entry requires at least one url",
-        ])
+        #expect(
+            bad.errors.map(\.description) == [
+                "outpost.conf:1:25: leafnodes.remotes[0].url: invalid leafnode remote url: scheme \"wss\" is not supported yet (Outpost's leafnode links are TCP, plain or TLS)",
+                "outpost.conf:1:67: leafnodes.remotes[1].deny_imports: invalid subject \"a..b\"",
+                "outpost.conf:1:50: leafnodes.remotes[1]: remote leafnode entry requires at least one url",
+            ])
     }
 
     @Test("keys nats-server knows but Outpost ignores produce a warning naming the key")
@@ -236,10 +239,11 @@ struct ConfigurationLoaderTests {
             """
         )
         let keys = loaded.warnings.compactMap(\.key)
-        #expect(keys == [
-            "cluster", "gateway", "websocket.compression", "mqtt", "operator", "resolver", "syslog",
-            "prof_port", "client_advertise",
-        ])
+        #expect(
+            keys == [
+                "cluster", "gateway", "websocket.compression", "mqtt", "operator", "resolver", "syslog",
+                "prof_port", "client_advertise",
+            ])
         #expect(loaded.warnings.allSatisfy { $0.code == .unsupported })
         #expect(
             loaded.warnings[0].description
@@ -277,30 +281,32 @@ struct ConfigurationLoaderTests {
                 """
             )
         )
-        #expect(list.errors.map(\.description) == [
-            "outpost.conf:1:1: port: expected an integer, got a string",
-            "outpost.conf:2:1: max_payload: value is too big",
-            "outpost.conf:3:1: debug: expected a boolean, got an integer",
-            "outpost.conf:4:1: ping_interval: error parsing ping_interval: time: unknown unit \"x\" in duration \"5x\"",
-            "outpost.conf:5:1: lame_duck_duration: invalid lame_duck_duration of 10s, minimum is 30 seconds",
-            "outpost.conf:6:1: lame_duck_grace_period: invalid lame_duck_grace_period, needs to be positive",
-            "outpost.conf:7:1: listen: could not parse address string \"localhost\"",
-            "outpost.conf:8:1: http: could not parse port \"b\"",
-            "outpost.conf:9:1: max_sub_tokens: value is too big",
-            "outpost.conf:10:1: server_name: server name cannot contain spaces",
-            "outpost.conf:11:1: jetstream: Expected 'enabled' or 'disabled' for string value, got 'maybe'",
-            "outpost.conf:12:1: system_account: system account name must be a string",
-            "outpost.conf:13:18: server_tags: error parsing tags: expected a string, got an integer",
-        ])
+        #expect(
+            list.errors.map(\.description) == [
+                "outpost.conf:1:1: port: expected an integer, got a string",
+                "outpost.conf:2:1: max_payload: value is too big",
+                "outpost.conf:3:1: debug: expected a boolean, got an integer",
+                "outpost.conf:4:1: ping_interval: error parsing ping_interval: time: unknown unit \"x\" in duration \"5x\"",
+                "outpost.conf:5:1: lame_duck_duration: invalid lame_duck_duration of 10s, minimum is 30 seconds",
+                "outpost.conf:6:1: lame_duck_grace_period: invalid lame_duck_grace_period, needs to be positive",
+                "outpost.conf:7:1: listen: could not parse address string \"localhost\"",
+                "outpost.conf:8:1: http: could not parse port \"b\"",
+                "outpost.conf:9:1: max_sub_tokens: value is too big",
+                "outpost.conf:10:1: server_name: server name cannot contain spaces",
+                "outpost.conf:11:1: jetstream: Expected 'enabled' or 'disabled' for string value, got 'maybe'",
+                "outpost.conf:12:1: system_account: system account name must be a string",
+                "outpost.conf:13:18: server_tags: error parsing tags: expected a string, got an integer",
+            ])
         #expect(list.description.split(separator: "\n").count == 13)
     }
 
     @Test("cross-setting checks of validateOptions")
     func crossChecks() throws {
         let payload = try #require(Self.errors("max_payload: 2MB\nmax_pending: 1MB"))
-        #expect(payload.errors.map(\.description) == [
-            "outpost.conf:1:1: max_payload: max_payload (2097152) cannot be higher than max_pending (1048576)"
-        ])
+        #expect(
+            payload.errors.map(\.description) == [
+                "outpost.conf:1:1: max_payload: max_payload (2097152) cannot be higher than max_pending (1048576)"
+            ])
         let lameDuck = try #require(Self.errors("lame_duck_duration: \"30s\"\nlame_duck_grace_period: \"30s\""))
         #expect(
             lameDuck.errors.first?.message
@@ -370,17 +376,24 @@ struct ConfigurationLoaderTests {
                 == ["Nkey users do not take usernames or passwords"]
         )
         #expect(messages("authorization { users: {user: a} }") == ["Expected users field to be an array, got a map"])
-        #expect(messages("authorization { users: [ {user: a, permissions: { pub: \"a..b\" }} ] }") == ["subject \"a..b\" is not a valid subject"])
+        #expect(
+            messages("authorization { users: [ {user: a, permissions: { pub: \"a..b\" }} ] }") == [
+                "subject \"a..b\" is not a valid subject"
+            ])
         #expect(
             messages("authorization { users: [ {user: a, permissions: { sub: \"a b\" }} ] }").isEmpty
         )
-        #expect(messages("authorization { users: [ {user: a, permissions: { pub: \"a b\" }} ] }") == ["subject \"a b\" is not a valid subject"])
-        #expect(messages("authorization { users: [ {user: a, permissions: { bogus: x }} ] }") == ["Unknown field \"bogus\" parsing permissions"])
+        #expect(
+            messages("authorization { users: [ {user: a, permissions: { pub: \"a b\" }} ] }") == ["subject \"a b\" is not a valid subject"])
+        #expect(
+            messages("authorization { users: [ {user: a, permissions: { bogus: x }} ] }") == ["Unknown field \"bogus\" parsing permissions"]
+        )
         #expect(
             messages("authorization { users: [ {user: a, permissions: { pub: { permit: x } }} ] }")
                 == ["Unknown field name \"permit\" parsing subject permissions, only 'allow' or 'deny' are permitted"]
         )
-        #expect(messages("authorization { users: [ {user: a, allowed_connection_types: [bogus]} ] }") == ["unknown connection type \"bogus\""])
+        #expect(
+            messages("authorization { users: [ {user: a, allowed_connection_types: [bogus]} ] }") == ["unknown connection type \"bogus\""])
         #expect(messages("authorization { timeout: [a] }") == ["error parsing authorization config, 'timeout' wrong type"])
         #expect(messages("authorization { colour: red }") == ["unknown field \"colour\""])
         let list = try #require(Self.errors("\n  authorization {\n    users: [ {user: a}, {user: a} ]\n  }"))
@@ -484,8 +497,10 @@ struct ConfigurationLoaderTests {
     func flagsOverride() throws {
         let loaded = try Self.load(
             "port: 4222\nhost: 10.0.0.1\ndebug: true\nlogtime: true\njetstream { store_dir: /file }\nauthorization { user: a, password: b }",
-            flags: ["-p", "5222", "-a=127.0.0.1", "-D=false", "-T=false", "-sd", "/flag", "--pass", "c", "-js=false",
-                "-m", "8222", "-n", "flagged", "--event_loops", "2"]
+            flags: [
+                "-p", "5222", "-a=127.0.0.1", "-D=false", "-T=false", "-sd", "/flag", "--pass", "c", "-js=false",
+                "-m", "8222", "-n", "flagged", "--event_loops", "2",
+            ]
         )
         let configuration = loaded.configuration
         #expect(configuration.port == 5222)
@@ -536,9 +551,11 @@ struct ConfigurationLoaderTests {
         // Flag warnings come with the file's.
         #expect(loaded.warnings.compactMap(\.key) == ["--cluster_name"])
         do {
-            _ = try ConfigurationLoader.load(path: "/missing.conf", readFile: { path in
-                throw ConfigError(.include, "open \(path): no such file or directory")
-            }, environment: { _ in nil })
+            _ = try ConfigurationLoader.load(
+                path: "/missing.conf",
+                readFile: { path in
+                    throw ConfigError(.include, "open \(path): no such file or directory")
+                }, environment: { _ in nil })
             Issue.record("expected an error")
         } catch {
             #expect(error.errors.first?.description == "error opening config file: open /missing.conf: no such file or directory")
@@ -580,9 +597,12 @@ struct TLSBlockTests {
         #expect(bad.errors.map(\.description) == ["outpost.conf:1:25: tls: error parsing tls config, unknown field [\"verfy\"]"])
     }
 
-    @Test("cipher_suites, curve_preferences and min_version: Go's names to IANA numbers; unknown or unavailable names are errors at their place")
+    @Test(
+        "cipher_suites, curve_preferences and min_version: Go's names to IANA numbers; unknown or unavailable names are errors at their place"
+    )
     func tlsAlgorithms() throws {
-        let loaded = try ConfigurationLoaderTests.load("""
+        let loaded = try ConfigurationLoaderTests.load(
+            """
             tls {
               cert_file: s.pem, key_file: k.pem
               cipher_suites: ["TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305", "TLS_AES_128_GCM_SHA256"]
@@ -597,9 +617,18 @@ struct TLSBlockTests {
         #expect(loaded.warnings.isEmpty, "\(loaded.warnings)")
 
         let cases: [(String, String)] = [
-            (#"tls { cert_file: s.pem, key_file: k.pem, cipher_suites: ["TLS_BOGUS"] }"#, #"outpost.conf:1:58: tls.cipher_suites: unrecognized cipher TLS_BOGUS"#),
-            (#"tls { cert_file: s.pem, key_file: k.pem, curve_preferences: ["CurveBogus"] }"#, #"outpost.conf:1:62: tls.curve_preferences: unrecognized curve preference CurveBogus"#),
-            (#"tls { cert_file: s.pem, key_file: k.pem, cipher_suites: "TLS_AES_128_GCM_SHA256" }"#, "tls.cipher_suites: expected an array of names"),
+            (
+                #"tls { cert_file: s.pem, key_file: k.pem, cipher_suites: ["TLS_BOGUS"] }"#,
+                #"outpost.conf:1:58: tls.cipher_suites: unrecognized cipher TLS_BOGUS"#
+            ),
+            (
+                #"tls { cert_file: s.pem, key_file: k.pem, curve_preferences: ["CurveBogus"] }"#,
+                #"outpost.conf:1:62: tls.curve_preferences: unrecognized curve preference CurveBogus"#
+            ),
+            (
+                #"tls { cert_file: s.pem, key_file: k.pem, cipher_suites: "TLS_AES_128_GCM_SHA256" }"#,
+                "tls.cipher_suites: expected an array of names"
+            ),
             (#"tls { cert_file: s.pem, key_file: k.pem, min_version: "1.1" }"#, "tls.min_version: unsupported TLS version 1.1"),
         ]
         for (text, expected) in cases {
@@ -607,9 +636,12 @@ struct TLSBlockTests {
             #expect(errors.errors.contains { $0.description.contains(expected) }, "\(errors.errors.map(\.description))")
         }
         // A suite nats-server knows and BoringSSL dropped is left out, with a warning.
-        let narrowed = try ConfigurationLoaderTests.load(#"tls { cert_file: s.pem, key_file: k.pem, cipher_suites: ["TLS_RSA_WITH_RC4_128_SHA", "TLS_RSA_WITH_AES_128_GCM_SHA256"] }"#)
+        let narrowed = try ConfigurationLoaderTests.load(
+            #"tls { cert_file: s.pem, key_file: k.pem, cipher_suites: ["TLS_RSA_WITH_RC4_128_SHA", "TLS_RSA_WITH_AES_128_GCM_SHA256"] }"#)
         #expect(narrowed.configuration.tlsSettings?.cipherSuites == [0x9C])
-        #expect(narrowed.warnings.contains { $0.description.contains("cipher TLS_RSA_WITH_RC4_128_SHA is not available") }, "\(narrowed.warnings)")
+        #expect(
+            narrowed.warnings.contains { $0.description.contains("cipher TLS_RSA_WITH_RC4_128_SHA is not available") },
+            "\(narrowed.warnings)")
     }
 
     @Test("--tls, --tlscert, --tlskey, --tlsverify make a tls block or override the file's")
@@ -628,19 +660,32 @@ struct TLSBlockTests {
 
 @Suite("Refusals that keep a server closed")
 struct FailClosedConfigurationTests {
-    @Test("verify_and_map outside the client port, WebSocket-only credentials, import cycles and unknown leafnode accounts are errors, not warnings")
+    @Test(
+        "verify_and_map outside the client port, WebSocket-only credentials, import cycles and unknown leafnode accounts are errors, not warnings"
+    )
     func refusals() throws {
         let cases: [(String, String)] = [
-            ("websocket { port: 8080, tls { cert_file: a.pem, key_file: b.pem, verify_and_map: true } }", "websocket.tls.verify_and_map: not supported yet"),
-            ("leafnodes { port: 7422, tls { cert_file: a.pem, key_file: b.pem, verify_and_map: true } }", "leafnodes.tls.verify_and_map: not supported yet"),
+            (
+                "websocket { port: 8080, tls { cert_file: a.pem, key_file: b.pem, verify_and_map: true } }",
+                "websocket.tls.verify_and_map: not supported yet"
+            ),
+            (
+                "leafnodes { port: 7422, tls { cert_file: a.pem, key_file: b.pem, verify_and_map: true } }",
+                "leafnodes.tls.verify_and_map: not supported yet"
+            ),
             ("websocket { port: 8080, no_tls: true, authorization { token: x } }", "websocket.authorization: not supported yet"),
-            ("""
-            accounts {
-              A: { exports: [ { stream: "x.>" } ], imports: [ { stream: { account: B, subject: "x.>" } } ] }
-              B: { exports: [ { stream: "x.>" } ], imports: [ { stream: { account: A, subject: "x.>" } } ] }
-            }
-            """, "stream import of \"x.>\" from \"B\" forms a cycle"),
-            ("leafnodes { remotes [ { url: \"nats-leaf://hub:7422\", account: SENSROS } ] }", "leafnode remote account \"SENSROS\" is not defined in accounts"),
+            (
+                """
+                accounts {
+                  A: { exports: [ { stream: "x.>" } ], imports: [ { stream: { account: B, subject: "x.>" } } ] }
+                  B: { exports: [ { stream: "x.>" } ], imports: [ { stream: { account: A, subject: "x.>" } } ] }
+                }
+                """, "stream import of \"x.>\" from \"B\" forms a cycle"
+            ),
+            (
+                "leafnodes { remotes [ { url: \"nats-leaf://hub:7422\", account: SENSROS } ] }",
+                "leafnode remote account \"SENSROS\" is not defined in accounts"
+            ),
         ]
         for (text, expected) in cases {
             let errors = try #require(ConfigurationLoaderTests.errors(text), "\(text)")
@@ -650,7 +695,8 @@ struct FailClosedConfigurationTests {
 
     @Test("an account's default_permissions apply to its users without their own")
     func accountDefaultPermissions() throws {
-        let loaded = try ConfigurationLoaderTests.load("""
+        let loaded = try ConfigurationLoaderTests.load(
+            """
             accounts { A: { default_permissions: { publish: "a.>" }, users: [ { user: u, password: p }, { user: v, password: p, permissions: { publish: ">" } } ] } }
             """)
         let users = try #require(loaded.configuration.accountSettings.first?.users)

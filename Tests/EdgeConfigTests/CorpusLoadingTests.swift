@@ -26,7 +26,9 @@ struct CorpusLoadingTests {
     /// that would be unsafe to ignore). None at present.
     static let refusedOnPurpose: [String: String] = [:]
 
-    @Test("files the reference accepts load without errors (or are refused for a stated reason)", arguments: CorpusParsingTests.acceptedFiles.map(\.path))
+    @Test(
+        "files the reference accepts load without errors (or are refused for a stated reason)",
+        arguments: CorpusParsingTests.acceptedFiles.map(\.path))
     func acceptedFileLoads(path: String) {
         let result = Self.load(path)
         if let reason = Self.refusedOnPurpose[path] {

@@ -18,8 +18,9 @@ struct AccountJetStreamTests {
         """
     }
 
-    @Test("only accounts that say so have JetStream, each its own streams and limits, kept across a restart; /jsz lists them",
-          arguments: ServerKind.allCases)
+    @Test(
+        "only accounts that say so have JetStream, each its own streams and limits, kept across a restart; /jsz lists them",
+        arguments: ServerKind.allCases)
     func accounts(kind: ServerKind) throws {
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-accjs-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: store) }
@@ -34,7 +35,9 @@ struct AccountJetStreamTests {
             let details = jsz["account_details"] as? [[String: Any]] ?? []
             #expect(details.compactMap { $0["name"] as? String }.sorted() == ["A", "C"], "\(kind): \(jsz)")
             let c = details.first { $0["name"] as? String == "C" }
-            #expect(c?["reserved_memory"] as? Int == 1_000_000 && c?["reserved_storage"] as? Int == 10_000_000, "\(kind): \(String(describing: c))")
+            #expect(
+                c?["reserved_memory"] as? Int == 1_000_000 && c?["reserved_storage"] as? Int == 10_000_000,
+                "\(kind): \(String(describing: c))")
             #expect((c?["stream_detail"] as? [[String: Any]])?.count == 1, "\(kind): \(String(describing: c))")
         }
         // nats-server keeps each account's streams under <store>/jetstream/<account>.
@@ -45,57 +48,69 @@ struct AccountJetStreamTests {
         #expect(result.status == 0, "\(kind) after a restart:\n\(result.output)\nserver log:\n\(server.log.suffix(3000))")
     }
 
-    @Test("storage limits: max_bytes reserved against the account's and the server's limits, publishes refused past them (10002, 10023), the server's shared by all accounts",
-          arguments: ServerKind.allCases)
+    @Test(
+        "storage limits: max_bytes reserved against the account's and the server's limits, publishes refused past them (10002, 10023), the server's shared by all accounts",
+        arguments: ServerKind.allCases)
     func storageLimits(kind: ServerKind) throws {
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-limits-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: store) }
-        let server = try ServerProcess(kind, configuration: """
-            jetstream { store_dir: "\(store.path)", max_memory_store: 1MB, max_file_store: 1MB }
-            accounts {
-              A: { jetstream: { max_mem: 1MB, max_file: 1MB }, users: [ { user: a, password: a } ] }
-              B: { jetstream: enabled, users: [ { user: b, password: b } ] }
-              C: { jetstream: enabled, users: [ { user: c, password: c } ] }
-              D: { jetstream: { max_mem: 0, max_file: 0 }, users: [ { user: d, password: d } ] }
-            }
-            """)
+        let server = try ServerProcess(
+            kind,
+            configuration: """
+                jetstream { store_dir: "\(store.path)", max_memory_store: 1MB, max_file_store: 1MB }
+                accounts {
+                  A: { jetstream: { max_mem: 1MB, max_file: 1MB }, users: [ { user: a, password: a } ] }
+                  B: { jetstream: enabled, users: [ { user: b, password: b } ] }
+                  C: { jetstream: enabled, users: [ { user: c, password: c } ] }
+                  D: { jetstream: { max_mem: 0, max_file: 0 }, users: [ { user: d, password: d } ] }
+                }
+                """)
         defer { server.stop() }
-        let result = try PythonScenario.run(script: "Tests/IntegrationTests/Python/storage_limit_scenarios.py", arguments: [server.url], timeout: 90)
+        let result = try PythonScenario.run(
+            script: "Tests/IntegrationTests/Python/storage_limit_scenarios.py", arguments: [server.url], timeout: 90)
         #expect(result.status == 0, "\(kind):\n\(result.output)\nserver log:\n\(server.log.suffix(3000))")
         #expect(server.log.contains("[ERR] JetStream resource limits exceeded for server"), "\(kind): \(server.log.suffix(2000))")
     }
 
-    @Test("an account's per-stream limits: max_bytes required and capped, consumers' max_ack_pending capped (10113, 10122, 10121)",
-          arguments: ServerKind.allCases)
+    @Test(
+        "an account's per-stream limits: max_bytes required and capped, consumers' max_ack_pending capped (10113, 10122, 10121)",
+        arguments: ServerKind.allCases)
     func perStreamLimits(kind: ServerKind) throws {
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-limits-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: store) }
-        let server = try ServerProcess(kind, configuration: """
-            jetstream { store_dir: "\(store.path)" }
-            accounts {
-              A: {
-                jetstream: { max_ack_pending: 100, memory_max_stream_bytes: 2048, store_max_stream_bytes: 4096, max_stream_bytes: true }
-                users: [ { user: a, password: a } ]
-              }
-            }
-            """)
+        let server = try ServerProcess(
+            kind,
+            configuration: """
+                jetstream { store_dir: "\(store.path)" }
+                accounts {
+                  A: {
+                    jetstream: { max_ack_pending: 100, memory_max_stream_bytes: 2048, store_max_stream_bytes: 4096, max_stream_bytes: true }
+                    users: [ { user: a, password: a } ]
+                  }
+                }
+                """)
         defer { server.stop() }
-        let result = try PythonScenario.run(script: "Tests/IntegrationTests/Python/storage_limit_scenarios.py", arguments: [server.url, "per_stream"], timeout: 60)
+        let result = try PythonScenario.run(
+            script: "Tests/IntegrationTests/Python/storage_limit_scenarios.py", arguments: [server.url, "per_stream"], timeout: 60)
         #expect(result.status == 0, "\(kind):\n\(result.output)\nserver log:\n\(server.log.suffix(3000))")
     }
 
-    @Test("accounts' own limits must fit in the server's: nats-server will not start otherwise, nor will Outpost", arguments: ServerKind.allCases)
+    @Test(
+        "accounts' own limits must fit in the server's: nats-server will not start otherwise, nor will Outpost",
+        arguments: ServerKind.allCases)
     func accountLimitsBeyondTheServer(kind: ServerKind) throws {
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-limits-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: store) }
         do {
-            let server = try ServerProcess(kind, configuration: """
-                jetstream { store_dir: "\(store.path)", max_memory_store: 1MB, max_file_store: 1MB }
-                accounts {
-                  A: { jetstream: { max_mem: 1MB, max_file: 1MB }, users: [ { user: a, password: a } ] }
-                  B: { jetstream: { max_file: 1 }, users: [ { user: b, password: b } ] }
-                }
-                """)
+            let server = try ServerProcess(
+                kind,
+                configuration: """
+                    jetstream { store_dir: "\(store.path)", max_memory_store: 1MB, max_file_store: 1MB }
+                    accounts {
+                      A: { jetstream: { max_mem: 1MB, max_file: 1MB }, users: [ { user: a, password: a } ] }
+                      B: { jetstream: { max_file: 1 }, users: [ { user: b, password: b } ] }
+                    }
+                    """)
             server.stop()
             Issue.record("\(kind) started with 1 MB + 1 B of account storage in a 1 MB server")
         } catch {
@@ -107,11 +122,13 @@ struct AccountJetStreamTests {
     func noAccountSaysSo(kind: ServerKind) throws {
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-accjs-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: store) }
-        let server = try ServerProcess(kind, configuration: """
-            jetstream { store_dir: "\(store.path)" }
-            authorization { users: [ { user: g, password: g } ] }
-            accounts { A: { users: [ { user: a, password: a } ] } }
-            """)
+        let server = try ServerProcess(
+            kind,
+            configuration: """
+                jetstream { store_dir: "\(store.path)" }
+                authorization { users: [ { user: g, password: g } ] }
+                accounts { A: { users: [ { user: a, password: a } ] } }
+                """)
         defer { server.stop() }
         for user in ["g", "a"] {
             let client = try RawClient(port: server.port)
@@ -122,18 +139,21 @@ struct AccountJetStreamTests {
         }
     }
 
-    @Test("an account that imports the JetStream API as a service from one that has it gets that one's answers only",
-          arguments: ServerKind.allCases)
+    @Test(
+        "an account that imports the JetStream API as a service from one that has it gets that one's answers only",
+        arguments: ServerKind.allCases)
     func importedAPI(kind: ServerKind) throws {
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-accjs-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: store) }
-        let server = try ServerProcess(kind, configuration: """
-            jetstream { store_dir: "\(store.path)" }
-            accounts {
-              A: { jetstream: { max_streams: 7 }, users: [ { user: a, password: a } ], exports: [ { service: "$JS.API.>" } ] }
-              B: { users: [ { user: b, password: b } ], imports: [ { service: { account: A, subject: "$JS.API.>" } } ] }
-            }
-            """)
+        let server = try ServerProcess(
+            kind,
+            configuration: """
+                jetstream { store_dir: "\(store.path)" }
+                accounts {
+                  A: { jetstream: { max_streams: 7 }, users: [ { user: a, password: a } ], exports: [ { service: "$JS.API.>" } ] }
+                  B: { users: [ { user: b, password: b } ], imports: [ { service: { account: A, subject: "$JS.API.>" } } ] }
+                }
+                """)
         defer { server.stop() }
         let client = try RawClient(port: server.port)
         try client.handshake(connect: #"{"verbose":false,"user":"b","pass":"b"}"#)

@@ -85,13 +85,16 @@ struct LeafAccountTests {
     @Test("a remote bound to SENSORS: SENSORS' messages reach the hub, $G's do not")
     func remoteAccount() throws {
         let leafPort = try ServerProcess.freePort()
-        let hub = try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: "leafnodes { listen: \"127.0.0.1:\(leafPort)\" }\n")
-        let edge = try ServerProcess(.outpost, configuration: """
-            accounts { SENSORS: { users: [ { user: s, password: s } ] } }
-            authorization { users: [ { user: g, password: g } ] }
-            leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(leafPort)", account: SENSORS } ] }
+        let hub = try ServerProcess(
+            .reference, executable: ServerKind.hubExecutable, configuration: "leafnodes { listen: \"127.0.0.1:\(leafPort)\" }\n")
+        let edge = try ServerProcess(
+            .outpost,
+            configuration: """
+                accounts { SENSORS: { users: [ { user: s, password: s } ] } }
+                authorization { users: [ { user: g, password: g } ] }
+                leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(leafPort)", account: SENSORS } ] }
 
-            """)
+                """)
         defer {
             edge.stop()
             hub.stop()
@@ -109,8 +112,9 @@ struct LeafAccountTests {
         #expect(!arrives("t.global", from: global, at: watcher, within: 1.5))
     }
 
-    @Test("an account without JetStream whose leafnode link is up leaves JetStream requests to the other side (no 10039), as nats-server",
-          arguments: ServerKind.allCases)
+    @Test(
+        "an account without JetStream whose leafnode link is up leaves JetStream requests to the other side (no 10039), as nats-server",
+        arguments: ServerKind.allCases)
     func jetStreamLeftToTheHub(kind: ServerKind) throws {
         let leafPort = try ServerProcess.freePort()
         let hubStore = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-hub-\(UUID().uuidString)")
@@ -119,11 +123,13 @@ struct LeafAccountTests {
             try? FileManager.default.removeItem(at: hubStore)
             try? FileManager.default.removeItem(at: edgeStore)
         }
-        let hub = try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: """
-            jetstream { store_dir: "\(hubStore.path)" }
-            leafnodes { listen: "127.0.0.1:\(leafPort)" }
+        let hub = try ServerProcess(
+            .reference, executable: ServerKind.hubExecutable,
+            configuration: """
+                jetstream { store_dir: "\(hubStore.path)" }
+                leafnodes { listen: "127.0.0.1:\(leafPort)" }
 
-            """)
+                """)
         let configuration = """
             jetstream { store_dir: "\(edgeStore.path)" }
             accounts {
@@ -156,13 +162,16 @@ struct LeafAccountTests {
     @Test("a leafnode user bound to SENSORS: the leaf's messages reach SENSORS' clients only")
     func acceptedAccount() throws {
         let leafPort = try ServerProcess.freePort()
-        let hub = try ServerProcess(.outpost, configuration: """
-            accounts { SENSORS: { users: [ { user: s, password: s } ] } }
-            authorization { users: [ { user: g, password: g } ] }
-            leafnodes { listen: "127.0.0.1:\(leafPort)", authorization { users: [ { user: leaf, password: lp, account: SENSORS } ] } }
+        let hub = try ServerProcess(
+            .outpost,
+            configuration: """
+                accounts { SENSORS: { users: [ { user: s, password: s } ] } }
+                authorization { users: [ { user: g, password: g } ] }
+                leafnodes { listen: "127.0.0.1:\(leafPort)", authorization { users: [ { user: leaf, password: lp, account: SENSORS } ] } }
 
-            """)
-        let leaf = try ServerProcess(.reference, configuration: "leafnodes { remotes [ { url: \"nats-leaf://leaf:lp@127.0.0.1:\(leafPort)\" } ] }\n")
+                """)
+        let leaf = try ServerProcess(
+            .reference, configuration: "leafnodes { remotes [ { url: \"nats-leaf://leaf:lp@127.0.0.1:\(leafPort)\" } ] }\n")
         defer {
             leaf.stop()
             hub.stop()

@@ -56,7 +56,8 @@ struct CommandLineTests {
 
     @Test("cluster flags are accepted with a warning that Outpost does not cluster")
     func clusterFlags() throws {
-        let server = try ServerProcess(.outpost, arguments: ["--cluster_listen", "nats://127.0.0.1:6999", "--cluster_name", "c1", "--routes", "nats://127.0.0.1:7000"])
+        let server = try ServerProcess(
+            .outpost, arguments: ["--cluster_listen", "nats://127.0.0.1:6999", "--cluster_name", "c1", "--routes", "nats://127.0.0.1:7000"])
         defer { server.stop() }
         #expect(server.log.contains("[WRN]"))
         #expect(server.log.lowercased().contains("cluster"))
@@ -112,13 +113,15 @@ struct CommandLineTests {
 
     @Test("flags win over the file; the file's other settings hold")
     func flagsWin() throws {
-        let server = try ServerProcess(.outpost, configuration: """
-            # a nats-server style file: comments, separators, sizes, variables, includes
-            server_name = "from-file"
-            LIMIT = 2MB
-            max_payload: $LIMIT
-            ping_interval "30s"
-            """)
+        let server = try ServerProcess(
+            .outpost,
+            configuration: """
+                # a nats-server style file: comments, separators, sizes, variables, includes
+                server_name = "from-file"
+                LIMIT = 2MB
+                max_payload: $LIMIT
+                ping_interval "30s"
+                """)
         defer { server.stop() }
         // ServerProcess passes `-a 127.0.0.1 -p -1` before `-c`: the flags win over any listen in
         // the file, and the file names the server and its payload limit.

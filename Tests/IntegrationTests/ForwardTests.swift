@@ -31,19 +31,23 @@ struct ForwardTests {
         }
 
         func startHub() throws {
-            hub = try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: """
-                server_name: hub
-                leafnodes { listen: "127.0.0.1:\(leafPort)", advertise: "127.0.0.1:\(dialPort)" }
-                jetstream { store_dir: "\(base.path)/hub", domain: hub }
-                """)
+            hub = try ServerProcess(
+                .reference, executable: ServerKind.hubExecutable,
+                configuration: """
+                    server_name: hub
+                    leafnodes { listen: "127.0.0.1:\(leafPort)", advertise: "127.0.0.1:\(dialPort)" }
+                    jetstream { store_dir: "\(base.path)/hub", domain: hub }
+                    """)
         }
 
         func startEdge() throws {
-            edge = try ServerProcess(.outpost, configuration: """
-                server_name: edge
-                leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(dialPort)", store_and_forward { subjects: ["telemetry.>"] \(forwardBlock) } } ] }
-                jetstream { store_dir: "\(base.path)/edge", domain: edge }
-                """, monitor: true)
+            edge = try ServerProcess(
+                .outpost,
+                configuration: """
+                    server_name: edge
+                    leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(dialPort)", store_and_forward { subjects: ["telemetry.>"] \(forwardBlock) } } ] }
+                    jetstream { store_dir: "\(base.path)/edge", domain: edge }
+                    """, monitor: true)
         }
 
         /// The edge's `/varz` `leaf.remotes[0].store_and_forward`.
@@ -114,14 +118,16 @@ struct ForwardTests {
         setup.edge.signal(SIGKILL)
         _ = setup.edge.waitForExit(timeout: 10)
         try setup.startEdge()
-        #expect(setup.edge.log.contains("messages waiting") || setup.edge.log.contains("waiting for the hub"),
-                "the kill did not land during the replay:\n\(setup.edge.log.suffix(1500))")
+        #expect(
+            setup.edge.log.contains("messages waiting") || setup.edge.log.contains("waiting for the hub"),
+            "the kill did not land during the replay:\n\(setup.edge.log.suffix(1500))")
         result = try setup.run("check", setup.hubURL, "0", "19999")
         #expect(result.status == 0, "after kill -9:\n\(result.output)\n\(setup.logs)")
     }
 
-    @Test("the buffer's cap holds: discard old keeps the newest, discard new the oldest; discards are counted",
-          arguments: ["old", "new"])
+    @Test(
+        "the buffer's cap holds: discard old keeps the newest, discard new the oldest; discards are counted",
+        arguments: ["old", "new"])
     func bufferCap(discard: String) throws {
         let setup = try Setup(forward: "max_msgs: 500, discard: \(discard)")
         try setup.startHub()
@@ -147,9 +153,11 @@ struct ForwardTests {
         let proxyPort = try ServerProcess.freePort()
         let controlPort = try ServerProcess.freePort()
         setup.dialPort = proxyPort
-        let proxy = try PythonScenario.start(script: "Tests/IntegrationTests/Python/tcp_proxy.py", arguments: [
-            String(proxyPort), String(setup.leafPort), String(controlPort), "150",
-        ])
+        let proxy = try PythonScenario.start(
+            script: "Tests/IntegrationTests/Python/tcp_proxy.py",
+            arguments: [
+                String(proxyPort), String(setup.leafPort), String(controlPort), "150",
+            ])
         defer { proxy.stop() }
         try setup.startHub()
         _ = try setup.run("make_stream", setup.hubURL)

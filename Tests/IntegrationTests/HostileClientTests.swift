@@ -34,7 +34,9 @@ struct HostileClientTests {
         #expect(open[500].read(untilContains: "PONG\r\n").contains("PONG"), "\(kind)")
     }
 
-    @Test("200 connections that never send CONNECT are closed at the auth timeout; a good client is unaffected", arguments: ServerKind.allCases)
+    @Test(
+        "200 connections that never send CONNECT are closed at the auth timeout; a good client is unaffected",
+        arguments: ServerKind.allCases)
     func slowLoris(server kind: ServerKind) throws {
         let server = try ServerProcess(kind, configuration: "authorization { user: u, password: p, timeout: 1 }\n")
         defer { server.stop() }

@@ -74,8 +74,12 @@ struct JetStreamClientTests {
             timeout: 60
         )
         if cpus != nil {
-            #expect(server.log.contains("Engine thread:   the client loop's (one CPU)"), "the engine did not share the loop:\n\(server.log.prefix(3000))")
+            #expect(
+                server.log.contains("Engine thread:   the client loop's (one CPU)"),
+                "the engine did not share the loop:\n\(server.log.prefix(3000))")
         }
-        #expect(result.status == 0, "\(name) on \(kind)\(cpus.map { " (CPUs \($0))" } ?? ""):\n\(result.output)\nserver log:\n\(server.log.suffix(4000))")
+        #expect(
+            result.status == 0,
+            "\(name) on \(kind)\(cpus.map { " (CPUs \($0))" } ?? ""):\n\(result.output)\nserver log:\n\(server.log.suffix(4000))")
     }
 }

@@ -21,8 +21,9 @@ struct JetStreamDurabilityTests {
         return data.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
     }
 
-    @Test("kill -9 during a publish burst: every acknowledged message is there after the restart and the consumer resumes",
-          arguments: ServerKind.allCases)
+    @Test(
+        "kill -9 during a publish burst: every acknowledged message is there after the restart and the consumer resumes",
+        arguments: ServerKind.allCases)
     func killDuringPublishBurst(kind: ServerKind) throws {
         let store = try Self.storeDirectory()
         defer { try? FileManager.default.removeItem(at: store) }
@@ -30,7 +31,8 @@ struct JetStreamDurabilityTests {
         // Two crashes in a row: the second hits a store that was itself recovered from a crash.
         for round in 1...2 {
             let server = try ServerProcess(kind, arguments: ["-js", "-sd", store.path])
-            let publisher = try PythonScenario.start(script: Self.script, arguments: ["publish", server.url, "CRASH", "1000000", acknowledgements])
+            let publisher = try PythonScenario.start(
+                script: Self.script, arguments: ["publish", server.url, "CRASH", "1000000", acknowledgements])
             let target = round * 400
             let deadline = Date().addingTimeInterval(60)
             while Self.lineCount(acknowledgements) < target && publisher.process.isRunning && Date() < deadline {
@@ -48,7 +50,8 @@ struct JetStreamDurabilityTests {
             // nats-server 2.9 writes consumer state asynchronously, so only Outpost promises that
             // an acknowledgement it confirmed survives the crash.
             let strict = kind == .outpost ? ["--strict-consumer-acks"] : []
-            let verified = try PythonScenario.run(script: Self.script, arguments: ["verify", restarted.url, "CRASH", acknowledgements] + strict, timeout: 90)
+            let verified = try PythonScenario.run(
+                script: Self.script, arguments: ["verify", restarted.url, "CRASH", acknowledgements] + strict, timeout: 90)
             #expect(verified.status == 0, "round \(round) on \(kind):\n\(verified.output)\nserver log:\n\(restarted.log.suffix(3000))")
         }
     }
@@ -59,7 +62,8 @@ struct JetStreamDurabilityTests {
         defer { try? FileManager.default.removeItem(at: store) }
         let acknowledgements = store.appendingPathComponent("acked.txt").path
         let server = try ServerProcess(kind, arguments: ["-js", "-sd", store.path])
-        let published = try PythonScenario.run(script: Self.script, arguments: ["publish", server.url, "KEEP", "300", acknowledgements], timeout: 60)
+        let published = try PythonScenario.run(
+            script: Self.script, arguments: ["publish", server.url, "KEEP", "300", acknowledgements], timeout: 60)
         #expect(published.status == 0, "\(published.output)")
         server.stop()
 
@@ -68,7 +72,8 @@ struct JetStreamDurabilityTests {
         // nats-server 2.9 writes consumer state asynchronously even on a clean stop (a CI run saw
         // its ack floor at 0 after 150 confirmed acks), so only Outpost is held to the strict check.
         let strict = kind == .outpost ? ["--strict-consumer-acks"] : []
-        let verified = try PythonScenario.run(script: Self.script, arguments: ["verify", restarted.url, "KEEP", acknowledgements] + strict, timeout: 60)
+        let verified = try PythonScenario.run(
+            script: Self.script, arguments: ["verify", restarted.url, "KEEP", acknowledgements] + strict, timeout: 60)
         #expect(verified.status == 0, "\(kind):\n\(verified.output)\nserver log:\n\(restarted.log.suffix(3000))")
     }
 

@@ -7,30 +7,35 @@ import Testing
 /// nats-server as the leaf.
 @Suite("Leafnode hub permissions", .serialized)
 struct LeafPermissionTests {
-    @Test("the leaf announces only interest the hub lets it import and sends only what it may export",
-          arguments: ServerKind.allCases)
+    @Test(
+        "the leaf announces only interest the hub lets it import and sends only what it may export",
+        arguments: ServerKind.allCases)
     func hubPermissions(kind: ServerKind) throws {
         let leafPort = try ServerProcess.freePort()
         // No `authorization` in `leafnodes`: the link authenticates as a client user, whose
         // permissions nats-server 2.9 applies to the link and announces (its leafnode users
         // take none).
-        let hub = try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: """
-            server_name: hub
-            authorization {
-              users: [
-                { user: leaf, password: leafpw, permissions: {
-                    publish: { allow: ["foo.>"], deny: ["foo.secret"] },
-                    subscribe: { allow: ["bar.>"], deny: ["bar.x"] } } },
-                { user: app, password: apppw }
-              ]
-            }
-            leafnodes { listen: "127.0.0.1:\(leafPort)" }
-            """)
+        let hub = try ServerProcess(
+            .reference, executable: ServerKind.hubExecutable,
+            configuration: """
+                server_name: hub
+                authorization {
+                  users: [
+                    { user: leaf, password: leafpw, permissions: {
+                        publish: { allow: ["foo.>"], deny: ["foo.secret"] },
+                        subscribe: { allow: ["bar.>"], deny: ["bar.x"] } } },
+                    { user: app, password: apppw }
+                  ]
+                }
+                leafnodes { listen: "127.0.0.1:\(leafPort)" }
+                """)
         defer { hub.stop() }
-        let edge = try ServerProcess(kind, configuration: """
-            server_name: edge
-            leafnodes { remotes [ { url: "nats-leaf://leaf:leafpw@127.0.0.1:\(leafPort)" } ] }
-            """)
+        let edge = try ServerProcess(
+            kind,
+            configuration: """
+                server_name: edge
+                leafnodes { remotes [ { url: "nats-leaf://leaf:leafpw@127.0.0.1:\(leafPort)" } ] }
+                """)
         defer { edge.stop() }
         #expect(edge.waitForLog("Leafnode connection created", timeout: 15), "\(edge.log.suffix(2000))")
         let hubURL = hub.url.replacingOccurrences(of: "nats://", with: "nats://app:apppw@")
@@ -46,19 +51,23 @@ struct LeafPermissionTests {
     @Test("the store-and-forward buffer sends what the hub lets the link publish and drops, counting, what it does not")
     func bufferObeysHubPermissions() throws {
         let leafPort = try ServerProcess.freePort()
-        let hub = try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: """
-            authorization {
-              users: [
-                { user: leaf, password: leafpw, permissions: { publish: { allow: ["foo.>"] }, subscribe: { allow: ["bar.>"] } } },
-                { user: app, password: apppw }
-              ]
-            }
-            leafnodes { listen: "127.0.0.1:\(leafPort)" }
-            """)
+        let hub = try ServerProcess(
+            .reference, executable: ServerKind.hubExecutable,
+            configuration: """
+                authorization {
+                  users: [
+                    { user: leaf, password: leafpw, permissions: { publish: { allow: ["foo.>"] }, subscribe: { allow: ["bar.>"] } } },
+                    { user: app, password: apppw }
+                  ]
+                }
+                leafnodes { listen: "127.0.0.1:\(leafPort)" }
+                """)
         defer { hub.stop() }
-        let edge = try ServerProcess(.outpost, configuration: """
-            leafnodes { remotes [ { url: "nats-leaf://leaf:leafpw@127.0.0.1:\(leafPort)", store_and_forward { subjects: ["foo.>", "zzz.>"] } } ] }
-            """, monitor: true)
+        let edge = try ServerProcess(
+            .outpost,
+            configuration: """
+                leafnodes { remotes [ { url: "nats-leaf://leaf:leafpw@127.0.0.1:\(leafPort)", store_and_forward { subjects: ["foo.>", "zzz.>"] } } ] }
+                """, monitor: true)
         defer { edge.stop() }
         #expect(edge.waitForLog("Leafnode connection created", timeout: 15), "\(edge.log.suffix(2000))")
         let app = try RawClient(port: hub.port)

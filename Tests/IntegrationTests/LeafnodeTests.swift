@@ -48,21 +48,25 @@ struct LeafnodeTests {
         /// The hub advertises the port the edge dials, so that the edge does not learn the hub's
         /// own port and go around the proxy.
         func startHub() throws -> ServerProcess {
-            try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: """
-                server_name: hub
-                \(keepalive)
-                leafnodes { listen: "127.0.0.1:\(leafPort)", advertise: "127.0.0.1:\(dialPort)" }
-                jetstream { store_dir: "\(hubStore.path)", domain: hub }
-                """)
+            try ServerProcess(
+                .reference, executable: ServerKind.hubExecutable,
+                configuration: """
+                    server_name: hub
+                    \(keepalive)
+                    leafnodes { listen: "127.0.0.1:\(leafPort)", advertise: "127.0.0.1:\(dialPort)" }
+                    jetstream { store_dir: "\(hubStore.path)", domain: hub }
+                    """)
         }
 
         func startEdge() throws -> ServerProcess {
-            try ServerProcess(kind, configuration: """
-                server_name: edge
-                \(keepalive)
-                leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(dialPort)" } ] }
-                jetstream { store_dir: "\(edgeStore.path)", domain: edge }
-                """, monitor: true)
+            try ServerProcess(
+                kind,
+                configuration: """
+                    server_name: edge
+                    \(keepalive)
+                    leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(dialPort)" } ] }
+                    jetstream { store_dir: "\(edgeStore.path)", domain: edge }
+                    """, monitor: true)
         }
 
         /// Waits until the edge logs one more link than `before`.
@@ -101,8 +105,11 @@ struct LeafnodeTests {
         let leafz = try MonitoringClient.get(port: pair.edge.monitorPort!, path: "/leafz?subs=1")
         #expect(leafz["leafnodes"] as? Int == 1, "\(kind): \(leafz)")
         let link = try #require((leafz["leafs"] as? [[String: Any]])?.first, "\(kind): \(leafz)")
-        #expect(Set(link.keys) == ["account", "ip", "port", "rtt", "in_msgs", "out_msgs", "in_bytes", "out_bytes", "subscriptions", "subscriptions_list"],
-                "\(kind): \(link.keys.sorted())")
+        #expect(
+            Set(link.keys) == [
+                "account", "ip", "port", "rtt", "in_msgs", "out_msgs", "in_bytes", "out_bytes", "subscriptions", "subscriptions_list",
+            ],
+            "\(kind): \(link.keys.sorted())")
         #expect(link["account"] as? String == "$G" && link["port"] as? Int == pair.leafPort)
         #expect((link["in_msgs"] as? Int ?? 0) >= 100 && (link["out_msgs"] as? Int ?? 0) >= 100, "\(kind): \(link)")
         #expect((link["subscriptions_list"] as? [String])?.contains { $0.hasPrefix("$LDS.") } == true)
@@ -112,8 +119,9 @@ struct LeafnodeTests {
         #expect(remotes?.first?["urls"] as? [String] == ["127.0.0.1:\(pair.leafPort)"], "\(kind): \(varz["leaf"] ?? "")")
     }
 
-    @Test("the hub sources and mirrors an edge stream through $JS.edge.API, across a hub restart and an edge restart",
-          arguments: ServerKind.allCases)
+    @Test(
+        "the hub sources and mirrors an edge stream through $JS.edge.API, across a hub restart and an edge restart",
+        arguments: ServerKind.allCases)
     func sourceAndMirrorAcrossRestarts(kind: ServerKind) throws {
         let pair = try Pair(edge: kind)
         var result = try pair.run("source_setup", "300")
@@ -141,15 +149,18 @@ struct LeafnodeTests {
         #expect(result.status == 0, "after the edge restart:\n\(result.output)\n\(pair.logs)")
     }
 
-    @Test("a link that drops, then goes silent, in the middle of sourcing: the hub stream still holds every message once, in order",
-          arguments: ServerKind.allCases)
+    @Test(
+        "a link that drops, then goes silent, in the middle of sourcing: the hub stream still holds every message once, in order",
+        arguments: ServerKind.allCases)
     func faultyLink(kind: ServerKind) throws {
         let leafPort = try ServerProcess.freePort()
         let proxyPort = try ServerProcess.freePort()
         let controlPort = try ServerProcess.freePort()
-        let proxy = try PythonScenario.start(script: "Tests/IntegrationTests/Python/tcp_proxy.py", arguments: [
-            String(proxyPort), String(leafPort), String(controlPort), "120",
-        ])
+        let proxy = try PythonScenario.start(
+            script: "Tests/IntegrationTests/Python/tcp_proxy.py",
+            arguments: [
+                String(proxyPort), String(leafPort), String(controlPort), "120",
+            ])
         defer { proxy.stop() }
         let pair = try Pair(edge: kind, leafPort: leafPort, throughProxyPort: proxyPort)
         var result = try pair.run("source_setup", "300")
@@ -157,7 +168,8 @@ struct LeafnodeTests {
         result = try pair.run("source_check", "300")
         #expect(result.status == 0, "first sync:\n\(result.output)\n\(pair.logs)")
 
-        let publisher = try PythonScenario.start(script: Self.script, arguments: ["source_publish", pair.hub.url, pair.edge.url, "300", "6300"])
+        let publisher = try PythonScenario.start(
+            script: Self.script, arguments: ["source_publish", pair.hub.url, pair.edge.url, "300", "6300"])
         Thread.sleep(forTimeInterval: 0.5)
         let linksBeforeDrop = pair.edge.occurrences(of: "Leafnode connection created")
         try Self.control(controlPort, "drop")
@@ -222,22 +234,27 @@ struct LeafnodeTests {
         }
         let reports = a.occurrences(of: "Loop detected") + b.occurrences(of: "Loop detected")
         #expect(reports > 0, "no loop reported:\nA:\n\(a.log.suffix(2000))\nB:\n\(b.log.suffix(2000))")
-        #expect(a.log.contains("Loop detected for leafnode account=\"$G\". Delaying attempt to reconnect for 30s")
-            || b.log.contains("Loop detected for leafnode account=\"$G\". Delaying attempt to reconnect for 30s"))
+        #expect(
+            a.log.contains("Loop detected for leafnode account=\"$G\". Delaying attempt to reconnect for 30s")
+                || b.log.contains("Loop detected for leafnode account=\"$G\". Delaying attempt to reconnect for 30s"))
         #expect(a.process.isRunning && b.process.isRunning)
     }
 
     @Test("wrong credentials: a clear error, retries about once a second, no crash", arguments: ServerKind.allCases)
     func wrongCredentials(kind: ServerKind) throws {
         let leafPort = try ServerProcess.freePort()
-        let hub = try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: """
-            server_name: hub
-            leafnodes { listen: "127.0.0.1:\(leafPort)", authorization { user: leafu, password: right } }
-            """)
-        let edge = try ServerProcess(kind, configuration: """
-            server_name: edge
-            leafnodes { remotes [ { url: "nats-leaf://leafu:wrong@127.0.0.1:\(leafPort)" } ] }
-            """)
+        let hub = try ServerProcess(
+            .reference, executable: ServerKind.hubExecutable,
+            configuration: """
+                server_name: hub
+                leafnodes { listen: "127.0.0.1:\(leafPort)", authorization { user: leafu, password: right } }
+                """)
+        let edge = try ServerProcess(
+            kind,
+            configuration: """
+                server_name: edge
+                leafnodes { remotes [ { url: "nats-leaf://leafu:wrong@127.0.0.1:\(leafPort)" } ] }
+                """)
         defer {
             edge.stop()
             hub.stop()
@@ -264,16 +281,24 @@ struct LeafnodeTests {
         return "\(header).\(body).\(signature)"
     }
 
-    @Test("credentials: a user JWT and the seed signing the hub's nonce let the link in (operator-mode hub); a user of an account the hub does not know is refused",
-          arguments: ServerKind.allCases)
+    @Test(
+        "credentials: a user JWT and the seed signing the hub's nonce let the link in (operator-mode hub); a user of an account the hub does not know is refused",
+        arguments: ServerKind.allCases)
     func credentials(kind: ServerKind) throws {
         let operatorKeys = try NKeys.KeyPair(generating: .operator)
         let account = try NKeys.KeyPair(generating: .account)
         let user = try NKeys.KeyPair(generating: .user)
-        let operatorJWT = try Self.jwt(["sub": operatorKeys.publicKey, "name": "op", "nats": ["type": "operator", "version": 2]], issuer: operatorKeys)
-        let limits: [String: Any] = ["subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1, "wildcards": true, "conn": -1, "leaf": -1]
-        let accountJWT = try Self.jwt(["sub": account.publicKey, "name": "edge", "nats": ["limits": limits, "type": "account", "version": 2]], issuer: operatorKeys)
-        let userClaims: [String: Any] = ["sub": user.publicKey, "name": "leaf", "nats": ["pub": [String: Any](), "sub": [String: Any](), "subs": -1, "data": -1, "payload": -1, "type": "user", "version": 2]]
+        let operatorJWT = try Self.jwt(
+            ["sub": operatorKeys.publicKey, "name": "op", "nats": ["type": "operator", "version": 2]], issuer: operatorKeys)
+        let limits: [String: Any] = [
+            "subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1, "wildcards": true, "conn": -1, "leaf": -1,
+        ]
+        let accountJWT = try Self.jwt(
+            ["sub": account.publicKey, "name": "edge", "nats": ["limits": limits, "type": "account", "version": 2]], issuer: operatorKeys)
+        let userClaims: [String: Any] = [
+            "sub": user.publicKey, "name": "leaf",
+            "nats": ["pub": [String: Any](), "sub": [String: Any](), "subs": -1, "data": -1, "payload": -1, "type": "user", "version": 2],
+        ]
         let userJWT = try Self.jwt(userClaims, issuer: account)
         // The same user, issued by an account the hub was never told about.
         let strangerJWT = try Self.jwt(userClaims, issuer: try NKeys.KeyPair(generating: .account))
@@ -283,42 +308,49 @@ struct LeafnodeTests {
         func credsFile(_ name: String, jwt userJWT: String, seed: String) throws -> String {
             let path = directory.appendingPathComponent(name).path
             try """
-                -----BEGIN NATS USER JWT-----
-                \(userJWT)
-                ------END NATS USER JWT------
+            -----BEGIN NATS USER JWT-----
+            \(userJWT)
+            ------END NATS USER JWT------
 
-                ************************* IMPORTANT *************************
-                NKEY Seed printed below can be used to sign and prove identity.
+            ************************* IMPORTANT *************************
+            NKEY Seed printed below can be used to sign and prove identity.
 
-                -----BEGIN USER NKEY SEED-----
-                \(seed)
-                ------END USER NKEY SEED------
+            -----BEGIN USER NKEY SEED-----
+            \(seed)
+            ------END USER NKEY SEED------
 
-                """.write(toFile: path, atomically: true, encoding: .utf8)  // nats-server needs the final newline
+            """.write(toFile: path, atomically: true, encoding: .utf8)  // nats-server needs the final newline
             return path
         }
         let creds = try credsFile("leaf.creds", jwt: userJWT, seed: user.seed)
         // Two hubs: one trusts the account that issued the user, the other knows another account.
         func startHub(knowing knownAccount: NKeys.KeyPair, port: Int) throws -> ServerProcess {
-            let knownJWT = knownAccount.publicKey == account.publicKey
+            let knownJWT =
+                knownAccount.publicKey == account.publicKey
                 ? accountJWT
-                : try Self.jwt(["sub": knownAccount.publicKey, "name": "other", "nats": ["limits": limits, "type": "account", "version": 2]], issuer: operatorKeys)
-            return try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: """
-                server_name: hub
-                operator: "\(operatorJWT)"
-                resolver: MEMORY
-                resolver_preload: { \(knownAccount.publicKey): "\(knownJWT)" }
-                leafnodes { listen: "127.0.0.1:\(port)" }
-                """, monitor: true)
+                : try Self.jwt(
+                    ["sub": knownAccount.publicKey, "name": "other", "nats": ["limits": limits, "type": "account", "version": 2]],
+                    issuer: operatorKeys)
+            return try ServerProcess(
+                .reference, executable: ServerKind.hubExecutable,
+                configuration: """
+                    server_name: hub
+                    operator: "\(operatorJWT)"
+                    resolver: MEMORY
+                    resolver_preload: { \(knownAccount.publicKey): "\(knownJWT)" }
+                    leafnodes { listen: "127.0.0.1:\(port)" }
+                    """, monitor: true)
         }
         for trusted in [true, false] {
             let leafPort = try ServerProcess.freePort()
             let hub = try startHub(knowing: trusted ? account : try NKeys.KeyPair(generating: .account), port: leafPort)
             defer { hub.stop() }
-            let edge = try ServerProcess(kind, configuration: """
-                server_name: edge
-                leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(leafPort)", credentials: "\(creds)" } ] }
-                """)
+            let edge = try ServerProcess(
+                kind,
+                configuration: """
+                    server_name: edge
+                    leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(leafPort)", credentials: "\(creds)" } ] }
+                    """)
             defer { edge.stop() }
             if trusted {
                 // The hub's own view: one leafnode link, in the account that issued the user.
@@ -332,33 +364,42 @@ struct LeafnodeTests {
                 #expect(leafz["leafnodes"] as? Int == 1, "\(kind): \(leafz)\n\(edge.log.suffix(2000))\nhub:\n\(hub.log.suffix(2000))")
                 #expect((leafz["leafs"] as? [[String: Any]])?.first?["account"] as? String == account.publicKey)
             } else {
-                #expect(edge.waitForLog("Authorization Violation", timeout: 15), "\(kind):\n\(edge.log.suffix(2000))\nhub:\n\(hub.log.suffix(2000))")
+                #expect(
+                    edge.waitForLog("Authorization Violation", timeout: 15),
+                    "\(kind):\n\(edge.log.suffix(2000))\nhub:\n\(hub.log.suffix(2000))")
                 #expect((try MonitoringClient.get(port: hub.monitorPort!, path: "/leafz"))["leafnodes"] as? Int == 0)
                 #expect(edge.process.isRunning)
             }
         }
     }
 
-    @Test("nkey: an Outpost leaf signs the nonce of an Outpost hub's leafnode port with a user seed; another seed is refused; a bad seed stops the start")
+    @Test(
+        "nkey: an Outpost leaf signs the nonce of an Outpost hub's leafnode port with a user seed; another seed is refused; a bad seed stops the start"
+    )
     func nkeyLink() throws {
         // nats-server 2.9 has neither side of this (2.10.9 added it), so Outpost is on both ends.
         let allowed = try NKeys.KeyPair(generating: .user)
         let leafPort = try ServerProcess.freePort()
-        let hub = try ServerProcess(.outpost, configuration: """
-            server_name: hub
-            jetstream: disabled
-            leafnodes { listen: "127.0.0.1:\(leafPort)", authorization { users [ { nkey: \(allowed.publicKey) } ] } }
-            """, monitor: true)
+        let hub = try ServerProcess(
+            .outpost,
+            configuration: """
+                server_name: hub
+                jetstream: disabled
+                leafnodes { listen: "127.0.0.1:\(leafPort)", authorization { users [ { nkey: \(allowed.publicKey) } ] } }
+                """, monitor: true)
         defer { hub.stop() }
         for (seed, accepted) in [(allowed.seed, true), (try NKeys.KeyPair(generating: .user).seed, false)] {
-            let edge = try ServerProcess(.outpost, configuration: """
-                server_name: edge
-                jetstream: disabled
-                leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(leafPort)", nkey: \(seed) } ] }
-                """)
+            let edge = try ServerProcess(
+                .outpost,
+                configuration: """
+                    server_name: edge
+                    jetstream: disabled
+                    leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(leafPort)", nkey: \(seed) } ] }
+                    """)
             defer { edge.stop() }
             if accepted {
-                #expect(edge.waitForLog("Leafnode connection created", timeout: 10), "\(edge.log.suffix(2000))\nhub:\n\(hub.log.suffix(2000))")
+                #expect(
+                    edge.waitForLog("Leafnode connection created", timeout: 10), "\(edge.log.suffix(2000))\nhub:\n\(hub.log.suffix(2000))")
                 #expect(hub.waitForLog("Leafnode connection created", timeout: 5))
             } else {
                 #expect(edge.waitForLog("Leafnode Error 'Authorization Violation'", timeout: 10), "\(edge.log.suffix(2000))")
@@ -367,7 +408,9 @@ struct LeafnodeTests {
         }
         #expect(!hub.log.contains(allowed.seed), "a seed was logged")
         #expect {
-            _ = try ServerProcess(.outpost, configuration: "leafnodes { remotes [ { url: \"nats-leaf://127.0.0.1:\(leafPort)\", nkey: SUAAAA } ] }", timeout: 5)
+            _ = try ServerProcess(
+                .outpost, configuration: "leafnodes { remotes [ { url: \"nats-leaf://127.0.0.1:\(leafPort)\", nkey: SUAAAA } ] }",
+                timeout: 5)
         } throws: { error in
             "\(error)".contains("leafnodes.remotes[0].nkey: not a valid user nkey seed")
         }
@@ -380,33 +423,42 @@ struct LeafnodeTests {
         let userJWT = try Self.jwt(["sub": user.publicKey, "name": "leaf", "nats": ["type": "user", "version": 2]], issuer: account)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-mismatch-\(UUID().uuidString).creds").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try "-----BEGIN NATS USER JWT-----\n\(userJWT)\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n\(try NKeys.KeyPair(generating: .user).seed)\n------END USER NKEY SEED------\n"
+        try
+            "-----BEGIN NATS USER JWT-----\n\(userJWT)\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n\(try NKeys.KeyPair(generating: .user).seed)\n------END USER NKEY SEED------\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
         #expect {
-            _ = try ServerProcess(.outpost, configuration: "leafnodes { remotes [ { url: \"nats-leaf://127.0.0.1:7422\", credentials: \"\(path)\" } ] }", timeout: 5)
+            _ = try ServerProcess(
+                .outpost, configuration: "leafnodes { remotes [ { url: \"nats-leaf://127.0.0.1:7422\", credentials: \"\(path)\" } ] }",
+                timeout: 5)
         } throws: { error in
             let text = "\(error)"
-            return text.contains("exited (1)") && text.contains("leafnodes.remotes[0].credentials") && text.contains("the seed is not the key of the JWT's user")
+            return text.contains("exited (1)") && text.contains("leafnodes.remotes[0].credentials")
+                && text.contains("the seed is not the key of the JWT's user")
         }
     }
 
     @Test("a nats-server leaf connects to our leafnode port: interest and requests both ways", arguments: ServerKind.allCases)
     func acceptingSide(kind: ServerKind) throws {
         let leafPort = try ServerProcess.freePort()
-        let hub = try ServerProcess(kind, configuration: """
-            server_name: hub
-            leafnodes { listen: "127.0.0.1:\(leafPort)", authorization { user: leafu, password: leafp } }
-            """)
-        let leaf = try ServerProcess(.reference, configuration: """
-            server_name: leaf
-            leafnodes { remotes [ { url: "nats-leaf://leafu:leafp@127.0.0.1:\(leafPort)" } ] }
-            """)
+        let hub = try ServerProcess(
+            kind,
+            configuration: """
+                server_name: hub
+                leafnodes { listen: "127.0.0.1:\(leafPort)", authorization { user: leafu, password: leafp } }
+                """)
+        let leaf = try ServerProcess(
+            .reference,
+            configuration: """
+                server_name: leaf
+                leafnodes { remotes [ { url: "nats-leaf://leafu:leafp@127.0.0.1:\(leafPort)" } ] }
+                """)
         defer {
             leaf.stop()
             hub.stop()
         }
         #expect(leaf.waitForLog("Leafnode connection created", timeout: 15), "\(leaf.log.suffix(2000))")
         let result = try PythonScenario.run(script: Self.script, arguments: ["accepted_interest", hub.url, leaf.url], timeout: 100)
-        #expect(result.status == 0, "\(kind) hub:\n\(result.output)\nhub log:\n\(hub.log.suffix(3000))\nleaf log:\n\(leaf.log.suffix(2000))")
+        #expect(
+            result.status == 0, "\(kind) hub:\n\(result.output)\nhub log:\n\(hub.log.suffix(3000))\nleaf log:\n\(leaf.log.suffix(2000))")
     }
 }

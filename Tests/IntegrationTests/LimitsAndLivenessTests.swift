@@ -55,10 +55,12 @@ struct LimitsAndLivenessTests {
 
     @Test("no_auth_user lets credential-less clients in as that user", arguments: ServerKind.allCases)
     func noAuthUser(server kind: ServerKind) throws {
-        let server = try ServerProcess(kind, configuration: """
-            authorization { users = [ { user: a, password: a }, { user: b, password: b } ] }
-            no_auth_user: b
-            """)
+        let server = try ServerProcess(
+            kind,
+            configuration: """
+                authorization { users = [ { user: a, password: a }, { user: b, password: b } ] }
+                no_auth_user: b
+                """)
         defer { server.stop() }
         let anonymous = try RawClient(port: server.port)
         anonymous.read(untilContains: "\r\n")

@@ -116,7 +116,9 @@ struct MonitoringTests {
             }
         }
         #expect(keys[.reference] == keys[.outpost], "reference: \(keys[.reference]!.sorted()), ours: \(keys[.outpost]!.sorted())")
-        #expect(listKeys[.reference] == listKeys[.outpost], "reference: \(listKeys[.reference]!.sorted()), ours: \(listKeys[.outpost]!.sorted())")
+        #expect(
+            listKeys[.reference] == listKeys[.outpost],
+            "reference: \(listKeys[.reference]!.sorted()), ours: \(listKeys[.outpost]!.sorted())")
     }
 
     @Test("/accountz lists $G; ?acc=$G has the reference's detail keys (without imports: Outpost has no system account)")
@@ -143,7 +145,10 @@ struct MonitoringTests {
         var typed: Set<String> = []
         var helped: Set<String> = []
         for line in text.split(separator: "\n") {
-            if line.hasPrefix("# HELP ") { helped.insert(String(line.split(separator: " ")[2])); continue }
+            if line.hasPrefix("# HELP ") {
+                helped.insert(String(line.split(separator: " ")[2]))
+                continue
+            }
             if line.hasPrefix("# TYPE ") {
                 let parts = line.split(separator: " ")
                 #expect(parts.count == 4 && ["gauge", "counter"].contains(parts[3]), "\(line)")
@@ -215,12 +220,14 @@ struct MonitoringTests {
             #expect((jsz["config"] as? [String: Any])?["store_dir"] as? String == store.path + "/jetstream", "\(kind)")
 
             // Details: `$G` with its stream and consumer, configurations on request.
-            let full = try MonitoringClient.get(port: server.monitorPort!, path: "/jsz?accounts=true&streams=true&consumers=true&config=true")
+            let full = try MonitoringClient.get(
+                port: server.monitorPort!, path: "/jsz?accounts=true&streams=true&consumers=true&config=true")
             detailKeys[kind] = MonitoringTests.deepKeyPaths(full)
             let account = (full["account_details"] as? [[String: Any]])?.first
             #expect(account?["name"] as? String == "$G" && account?["storage"] as? Int == jsz["storage"] as? Int, "\(kind): \(full)")
             let stream = (account?["stream_detail"] as? [[String: Any]])?.first
-            #expect(stream?["name"] as? String == "JSZ" && (stream?["state"] as? [String: Any])?["messages"] as? Int == 2, "\(kind): \(full)")
+            #expect(
+                stream?["name"] as? String == "JSZ" && (stream?["state"] as? [String: Any])?["messages"] as? Int == 2, "\(kind): \(full)")
             #expect((stream?["config"] as? [String: Any])?["subjects"] as? [String] == ["jsz.>"], "\(kind): \(full)")
             let consumerDetail = (stream?["consumer_detail"] as? [[String: Any]])?.first
             #expect(consumerDetail?["name"] as? String == "d" && consumerDetail?["num_pending"] as? Int == 2, "\(kind): \(full)")
@@ -242,10 +249,16 @@ struct MonitoringTests {
             let health = try MonitoringClient.get(port: plain.monitorPort!, path: "/healthz?js-enabled-only=true")
             #expect(health["status"] as? String == "ok", "\(kind)")
         }
-        #expect(keys[.reference] == keys[.outpost], "reference only: \(keys[.reference]!.subtracting(keys[.outpost]!).sorted()), ours only: \(keys[.outpost]!.subtracting(keys[.reference]!).sorted())")
+        #expect(
+            keys[.reference] == keys[.outpost],
+            "reference only: \(keys[.reference]!.subtracting(keys[.outpost]!).sorted()), ours only: \(keys[.outpost]!.subtracting(keys[.reference]!).sorted())"
+        )
         for (name, compared) in [("full details", detailKeys), ("consumers=1", briefKeys)] {
-            let reference = compared[.reference] ?? [], ours = compared[.outpost] ?? []
-            #expect(reference == ours, "\(name): reference only: \(reference.subtracting(ours).sorted()), ours only: \(ours.subtracting(reference).sorted())")
+            let reference = compared[.reference] ?? []
+            let ours = compared[.outpost] ?? []
+            #expect(
+                reference == ours,
+                "\(name): reference only: \(reference.subtracting(ours).sorted()), ours only: \(ours.subtracting(reference).sorted())")
         }
     }
 }

@@ -35,23 +35,36 @@ struct ProfileTests {
             let operatorKeys = try NKeys.KeyPair(generating: .operator)
             let account = try NKeys.KeyPair(generating: .account)
             let user = try NKeys.KeyPair(generating: .user)
-            let operatorJWT = try LeafnodeTests.jwt(["sub": operatorKeys.publicKey, "name": "op", "nats": ["type": "operator", "version": 2]], issuer: operatorKeys)
-            let limits: [String: Any] = ["subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1, "wildcards": true, "conn": -1, "leaf": -1]
-            let accountJWT = try LeafnodeTests.jwt(["sub": account.publicKey, "name": "fleet", "nats": ["limits": limits, "type": "account", "version": 2]], issuer: operatorKeys)
+            let operatorJWT = try LeafnodeTests.jwt(
+                ["sub": operatorKeys.publicKey, "name": "op", "nats": ["type": "operator", "version": 2]], issuer: operatorKeys)
+            let limits: [String: Any] = [
+                "subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1, "wildcards": true, "conn": -1, "leaf": -1,
+            ]
+            let accountJWT = try LeafnodeTests.jwt(
+                ["sub": account.publicKey, "name": "fleet", "nats": ["limits": limits, "type": "account", "version": 2]],
+                issuer: operatorKeys)
             let userJWT = try LeafnodeTests.jwt(
-                ["sub": user.publicKey, "name": "edge", "nats": ["pub": [String: Any](), "sub": [String: Any](), "subs": -1, "data": -1, "payload": -1, "type": "user", "version": 2]],
+                [
+                    "sub": user.publicKey, "name": "edge",
+                    "nats": [
+                        "pub": [String: Any](), "sub": [String: Any](), "subs": -1, "data": -1, "payload": -1, "type": "user", "version": 2,
+                    ],
+                ],
                 issuer: account)
             credentials = directory.appendingPathComponent("edge.creds").path
-            try "-----BEGIN NATS USER JWT-----\n\(userJWT)\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n\(user.seed)\n------END USER NKEY SEED------\n"
+            try
+                "-----BEGIN NATS USER JWT-----\n\(userJWT)\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n\(user.seed)\n------END USER NKEY SEED------\n"
                 .write(toFile: credentials, atomically: true, encoding: .utf8)
             leafPort = try ServerProcess.freePort()
-            server = try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: """
-                server_name: hub
-                operator: "\(operatorJWT)"
-                resolver: MEMORY
-                resolver_preload: { \(account.publicKey): "\(accountJWT)" }
-                leafnodes { listen: "127.0.0.1:\(leafPort)", tls { cert_file: "\(pki.serverCertificate)", key_file: "\(pki.serverKey)" } }
-                """)
+            server = try ServerProcess(
+                .reference, executable: ServerKind.hubExecutable,
+                configuration: """
+                    server_name: hub
+                    operator: "\(operatorJWT)"
+                    resolver: MEMORY
+                    resolver_preload: { \(account.publicKey): "\(accountJWT)" }
+                    leafnodes { listen: "127.0.0.1:\(leafPort)", tls { cert_file: "\(pki.serverCertificate)", key_file: "\(pki.serverKey)" } }
+                    """)
         }
 
         var environment: [String: String] {
@@ -88,7 +101,9 @@ struct ProfileTests {
         if let hub {
             // The uplink comes up over TLS with the credentials, and a sensor's reading reaches
             // a hub stream through the store-and-forward buffer.
-            #expect(server.waitForLog("Leafnode connection created", timeout: 15), "\(server.log.suffix(3000))\nhub:\n\(hub.server.log.suffix(2000))")
+            #expect(
+                server.waitForLog("Leafnode connection created", timeout: 15),
+                "\(server.log.suffix(3000))\nhub:\n\(hub.server.log.suffix(2000))")
             let result = try PythonScenario.run(
                 script: "Tests/IntegrationTests/Python/forward_scenarios.py",
                 arguments: ["profile_reading", hub.server.url, server.url, hub.credentials],

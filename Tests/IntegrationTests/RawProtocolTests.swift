@@ -25,8 +25,12 @@ struct RawProtocolTests {
         Case(name: "PUB ten-digit size", input: "PUB foo 0000000003\r\nabc\r\n", output: "", closes: true),
         Case(name: "PUB too many arguments", input: "PUB foo 1 2 3\r\n", output: "", closes: true),
         Case(name: "PUB over max_payload", input: "PUB foo 1048577\r\n", output: "-ERR 'Maximum Payload Violation'\r\n", closes: true),
-        Case(name: "payload longer than declared", input: "PUB foo 2\r\nabc\r\n", output: "-ERR 'Unknown Protocol Operation'\r\n", closes: true),
-        Case(name: "payload not followed by CRLF", input: "PUB foo 3\r\nabcXY", output: "-ERR 'Unknown Protocol Operation'\r\n", closes: true),
+        Case(
+            name: "payload longer than declared", input: "PUB foo 2\r\nabc\r\n", output: "-ERR 'Unknown Protocol Operation'\r\n",
+            closes: true),
+        Case(
+            name: "payload not followed by CRLF", input: "PUB foo 3\r\nabcXY", output: "-ERR 'Unknown Protocol Operation'\r\n", closes: true
+        ),
         Case(name: "LF-only payload end", input: "PUB foo 3\nabc\n", output: "-ERR 'Unknown Protocol Operation'\r\n", closes: true),
         Case(name: "SUB without arguments", input: "SUB\r\n", output: "-ERR 'Unknown Protocol Operation'\r\n", closes: true),
         Case(name: "SUB subject only", input: "SUB foo\r\n", output: "", closes: true),
@@ -48,14 +52,22 @@ struct RawProtocolTests {
         Case(name: "second CONNECT", input: "CONNECT {\"verbose\":false}\r\n", output: "", closes: false),
         Case(name: "ping, lower case", input: "ping\r\n", output: "PONG\r\n", closes: false),
         Case(name: "PING with trailing junk", input: "PINGxyz\r\n", output: "PONG\r\n", closes: false),
-        Case(name: "PING with 10000 junk bytes", input: "PING" + String(repeating: "x", count: 10000) + "\r\n", output: "PONG\r\n", closes: false),
+        Case(
+            name: "PING with 10000 junk bytes", input: "PING" + String(repeating: "x", count: 10000) + "\r\n", output: "PONG\r\n",
+            closes: false),
         Case(name: "PUB with tabs", input: "PUB\tfoo\t3\r\nabc\r\n", output: "", closes: false),
         Case(name: "PUB LF-only control line", input: "PUB foo 3\nabc\r\n", output: "", closes: false),
         Case(name: "HPUB header size over total", input: "HPUB foo 10 5\r\n", output: "", closes: true),
         Case(name: "HPUB bad header size", input: "HPUB foo x 14\r\n", output: "", closes: true),
-        Case(name: "control line of 5000 bytes", input: "SUB " + String(repeating: "a", count: 4996) + " 1\r\n", output: "-ERR 'maximum control line exceeded'\r\n", closes: true),
-        Case(name: "control line of 5000 bytes, no newline", input: "PUB " + String(repeating: "a", count: 4996), output: "-ERR 'maximum control line exceeded'\r\n", closes: true),
-        Case(name: "control line of exactly 4096 argument bytes", input: "PUB " + String(repeating: "a", count: 4094) + " 3\r\nabc\r\n", output: "", closes: false),
+        Case(
+            name: "control line of 5000 bytes", input: "SUB " + String(repeating: "a", count: 4996) + " 1\r\n",
+            output: "-ERR 'maximum control line exceeded'\r\n", closes: true),
+        Case(
+            name: "control line of 5000 bytes, no newline", input: "PUB " + String(repeating: "a", count: 4996),
+            output: "-ERR 'maximum control line exceeded'\r\n", closes: true),
+        Case(
+            name: "control line of exactly 4096 argument bytes", input: "PUB " + String(repeating: "a", count: 4094) + " 3\r\nabc\r\n",
+            output: "", closes: false),
     ]
 
     /// What the server sent, less the keep-alive PINGs it may send on its own once the
@@ -82,7 +94,9 @@ struct RawProtocolTests {
             // Alive: a PING still gets its PONG, after exactly the expected output.
             client.send("PING\r\n")
             let expected = testCase.output + "PONG\r\n"
-            client.read(until: { Self.withoutServerPings($0, after: expected).utf8.count >= expected.utf8.count && $0.hasSuffix("PONG\r\n") }, timeout: 3)
+            client.read(
+                until: { Self.withoutServerPings($0, after: expected).utf8.count >= expected.utf8.count && $0.hasSuffix("PONG\r\n") },
+                timeout: 3)
             #expect(Self.withoutServerPings(client.text, after: expected) == expected, "\(testCase.name)")
             #expect(!client.isClosedByServer)
         }
@@ -104,17 +118,28 @@ struct RawProtocolTests {
         ConnectCase(name: "no argument", connect: "CONNECT\r\n", output: "", closes: true),
         ConnectCase(name: "wrong type", connect: "CONNECT {\"verbose\":\"yes\"}\r\n", output: "", closes: true),
         ConnectCase(name: "trailing garbage", connect: "CONNECT {\"verbose\":false} x\r\n", output: "", closes: true),
-        ConnectCase(name: "protocol 2", connect: "CONNECT {\"protocol\":2}\r\n", output: "-ERR 'invalid client protocol'\r\n", closes: true),
-        ConnectCase(name: "no_responders without headers", connect: "CONNECT {\"no_responders\":true}\r\n", output: "-ERR 'no responders requires headers support'\r\n", closes: true),
-        ConnectCase(name: "account field", connect: "CONNECT {\"account\":\"A\"}\r\n", output: "-ERR 'Authorization Violation'\r\n", closes: true),
+        ConnectCase(
+            name: "protocol 2", connect: "CONNECT {\"protocol\":2}\r\n", output: "-ERR 'invalid client protocol'\r\n", closes: true),
+        ConnectCase(
+            name: "no_responders without headers", connect: "CONNECT {\"no_responders\":true}\r\n",
+            output: "-ERR 'no responders requires headers support'\r\n", closes: true),
+        ConnectCase(
+            name: "account field", connect: "CONNECT {\"account\":\"A\"}\r\n", output: "-ERR 'Authorization Violation'\r\n", closes: true),
         ConnectCase(name: "unknown field", connect: "CONNECT {\"foo\":1,\"verbose\":false}\r\n", output: "", closes: false),
         ConnectCase(name: "verbose", connect: "CONNECT {\"verbose\":true}\r\n", output: "+OK\r\n", closes: false),
-        ConnectCase(name: "HPUB without headers", connect: "CONNECT {\"verbose\":false}\r\nHPUB foo 12 14\r\nNATS/1.0\r\n\r\nhi\r\n", output: "", closes: true),
-        ConnectCase(name: "pedantic, wildcard publish", connect: "CONNECT {\"verbose\":false,\"pedantic\":true}\r\nPUB foo.* 0\r\n\r\n", output: "-ERR 'Invalid Publish Subject'\r\n", closes: false),
+        ConnectCase(
+            name: "HPUB without headers", connect: "CONNECT {\"verbose\":false}\r\nHPUB foo 12 14\r\nNATS/1.0\r\n\r\nhi\r\n", output: "",
+            closes: true),
+        ConnectCase(
+            name: "pedantic, wildcard publish", connect: "CONNECT {\"verbose\":false,\"pedantic\":true}\r\nPUB foo.* 0\r\n\r\n",
+            output: "-ERR 'Invalid Publish Subject'\r\n", closes: false),
         // Until CONNECT says otherwise, a connection is verbose and pedantic (the reference's
         // defaults), and a CONNECT that does not name a field leaves it as it was.
-        ConnectCase(name: "no CONNECT at all, no auth", connect: "SUB no.connect 1\r\nPUB no.connect 2\r\nhi\r\n", output: "+OK\r\n+OK\r\nMSG no.connect 1 2\r\nhi\r\n", closes: false),
-        ConnectCase(name: "CONNECT without verbose stays verbose", connect: "CONNECT {\"name\":\"x\"}\r\n", output: "+OK\r\n", closes: false),
+        ConnectCase(
+            name: "no CONNECT at all, no auth", connect: "SUB no.connect 1\r\nPUB no.connect 2\r\nhi\r\n",
+            output: "+OK\r\n+OK\r\nMSG no.connect 1 2\r\nhi\r\n", closes: false),
+        ConnectCase(
+            name: "CONNECT without verbose stays verbose", connect: "CONNECT {\"name\":\"x\"}\r\n", output: "+OK\r\n", closes: false),
     ]
 
     @Test("CONNECT", arguments: ServerKind.allCases, connectCases)
@@ -131,7 +156,9 @@ struct RawProtocolTests {
         } else {
             client.send("PING\r\n")
             let expected = testCase.output + "PONG\r\n"
-            client.read(until: { Self.withoutServerPings($0, after: expected).utf8.count >= expected.utf8.count && $0.hasSuffix("PONG\r\n") }, timeout: 3)
+            client.read(
+                until: { Self.withoutServerPings($0, after: expected).utf8.count >= expected.utf8.count && $0.hasSuffix("PONG\r\n") },
+                timeout: 3)
             #expect(Self.withoutServerPings(client.text, after: expected) == expected, "\(testCase.name)")
         }
     }

@@ -53,9 +53,11 @@ struct ReloadTests {
     func refusedChange() throws {
         let server = try ServerProcess(.outpost, configuration: Self.before)
         defer { server.stop() }
-        try (Self.after + "max_payload: 2MB\n").write(to: server.temporaryDirectory.appendingPathComponent("server.conf"), atomically: true, encoding: .utf8)
+        try (Self.after + "max_payload: 2MB\n").write(
+            to: server.temporaryDirectory.appendingPathComponent("server.conf"), atomically: true, encoding: .utf8)
         server.signal(SIGHUP)
-        #expect(server.waitForLog("Failed to reload server configuration: config reload not supported for limits", timeout: 5), "\(server.log)")
+        #expect(
+            server.waitForLog("Failed to reload server configuration: config reload not supported for limits", timeout: 5), "\(server.log)")
         let bob = try RawClient(port: server.port)
         try bob.handshake(connect: #"{"verbose":false,"user":"bob","pass":"pw"}"#)
     }
@@ -72,7 +74,8 @@ struct ReloadTests {
         }
         let server = try ServerProcess(.outpost, configuration: configuration(false))
         defer { server.stop() }
-        try configuration(true).write(to: server.temporaryDirectory.appendingPathComponent("server.conf"), atomically: true, encoding: .utf8)
+        try configuration(true).write(
+            to: server.temporaryDirectory.appendingPathComponent("server.conf"), atomically: true, encoding: .utf8)
         server.signal(SIGHUP)
         #expect(server.waitForLog("config reload not supported for tls.verify_and_map", timeout: 5), "\(server.log)")
     }
@@ -89,7 +92,8 @@ struct ReloadTests {
         }
         let server = try ServerProcess(.outpost, configuration: configuration(""))
         defer { server.stop() }
-        try configuration("jetstream: enabled,").write(to: server.temporaryDirectory.appendingPathComponent("server.conf"), atomically: true, encoding: .utf8)
+        try configuration("jetstream: enabled,").write(
+            to: server.temporaryDirectory.appendingPathComponent("server.conf"), atomically: true, encoding: .utf8)
         server.signal(SIGHUP)
         #expect(server.waitForLog("config reload not supported for jetstream", timeout: 5), "\(server.log)")
     }

@@ -12,7 +12,9 @@ struct StreamSyncTests {
         try PythonScenario.run(script: script, arguments: arguments, timeout: 150)
     }
 
-    @Test("a local mirror and a filtered local source follow their origin, once each, and resume after a restart", arguments: ServerKind.allCases)
+    @Test(
+        "a local mirror and a filtered local source follow their origin, once each, and resume after a restart",
+        arguments: ServerKind.allCases)
     func local(kind: ServerKind) throws {
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-sync-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: store) }
@@ -29,8 +31,9 @@ struct StreamSyncTests {
         #expect(result.status == 0, "\(kind) after a restart:\n\(result.output)\n\(server.log.suffix(3000))")
     }
 
-    @Test("an edge mirror of a hub stream: catches up, keeps its content while the hub is down, resumes after either side restarts",
-          arguments: ServerKind.allCases)
+    @Test(
+        "an edge mirror of a hub stream: catches up, keeps its content while the hub is down, resumes after either side restarts",
+        arguments: ServerKind.allCases)
     func edgeMirrorOfHubStream(kind: ServerKind) throws {
         let pair = try LeafnodeTests.Pair(edge: kind)
         var result = try Self.run("hub_commands_setup", pair.hub.url)

@@ -19,7 +19,8 @@ struct TLSTests {
         """
     }
 
-    @Test("nats-py over TLS", arguments: ServerKind.allCases, ["tls_pub_sub", "untrusted_server_certificate", "client_certificate_required"])
+    @Test(
+        "nats-py over TLS", arguments: ServerKind.allCases, ["tls_pub_sub", "untrusted_server_certificate", "client_certificate_required"])
     func scenario(server kind: ServerKind, name: String) throws {
         let pki = try TestCertificates()
         defer { pki.remove() }
@@ -48,28 +49,31 @@ struct TLSTests {
         func user(_ name: String, _ subject: String) -> String {
             #"{ user: "\#(name)", permissions: { publish: "\#(subject)", subscribe: ">" } }"#
         }
-        let server = try ServerProcess(kind, configuration: """
-            tls {
-              cert_file: "\(pki.serverCertificate)"
-              key_file: "\(pki.serverKey)"
-              ca_file: "\(pki.caFile)"
-              verify_and_map: true
-            }
-            authorization {
-              users: [
-                \(user("alice@example.com", "alice.>"))
-                \(user("sensor-1.edge.example", "device.>"))
-                \(user(#"CN=bob,OU=edge,O=Outpost\\, Inc.,C=US"#, "bob.>"))
-                \(user("CN=carol,O=Outpost,DC=example", "carol.>"))
-                \(user("CN=dave,O=Outpost", "dave.>"))
-                { user: "Alice", password: "secret" }
-                { user: "erin@example.com", password: "erins", permissions: { publish: "erin.>", subscribe: ">" } }
-              ]
-            }
-            """)
+        let server = try ServerProcess(
+            kind,
+            configuration: """
+                tls {
+                  cert_file: "\(pki.serverCertificate)"
+                  key_file: "\(pki.serverKey)"
+                  ca_file: "\(pki.caFile)"
+                  verify_and_map: true
+                }
+                authorization {
+                  users: [
+                    \(user("alice@example.com", "alice.>"))
+                    \(user("sensor-1.edge.example", "device.>"))
+                    \(user(#"CN=bob,OU=edge,O=Outpost\\, Inc.,C=US"#, "bob.>"))
+                    \(user("CN=carol,O=Outpost,DC=example", "carol.>"))
+                    \(user("CN=dave,O=Outpost", "dave.>"))
+                    { user: "Alice", password: "secret" }
+                    { user: "erin@example.com", password: "erins", permissions: { publish: "erin.>", subscribe: ">" } }
+                  ]
+                }
+                """)
         defer { server.stop() }
         let result = try PythonScenario.run(
-            script: "Tests/IntegrationTests/Python/tls_scenarios.py", arguments: ["verify_and_map", server.url, pki.directory.path], timeout: 90)
+            script: "Tests/IntegrationTests/Python/tls_scenarios.py", arguments: ["verify_and_map", server.url, pki.directory.path],
+            timeout: 90)
         #expect(result.status == 0, "\(kind):\n\(result.output)\nserver log:\n\(server.log.suffix(3000))")
     }
 
@@ -77,16 +81,19 @@ struct TLSTests {
     func algorithms(kind: ServerKind) throws {
         let pki = try TestCertificates()
         defer { pki.remove() }
-        let configuration = Self.configuration(pki).replacingOccurrences(of: "  timeout: 1\n", with: """
-              timeout: 1
-              cipher_suites: ["TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"]
-              curve_preferences: ["CurveP384"]
+        let configuration = Self.configuration(pki).replacingOccurrences(
+            of: "  timeout: 1\n",
+            with: """
+                  timeout: 1
+                  cipher_suites: ["TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"]
+                  curve_preferences: ["CurveP384"]
 
-            """)
+                """)
         let server = try ServerProcess(kind, configuration: configuration)
         defer { server.stop() }
         let result = try PythonScenario.run(
-            script: "Tests/IntegrationTests/Python/tls_scenarios.py", arguments: ["algorithms", server.url, pki.directory.path], timeout: 60)
+            script: "Tests/IntegrationTests/Python/tls_scenarios.py", arguments: ["algorithms", server.url, pki.directory.path], timeout: 60
+        )
         #expect(result.status == 0, "\(kind):\n\(result.output)\nserver log:\n\(server.log.suffix(3000))")
     }
 
@@ -94,10 +101,14 @@ struct TLSTests {
     func minimumVersion() throws {
         let pki = try TestCertificates()
         defer { pki.remove() }
-        let server = try ServerProcess(.outpost, configuration: Self.configuration(pki).replacingOccurrences(of: "  timeout: 1\n", with: "  timeout: 1\n  min_version: \"1.3\"\n"))
+        let server = try ServerProcess(
+            .outpost,
+            configuration: Self.configuration(pki).replacingOccurrences(
+                of: "  timeout: 1\n", with: "  timeout: 1\n  min_version: \"1.3\"\n"))
         defer { server.stop() }
         let result = try PythonScenario.run(
-            script: "Tests/IntegrationTests/Python/tls_scenarios.py", arguments: ["tls13_only", server.url, pki.directory.path], timeout: 60)
+            script: "Tests/IntegrationTests/Python/tls_scenarios.py", arguments: ["tls13_only", server.url, pki.directory.path], timeout: 60
+        )
         #expect(result.status == 0, "\(result.output)\nserver log:\n\(server.log.suffix(3000))")
     }
 
@@ -105,10 +116,13 @@ struct TLSTests {
     func handshakeFirst() throws {
         let pki = try TestCertificates()
         defer { pki.remove() }
-        let server = try ServerProcess(.outpost, configuration: Self.configuration(pki).replacingOccurrences(of: "timeout: 1", with: "timeout: 1\n  handshake_first: true"))
+        let server = try ServerProcess(
+            .outpost,
+            configuration: Self.configuration(pki).replacingOccurrences(of: "timeout: 1", with: "timeout: 1\n  handshake_first: true"))
         defer { server.stop() }
         let result = try PythonScenario.run(
-            script: "Tests/IntegrationTests/Python/tls_scenarios.py", arguments: ["handshake_first", server.url, pki.directory.path], timeout: 60)
+            script: "Tests/IntegrationTests/Python/tls_scenarios.py", arguments: ["handshake_first", server.url, pki.directory.path],
+            timeout: 60)
         #expect(result.status == 0, "\(result.output)\nserver log:\n\(server.log.suffix(3000))")
         // A client that waits for INFO in plain text gets none.
         let plain = try RawClient(port: server.port)
@@ -164,7 +178,8 @@ struct TLSConfigurationErrorTests {
         do {
             _ = try ServerProcess(.outpost, configuration: configuration, timeout: 5)
         } catch let error as ServerStartError {
-            #expect(error.description.contains("server.conf:2:1: tls: error loading private key /nonexistent/key.pem"), "\(error.description)")
+            #expect(
+                error.description.contains("server.conf:2:1: tls: error loading private key /nonexistent/key.pem"), "\(error.description)")
         }
     }
 }
@@ -182,21 +197,26 @@ struct LeafnodeTLSTests {
         let pki = try TestCertificates()
         defer { pki.remove() }
         let leafPort = try ServerProcess.freePort()
-        let hub = try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: """
-            server_name: hub
-            leafnodes { listen: "127.0.0.1:\(leafPort)", \(LeafnodeTLSTests.leafTLS(pki)) }
-            """)
-        let edge = try ServerProcess(kind, configuration: """
-            server_name: edge
-            leafnodes { remotes [ { url: "tls://127.0.0.1:\(leafPort)", tls { ca_file: "\(pki.caFile)" } } ] }
-            """)
+        let hub = try ServerProcess(
+            .reference, executable: ServerKind.hubExecutable,
+            configuration: """
+                server_name: hub
+                leafnodes { listen: "127.0.0.1:\(leafPort)", \(LeafnodeTLSTests.leafTLS(pki)) }
+                """)
+        let edge = try ServerProcess(
+            kind,
+            configuration: """
+                server_name: edge
+                leafnodes { remotes [ { url: "tls://127.0.0.1:\(leafPort)", tls { ca_file: "\(pki.caFile)" } } ] }
+                """)
         defer {
             edge.stop()
             hub.stop()
         }
         #expect(edge.waitForLog("Leafnode connection created", timeout: 15), "\(edge.log.suffix(3000))")
         let result = try PythonScenario.run(script: LeafnodeTests.script, arguments: ["interest", hub.url, edge.url], timeout: 100)
-        #expect(result.status == 0, "\(kind) edge:\n\(result.output)\nedge log:\n\(edge.log.suffix(3000))\nhub log:\n\(hub.log.suffix(2000))")
+        #expect(
+            result.status == 0, "\(kind) edge:\n\(result.output)\nedge log:\n\(edge.log.suffix(3000))\nhub log:\n\(hub.log.suffix(2000))")
     }
 
     @Test("a hub whose certificate the edge does not trust: no link, a TLS error, the edge keeps running", arguments: ServerKind.allCases)
@@ -204,14 +224,18 @@ struct LeafnodeTLSTests {
         let pki = try TestCertificates()
         defer { pki.remove() }
         let leafPort = try ServerProcess.freePort()
-        let hub = try ServerProcess(.reference, executable: ServerKind.hubExecutable, configuration: """
-            server_name: hub
-            leafnodes { listen: "127.0.0.1:\(leafPort)", \(LeafnodeTLSTests.leafTLS(pki)) }
-            """)
-        let edge = try ServerProcess(kind, configuration: """
-            server_name: edge
-            leafnodes { remotes [ { url: "tls://127.0.0.1:\(leafPort)", tls { ca_file: "\(pki.rogueCAFile)" } } ] }
-            """)
+        let hub = try ServerProcess(
+            .reference, executable: ServerKind.hubExecutable,
+            configuration: """
+                server_name: hub
+                leafnodes { listen: "127.0.0.1:\(leafPort)", \(LeafnodeTLSTests.leafTLS(pki)) }
+                """)
+        let edge = try ServerProcess(
+            kind,
+            configuration: """
+                server_name: edge
+                leafnodes { remotes [ { url: "tls://127.0.0.1:\(leafPort)", tls { ca_file: "\(pki.rogueCAFile)" } } ] }
+                """)
         defer {
             edge.stop()
             hub.stop()
@@ -228,20 +252,26 @@ struct LeafnodeTLSTests {
         let pki = try TestCertificates()
         defer { pki.remove() }
         let leafPort = try ServerProcess.freePort()
-        let hub = try ServerProcess(kind, configuration: """
-            server_name: hub
-            leafnodes { listen: "127.0.0.1:\(leafPort)", \(LeafnodeTLSTests.leafTLS(pki)) }
-            """)
-        let leaf = try ServerProcess(.reference, configuration: """
-            server_name: leaf
-            leafnodes { remotes [ { url: "tls://127.0.0.1:\(leafPort)", tls { ca_file: "\(pki.caFile)" } } ] }
-            """)
+        let hub = try ServerProcess(
+            kind,
+            configuration: """
+                server_name: hub
+                leafnodes { listen: "127.0.0.1:\(leafPort)", \(LeafnodeTLSTests.leafTLS(pki)) }
+                """)
+        let leaf = try ServerProcess(
+            .reference,
+            configuration: """
+                server_name: leaf
+                leafnodes { remotes [ { url: "tls://127.0.0.1:\(leafPort)", tls { ca_file: "\(pki.caFile)" } } ] }
+                """)
         defer {
             leaf.stop()
             hub.stop()
         }
         #expect(leaf.waitForLog("Leafnode connection created", timeout: 15), "\(leaf.log.suffix(2000))\nhub:\n\(hub.log.suffix(2000))")
-        let result = try PythonScenario.run(script: LeafnodeTests.script, arguments: ["accepted_interest", hub.url, leaf.url], timeout: 100)
-        #expect(result.status == 0, "\(kind) hub:\n\(result.output)\nhub log:\n\(hub.log.suffix(3000))\nleaf log:\n\(leaf.log.suffix(2000))")
+        let result = try PythonScenario.run(
+            script: LeafnodeTests.script, arguments: ["accepted_interest", hub.url, leaf.url], timeout: 100)
+        #expect(
+            result.status == 0, "\(kind) hub:\n\(result.output)\nhub log:\n\(hub.log.suffix(3000))\nleaf log:\n\(leaf.log.suffix(2000))")
     }
 }

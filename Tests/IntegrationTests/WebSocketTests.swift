@@ -9,7 +9,9 @@ struct WebSocketTests {
     /// The port from "Listening for websocket clients on ws://127.0.0.1:PORT".
     static func webSocketPort(_ server: ServerProcess) -> Int? {
         let log = server.log
-        guard let range = log.range(of: #"Listening for websocket clients on wss?://[^\s]+:(\d+)"#, options: .regularExpression) else { return nil }
+        guard let range = log.range(of: #"Listening for websocket clients on wss?://[^\s]+:(\d+)"#, options: .regularExpression) else {
+            return nil
+        }
         return Int(log[range].split(separator: ":").last ?? "")
     }
 
@@ -30,9 +32,11 @@ struct WebSocketTests {
     func secure(server kind: ServerKind) throws {
         let pki = try TestCertificates()
         defer { pki.remove() }
-        let server = try ServerProcess(kind, configuration: """
-            websocket { host: "127.0.0.1", port: -1, tls { cert_file: "\(pki.serverCertificate)", key_file: "\(pki.serverKey)" } }
-            """)
+        let server = try ServerProcess(
+            kind,
+            configuration: """
+                websocket { host: "127.0.0.1", port: -1, tls { cert_file: "\(pki.serverCertificate)", key_file: "\(pki.serverKey)" } }
+                """)
         defer { server.stop() }
         let port = try #require(Self.webSocketPort(server), "\(server.log)")
         let result = try PythonScenario.run(

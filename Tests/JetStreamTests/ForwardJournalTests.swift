@@ -11,8 +11,15 @@ struct ForwardJournalTests {
         FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).db").path
     }
 
-    static func messages(_ range: Range<Int>, timestamp: Int64 = 1) -> [(subject: String, reply: String?, headers: [UInt8]?, payload: [UInt8], timestamp: Int64)] {
-        range.map { ("t.\($0 % 3)", $0 % 7 == 0 ? "r.\($0)" : nil, $0 % 5 == 0 ? Array("NATS/1.0\r\nA: \($0)\r\n\r\n".utf8) : nil, Array("m\($0)".utf8), timestamp + Int64($0)) }
+    static func messages(
+        _ range: Range<Int>, timestamp: Int64 = 1
+    ) -> [(subject: String, reply: String?, headers: [UInt8]?, payload: [UInt8], timestamp: Int64)] {
+        range.map {
+            (
+                "t.\($0 % 3)", $0 % 7 == 0 ? "r.\($0)" : nil, $0 % 5 == 0 ? Array("NATS/1.0\r\nA: \($0)\r\n\r\n".utf8) : nil,
+                Array("m\($0)".utf8), timestamp + Int64($0)
+            )
+        }
     }
 
     @Test("entries come back in order with their parts; ids never repeat, across reopening")

@@ -1,11 +1,11 @@
+import JetStream
+import Testing
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Testing
-
-import JetStream
 
 /// Checks the generated error table against values copied by hand from nats-server's
 /// server/errors.json (v2.10.22; the v2.9.10 entries are the same) and the JSON form of
@@ -57,8 +57,10 @@ struct JetStreamAPIErrorTests {
     @Test("constructors without tags return the entry as is")
     func plainConstructors() {
         #expect(JetStreamAPIError.streamNotFound == JetStreamAPIError(code: 404, errorCode: 10059, description: "stream not found"))
-        #expect(JetStreamAPIError.streamNameExist == JetStreamAPIError(
-            code: 400, errorCode: 10058, description: "stream name already in use with a different configuration"))
+        #expect(
+            JetStreamAPIError.streamNameExist
+                == JetStreamAPIError(
+                    code: 400, errorCode: 10058, description: "stream name already in use with a different configuration"))
         #expect(JetStreamAPIError.consumerNotFound == JetStreamAPIError(code: 404, errorCode: 10014, description: "consumer not found"))
         #expect(JetStreamAPIError.notEnabled == JetStreamAPIError(code: 503, errorCode: 10076, description: "JetStream not enabled"))
         #expect(JetStreamAPIError.consumerHBRequiresPush.errorCode == 10088)
@@ -71,19 +73,25 @@ struct JetStreamAPIErrorTests {
     @Test("templates are substituted like Go's strings.NewReplacer")
     func templates() {
         // {err}-only entries carry the wrapped text with the entry's code and err_code.
-        #expect(JetStreamAPIError.streamCreate("subjects overlap") == JetStreamAPIError(code: 500, errorCode: 10049, description: "subjects overlap"))
+        #expect(
+            JetStreamAPIError.streamCreate("subjects overlap")
+                == JetStreamAPIError(code: 500, errorCode: 10049, description: "subjects overlap"))
         #expect(JetStreamAPIError.streamStoreFailed("disk gone").code == 503)
         #expect(JetStreamAPIError.streamWrongLastSequence(3).description == "wrong last sequence: 3")
         #expect(JetStreamAPIError.streamWrongLastMsgID("abc").description == "wrong last msg ID: abc")
         #expect(JetStreamAPIError.sequenceNotFound(18_446_744_073_709_551_615).description == "sequence 18446744073709551615 not found")
-        #expect(JetStreamAPIError.consumerDescriptionTooLong(4096).description == "consumer description is too long, maximum allowed is 4096")
-        #expect(JetStreamAPIError.streamExternalDelPrefixOverlaps(prefix: "p.>", subject: "p.a").description
-            == "stream external delivery prefix p.> overlaps with stream subject p.a")
-        #expect(JetStreamAPIError.restoreSubscribeFailed(error: "boom", subject: "$JS.SNAPSHOT.RESTORE.S").description
-            == "JetStream unable to subscribe to restore snapshot $JS.SNAPSHOT.RESTORE.S: boom")
+        #expect(
+            JetStreamAPIError.consumerDescriptionTooLong(4096).description == "consumer description is too long, maximum allowed is 4096")
+        #expect(
+            JetStreamAPIError.streamExternalDelPrefixOverlaps(prefix: "p.>", subject: "p.a").description
+                == "stream external delivery prefix p.> overlaps with stream subject p.a")
+        #expect(
+            JetStreamAPIError.restoreSubscribeFailed(error: "boom", subject: "$JS.SNAPSHOT.RESTORE.S").description
+                == "JetStream unable to subscribe to restore snapshot $JS.SNAPSHOT.RESTORE.S: boom")
         // One pass: a tag inside substituted text stays as it is.
-        #expect(JetStreamAPIError.restoreSubscribeFailed(error: "{subject}", subject: "x").description
-            == "JetStream unable to subscribe to restore snapshot x: {subject}")
+        #expect(
+            JetStreamAPIError.restoreSubscribeFailed(error: "{subject}", subject: "x").description
+                == "JetStream unable to subscribe to restore snapshot x: {subject}")
         #expect(JetStreamAPIError.streamGeneralError("{a} {").description == "{a} {")
     }
 
@@ -91,21 +99,26 @@ struct JetStreamAPIErrorTests {
     func unless() {
         struct Plain: Error, CustomStringConvertible { var description: String { "plain failure" } }
         #expect(JetStreamAPIError.unless(JetStreamAPIError.streamSealed, else: JetStreamAPIError.streamCreate) == .streamSealed)
-        #expect(JetStreamAPIError.unless(Plain(), else: JetStreamAPIError.streamCreate)
-            == JetStreamAPIError(code: 500, errorCode: 10049, description: "plain failure"))
+        #expect(
+            JetStreamAPIError.unless(Plain(), else: JetStreamAPIError.streamCreate)
+                == JetStreamAPIError(code: 500, errorCode: 10049, description: "plain failure"))
         #expect(JetStreamAPIError.streamWrongLastSequence(1).isSameKind(as: .streamWrongLastSequence(2)))
     }
 
     @Test("goJSON is Go's bytes: code, err_code, description; omitempty; \\u003e escapes")
     func goJSON() {
-        #expect(JetStreamAPIError.streamNameExist.goJSON
-            == #"{"code":400,"err_code":10058,"description":"stream name already in use with a different configuration"}"#)
+        #expect(
+            JetStreamAPIError.streamNameExist.goJSON
+                == #"{"code":400,"err_code":10058,"description":"stream name already in use with a different configuration"}"#)
         #expect(JetStreamAPIError.streamNotFound.goJSON == #"{"code":404,"err_code":10059,"description":"stream not found"}"#)
-        #expect(JetStreamAPIError.streamWrongLastSequence(2).goJSON == #"{"code":400,"err_code":10071,"description":"wrong last sequence: 2"}"#)
-        #expect(JetStreamAPIError.consumerBadDurableName.goJSON
-            == #"{"code":400,"err_code":10103,"description":"durable name can not contain '.', '*', '\u003e'"}"#)
-        #expect(JetStreamAPIError.restoreTempStorageFailed.goJSON
-            == #"{"code":503,"description":"JetStream unable to create temp storage for restore"}"#)
+        #expect(
+            JetStreamAPIError.streamWrongLastSequence(2).goJSON == #"{"code":400,"err_code":10071,"description":"wrong last sequence: 2"}"#)
+        #expect(
+            JetStreamAPIError.consumerBadDurableName.goJSON
+                == #"{"code":400,"err_code":10103,"description":"durable name can not contain '.', '*', '\u003e'"}"#)
+        #expect(
+            JetStreamAPIError.restoreTempStorageFailed.goJSON
+                == #"{"code":503,"description":"JetStream unable to create temp storage for restore"}"#)
         #expect(JetStreamAPIError(code: 400, description: "").goJSON == #"{"code":400}"#)
         #expect(JetStreamAPIError.goQuoted("a\"b\\c\n<&>\u{1}\u{2028}é") == #""a\"b\\c\n\u003c\u0026\u003e\u0001\u2028é""#)
     }
@@ -124,10 +137,15 @@ struct JetStreamAPIErrorTests {
         func members(_ error: JetStreamAPIError) throws -> [String: Scalar] {
             try JSONDecoder().decode([String: Scalar].self, from: JSONEncoder().encode(error))
         }
-        #expect(try members(.streamNameExist)
-            == ["code": .int(400), "err_code": .int(10058), "description": .string("stream name already in use with a different configuration")])
-        #expect(try members(.restoreTempStorageFailed)
-            == ["code": .int(503), "description": .string("JetStream unable to create temp storage for restore")])
+        #expect(
+            try members(.streamNameExist)
+                == [
+                    "code": .int(400), "err_code": .int(10058),
+                    "description": .string("stream name already in use with a different configuration"),
+                ])
+        #expect(
+            try members(.restoreTempStorageFailed)
+                == ["code": .int(503), "description": .string("JetStream unable to create temp storage for restore")])
         #expect(try members(JetStreamAPIError(code: 400, description: "")) == ["code": .int(400)])
     }
 

@@ -11,7 +11,8 @@ struct LeafInterestTableTests {
     @Test("plain subjects: LS+ on the first subscription, LS- after the last")
     func plain() {
         var table = Table()
-        let a = Token(), b = Token()
+        let a = Token()
+        let b = Token()
         #expect(table.add(a, subject: "foo", queue: nil) == .subscribe(subject: "foo", queue: nil, weight: 1))
         #expect(table.add(b, subject: "foo", queue: nil) == nil)
         #expect(table.remove(a) == nil)
@@ -22,7 +23,8 @@ struct LeafInterestTableTests {
     @Test("queue groups: every change of weight is announced, LS- at zero")
     func queues() {
         var table = Table()
-        let a = Token(), b = Token()
+        let a = Token()
+        let b = Token()
         #expect(table.add(a, subject: "work", queue: "w") == .subscribe(subject: "work", queue: "w", weight: 1))
         #expect(table.add(b, subject: "work", queue: "w") == .subscribe(subject: "work", queue: "w", weight: 2))
         #expect(table.remove(b) == .subscribe(subject: "work", queue: "w", weight: 1))
@@ -32,7 +34,8 @@ struct LeafInterestTableTests {
     @Test("the same subscription counted twice (snapshot and change) counts once; unknown removals do nothing")
     func idempotent() {
         var table = Table()
-        let a = Token(), b = Token()
+        let a = Token()
+        let b = Token()
         _ = table.add(a, subject: "foo", queue: nil)
         #expect(table.add(a, subject: "foo", queue: nil) == nil)
         #expect(table.remove(b) == nil)

@@ -15,13 +15,15 @@ struct LeafLinkStateMachineTests {
     static func spoke(requiresTLS: Bool = false, lists: LeafSubjectRules.RemoteLists = .init(), jetStream: Bool = false) -> Machine {
         var configuration = configuration
         configuration.jetStreamEnabled = jetStream
-        return Machine(configuration: configuration, role: .solicited(.init(url: "hub.example:7422", requiresTLS: requiresTLS, lists: lists)))
+        return Machine(
+            configuration: configuration, role: .solicited(.init(url: "hub.example:7422", requiresTLS: requiresTLS, lists: lists)))
     }
 
     static func hub(tls: Machine.TLSOrder? = nil, requiresAuthentication: Bool = false) -> Machine {
         Machine(
             configuration: .init(serverName: "hub", jetStreamEnabled: false, jetStreamDomain: nil, loopDetectionSubject: "$LDS.hub"),
-            role: .accepted(.init(tls: tls, authenticationTimeout: .seconds(3), requiresAuthentication: requiresAuthentication, nonce: "NONCE"))
+            role: .accepted(
+                .init(tls: tls, authenticationTimeout: .seconds(3), requiresAuthentication: requiresAuthentication, nonce: "NONCE"))
         )
     }
 
@@ -45,7 +47,10 @@ struct LeafLinkStateMachineTests {
     @Test("spoke: INFO (info_on_connect), CONNECT, then the INFO with connect_info establishes the link")
     func spokeHandshake() {
         var machine = Self.spoke()
-        #expect(machine.start() == [.log(.debug, "Leafnode connection created, waiting for the hub's INFO"), .scheduleHandshakeTimeout(.seconds(2))])
+        #expect(
+            machine.start() == [
+                .log(.debug, "Leafnode connection created, waiting for the hub's INFO"), .scheduleHandshakeTimeout(.seconds(2)),
+            ])
         #expect(machine.phase == .awaitingInfo)
         #expect(
             machine.infoReceived(Self.hubInfo) == [
@@ -55,7 +60,8 @@ struct LeafLinkStateMachineTests {
         #expect(machine.phase == .awaitingConnectInfo)
         // An INFO without connect_info meanwhile (a cluster update) changes nothing.
         #expect(machine.infoReceived(LeafInfoMessage(leafnodeURLs: ["10.0.0.2:7422"])) == [.learnURLs(["10.0.0.2:7422"])])
-        #expect(machine.infoReceived(LeafInfoMessage(connectInfo: true)) == [.cancelHandshakeTimeout, .reportStatus(.connected), .established])
+        #expect(
+            machine.infoReceived(LeafInfoMessage(connectInfo: true)) == [.cancelHandshakeTimeout, .reportStatus(.connected), .established])
         #expect(machine.isEstablished)
         #expect(machine.peerLogName == "hub")
         // Later INFOs only bring URLs.
@@ -70,7 +76,8 @@ struct LeafLinkStateMachineTests {
         info.infoOnConnect = nil
         info.serverName = nil
         let actions = machine.infoReceived(info)
-        #expect(actions.suffix(5) == [.sendConnect(nonce: "abc"), .flush, .cancelHandshakeTimeout, .reportStatus(.connected), .established])
+        #expect(
+            actions.suffix(5) == [.sendConnect(nonce: "abc"), .flush, .cancelHandshakeTimeout, .reportStatus(.connected), .established])
         #expect(machine.isEstablished)
         #expect(machine.peerLogName == "NHUB", "without a name, logs use the server id")
     }
@@ -123,7 +130,8 @@ struct LeafLinkStateMachineTests {
         _ = waiting.infoReceived(Self.hubInfo)
         #expect(
             waiting.handshakeTimeoutFired() == [
-                .log(.error, "Stale Leaf Node Connection - Closing"), .sendError("Stale Leaf Node Connection - Closing"), .close(.staleConnection),
+                .log(.error, "Stale Leaf Node Connection - Closing"), .sendError("Stale Leaf Node Connection - Closing"),
+                .close(.staleConnection),
             ])
 
         var up = Self.establishedSpoke()
@@ -134,7 +142,10 @@ struct LeafLinkStateMachineTests {
     func spokeGetsConnect() {
         var machine = Self.spoke()
         _ = machine.start()
-        #expect(machine.connectReceived(LeafConnectMessage()) == [.log(.error, "Leafnode sent an unexpected CONNECT"), .close(.protocolViolation)])
+        #expect(
+            machine.connectReceived(LeafConnectMessage()) == [
+                .log(.error, "Leafnode sent an unexpected CONNECT"), .close(.protocolViolation),
+            ])
     }
 
     // MARK: - Hub handshake
@@ -145,7 +156,8 @@ struct LeafLinkStateMachineTests {
         #expect(plain.start() == [.sendInfo(connectInfo: false), .scheduleHandshakeTimeout(.seconds(3)), .flush])
         #expect(plain.phase == .awaitingConnect)
         var afterInfo = Self.hub(tls: .afterInfo)
-        #expect(afterInfo.start() == [.sendInfo(connectInfo: false), .flush, .startServerTLS, .scheduleHandshakeTimeout(.seconds(3)), .flush])
+        #expect(
+            afterInfo.start() == [.sendInfo(connectInfo: false), .flush, .startServerTLS, .scheduleHandshakeTimeout(.seconds(3)), .flush])
         var first = Self.hub(tls: .beforeInfo)
         #expect(first.start() == [.startServerTLS, .sendInfo(connectInfo: false), .scheduleHandshakeTimeout(.seconds(3)), .flush])
     }
@@ -205,7 +217,10 @@ struct LeafLinkStateMachineTests {
 
         var garbage = Self.hub()
         _ = garbage.start()
-        #expect(garbage.connectReceived(nil) == [.cancelHandshakeTimeout, .log(.error, "Leafnode sent a CONNECT that is not valid JSON"), .close(.protocolViolation)])
+        #expect(
+            garbage.connectReceived(nil) == [
+                .cancelHandshakeTimeout, .log(.error, "Leafnode sent a CONNECT that is not valid JSON"), .close(.protocolViolation),
+            ])
 
         var silent = Self.hub()
         _ = silent.start()
@@ -216,7 +231,10 @@ struct LeafLinkStateMachineTests {
     func operationsBeforeHandshake() {
         var machine = Self.hub()
         _ = machine.start()
-        #expect(machine.operationBeforeHandshake("LS+") == [.log(.error, "Leafnode sent LS+ before the handshake ended"), .close(.protocolViolation)])
+        #expect(
+            machine.operationBeforeHandshake("LS+") == [
+                .log(.error, "Leafnode sent LS+ before the handshake ended"), .close(.protocolViolation),
+            ])
     }
 
     // MARK: - Spoke against hub
@@ -239,7 +257,8 @@ struct LeafLinkStateMachineTests {
                 for action in toSpoke {
                     switch action {
                     case .sendInfo(let connectInfo):
-                        let info = connectInfo
+                        let info =
+                            connectInfo
                             ? LeafInfoMessage(connectInfo: true)
                             : LeafInfoMessage(
                                 serverID: "NHUB", serverName: "hub", headers: true, clientID: 1, leafnodeURLs: ["127.0.0.1:7422"],
@@ -253,7 +272,9 @@ struct LeafLinkStateMachineTests {
                     switch action {
                     case .sendConnect(let nonce):
                         #expect(nonce == "NONCE", "the spoke signs the hub's nonce")
-                        toSpoke += hub.connectReceived(LeafConnectMessage(user: "leaf", password: "s3cret", serverID: "NSPOKE", name: "edge", cluster: "edge", headers: true))
+                        toSpoke += hub.connectReceived(
+                            LeafConnectMessage(
+                                user: "leaf", password: "s3cret", serverID: "NSPOKE", name: "edge", cluster: "edge", headers: true))
                     default: break
                     }
                 }
@@ -278,7 +299,10 @@ struct LeafLinkStateMachineTests {
                 .log(.error, text), .sendError(text), .delayReconnect(.seconds(30)), .close(.protocolViolation),
             ])
         var other = Self.establishedSpoke()
-        #expect(other.peerInterestReceived(subject: "$LDS.theirs", queue: nil, account: "$G") == [.takePeerInterest(subject: "$LDS.theirs", queue: nil)])
+        #expect(
+            other.peerInterestReceived(subject: "$LDS.theirs", queue: nil, account: "$G") == [
+                .takePeerInterest(subject: "$LDS.theirs", queue: nil)
+            ])
     }
 
     @Test("the peer's -ERR: logged and recorded; a loop or a cluster clash waits 30 s; Authorization Violation closes as such")
@@ -288,13 +312,15 @@ struct LeafLinkStateMachineTests {
             loop.errorReceived(" 'Loop detected for leafnode account=\"$G\". Delaying attempt to reconnect for 30s'") == [
                 .log(.error, "Leafnode Error 'Loop detected for leafnode account=\"$G\". Delaying attempt to reconnect for 30s'"),
                 .delayReconnect(.seconds(30)), .log(.error, "Delaying attempt to reconnect for 30s"),
-                .recordFailure("Loop detected for leafnode account=\"$G\". Delaying attempt to reconnect for 30s"), .close(.protocolViolation),
+                .recordFailure("Loop detected for leafnode account=\"$G\". Delaying attempt to reconnect for 30s"),
+                .close(.protocolViolation),
             ])
         var refused = Self.spoke()
         _ = refused.start()
         #expect(
             refused.errorReceived("'Authorization Violation'") == [
-                .log(.error, "Leafnode Error 'Authorization Violation'"), .recordFailure("Authorization Violation"), .close(.authenticationViolation),
+                .log(.error, "Leafnode Error 'Authorization Violation'"), .recordFailure("Authorization Violation"),
+                .close(.authenticationViolation),
             ])
     }
 
@@ -303,11 +329,22 @@ struct LeafLinkStateMachineTests {
     @Test("the peer's interest: taken when valid and the link may serve it")
     func peerInterest() {
         var machine = Self.establishedSpoke(lists: .init(denyExports: ["private.>"]), jetStream: true)
-        #expect(machine.peerInterestReceived(subject: "orders.*", queue: "workers", account: "$G") == [.takePeerInterest(subject: "orders.*", queue: "workers")])
-        #expect(machine.peerInterestReceived(subject: "bad..subject", queue: nil, account: "$G") == [.log(.error, "Leafnode sent an invalid subject in LS+: bad..subject")])
-        #expect(machine.peerInterestReceived(subject: "$JS.API.STREAM.INFO.X", queue: nil, account: "$G") == [], "each side answers its own JetStream")
+        #expect(
+            machine.peerInterestReceived(subject: "orders.*", queue: "workers", account: "$G") == [
+                .takePeerInterest(subject: "orders.*", queue: "workers")
+            ])
+        #expect(
+            machine.peerInterestReceived(subject: "bad..subject", queue: nil, account: "$G") == [
+                .log(.error, "Leafnode sent an invalid subject in LS+: bad..subject")
+            ])
+        #expect(
+            machine.peerInterestReceived(subject: "$JS.API.STREAM.INFO.X", queue: nil, account: "$G") == [],
+            "each side answers its own JetStream")
         #expect(machine.peerInterestReceived(subject: "private.x", queue: nil, account: "$G") == [], "we could never send it")
-        #expect(machine.peerInterestReceived(subject: "private.*", queue: nil, account: "$G") == [.takePeerInterest(subject: "private.*", queue: nil)])
+        #expect(
+            machine.peerInterestReceived(subject: "private.*", queue: nil, account: "$G") == [
+                .takePeerInterest(subject: "private.*", queue: nil)
+            ])
     }
 
     @Test("interest sync: the snapshot announced once the link is up, changes after it; a spoke passes on no hub's interest")
@@ -317,12 +354,14 @@ struct LeafLinkStateMachineTests {
         let queued = Token()
         let fromHub = Token()
         let own = Token()
-        #expect(machine.localInterestChanged(local, subject: "a", queue: nil, origin: .local, isAdded: true) == [], "not before the link is up")
+        #expect(
+            machine.localInterestChanged(local, subject: "a", queue: nil, origin: .local, isAdded: true) == [], "not before the link is up")
         _ = machine.start()
         _ = machine.infoReceived(Self.hubInfo)
         _ = machine.infoReceived(LeafInfoMessage(connectInfo: true))
         let announced = machine.announcements(for: [
-            (local, "a", nil, .local), (queued, "work", "q", .local), (fromHub, "b", nil, .hub), (own, "c", nil, .thisLink), (Token(), "d", nil, .unannounced),
+            (local, "a", nil, .local), (queued, "work", "q", .local), (fromHub, "b", nil, .hub), (own, "c", nil, .thisLink),
+            (Token(), "d", nil, .unannounced),
         ])
         #expect(announced.count == 2)
         #expect(announced.contains(.sendInterest(.subscribe(subject: "a", queue: nil, weight: 1))))
@@ -331,16 +370,25 @@ struct LeafLinkStateMachineTests {
         #expect(machine.localInterestChanged(local, subject: "a", queue: nil, origin: .local, isAdded: true) == [])
         let second = Token()
         #expect(machine.localInterestChanged(second, subject: "a", queue: nil, origin: .local, isAdded: true) == [])
-        #expect(machine.localInterestChanged(Token(), subject: "work", queue: "q", origin: .local, isAdded: true) == [.sendInterest(.subscribe(subject: "work", queue: "q", weight: 2))])
+        #expect(
+            machine.localInterestChanged(Token(), subject: "work", queue: "q", origin: .local, isAdded: true) == [
+                .sendInterest(.subscribe(subject: "work", queue: "q", weight: 2))
+            ])
         #expect(machine.localInterestChanged(local, subject: "a", queue: nil, origin: .local, isAdded: false) == [])
-        #expect(machine.localInterestChanged(second, subject: "a", queue: nil, origin: .local, isAdded: false) == [.sendInterest(.unsubscribe(subject: "a", queue: nil))])
+        #expect(
+            machine.localInterestChanged(second, subject: "a", queue: nil, origin: .local, isAdded: false) == [
+                .sendInterest(.unsubscribe(subject: "a", queue: nil))
+            ])
         #expect(machine.localInterestChanged(Token(), subject: "x", queue: nil, origin: .hub, isAdded: true) == [])
 
         var hub = Self.hub()
         _ = hub.start()
         _ = hub.connectReceived(LeafConnectMessage(name: "spoke"))
-        #expect(hub.localInterestChanged(Token(), subject: "x", queue: nil, origin: .hub, isAdded: true) == [.sendInterest(.subscribe(subject: "x", queue: nil, weight: 1))],
-                "a hub passes its hubs' interest down")
+        #expect(
+            hub.localInterestChanged(Token(), subject: "x", queue: nil, origin: .hub, isAdded: true) == [
+                .sendInterest(.subscribe(subject: "x", queue: nil, weight: 1))
+            ],
+            "a hub passes its hubs' interest down")
     }
 
     @Test("the hub's permissions arriving on a link that is up withdraw the interest they no longer allow")

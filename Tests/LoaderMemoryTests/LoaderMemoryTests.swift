@@ -23,7 +23,9 @@ private func residentPages(start: UnsafeMutableRawPointer, length: Int) throws -
     @Test func relocationTablePagesLeaveTheResidentSet() throws {
         var start: UnsafeMutableRawPointer?
         var length = 0
-        try #require(outpost_executable_relocation_range(&start, &length) == 1, "the test executable is position-independent and has a relocation table")
+        try #require(
+            outpost_executable_relocation_range(&start, &length) == 1,
+            "the test executable is position-independent and has a relocation table")
         let table = try #require(start)
         // Touch the table so that its pages are resident whatever happened before.
         var sum: UInt8 = 0

@@ -51,10 +51,14 @@ struct DialectTests {
 
     @Test("what the leafnode encoder writes is nats-server's wire form and parses back")
     func leafEncoder() {
-        func encoded(subject: String, reply: String?, suffix: String? = nil, queues: [String], headerLength: Int?, payload: String) -> String {
+        func encoded(
+            subject: String, reply: String?, suffix: String? = nil, queues: [String], headerLength: Int?, payload: String
+        ) -> String {
             var buffer = ByteBuffer()
-            let subjectBytes = Array(subject.utf8), payloadBytes = Array(payload.utf8)
-            let replyBytes = reply.map { Array($0.utf8) }, suffixBytes = suffix.map { Array($0.utf8) }
+            let subjectBytes = Array(subject.utf8)
+            let payloadBytes = Array(payload.utf8)
+            let replyBytes = reply.map { Array($0.utf8) }
+            let suffixBytes = suffix.map { Array($0.utf8) }
             func withBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
                 guard let bytes else { return body(nil) }
                 return bytes.withUnsafeBytes { body($0) }
@@ -63,7 +67,9 @@ struct DialectTests {
                 payloadBytes.withUnsafeBytes { payloadPointer in
                     withBytes(replyBytes) { replyPointer in
                         withBytes(suffixBytes) { suffixPointer in
-                            buffer.writeLeafMessage(subject: subjectPointer, reply: replyPointer, replySuffix: suffixPointer, queues: queues, headerLength: headerLength, payload: payloadPointer)
+                            buffer.writeLeafMessage(
+                                subject: subjectPointer, reply: replyPointer, replySuffix: suffixPointer, queues: queues,
+                                headerLength: headerLength, payload: payloadPointer)
                         }
                     }
                 }
@@ -73,10 +79,18 @@ struct DialectTests {
         let cases: [(String, [String])] = [
             (encoded(subject: "foo", reply: nil, queues: [], headerLength: nil, payload: "hi"), ["LMSG foo - [] - [hi]"]),
             (encoded(subject: "foo", reply: "r.1", queues: [], headerLength: nil, payload: ""), ["LMSG foo r.1 [] - []"]),
-            (encoded(subject: "q", reply: nil, queues: ["g1", "g2"], headerLength: nil, payload: "x"), ["LMSG q - [\"g1\", \"g2\"] - [x]"]),
-            (encoded(subject: "q", reply: "r", queues: ["g"], headerLength: 12, payload: "NATS/1.0\r\n\r\nhi"), ["LMSG q r [\"g\"] 12 [NATS/1.0\r\n\r\nhi]"]),
-            (encoded(subject: "$JS.S.x", reply: "$JS.ACK.S.c.1.1.1.0.0", suffix: "@s.1", queues: [], headerLength: nil, payload: "one"),
-             ["LMSG $JS.S.x $JS.ACK.S.c.1.1.1.0.0@s.1 [] - [one]"]),
+            (
+                encoded(subject: "q", reply: nil, queues: ["g1", "g2"], headerLength: nil, payload: "x"),
+                ["LMSG q - [\"g1\", \"g2\"] - [x]"]
+            ),
+            (
+                encoded(subject: "q", reply: "r", queues: ["g"], headerLength: 12, payload: "NATS/1.0\r\n\r\nhi"),
+                ["LMSG q r [\"g\"] 12 [NATS/1.0\r\n\r\nhi]"]
+            ),
+            (
+                encoded(subject: "$JS.S.x", reply: "$JS.ACK.S.c.1.1.1.0.0", suffix: "@s.1", queues: [], headerLength: nil, payload: "one"),
+                ["LMSG $JS.S.x $JS.ACK.S.c.1.1.1.0.0@s.1 [] - [one]"]
+            ),
         ]
         #expect(cases[0].0 == "LMSG foo 2\r\nhi\r\n")
         #expect(cases[2].0 == "LMSG q | g1 g2 1\r\nx\r\n")

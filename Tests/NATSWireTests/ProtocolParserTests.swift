@@ -30,7 +30,9 @@ func render(_ op: ProtocolOp) -> String {
 }
 
 /// Feeds `chunks` one read at a time; returns the rendered operations and the error, if any.
-func parse(_ chunks: [[UInt8]], dialect: ProtocolDialect = .client, limits: ProtocolParser.Limits = .init()) -> (ops: [String], error: ProtocolError?) {
+func parse(
+    _ chunks: [[UInt8]], dialect: ProtocolDialect = .client, limits: ProtocolParser.Limits = .init()
+) -> (ops: [String], error: ProtocolError?) {
     var parser = ProtocolParser(dialect: dialect, limits: limits)
     var ops: [String] = []
     for chunk in chunks {
@@ -44,7 +46,9 @@ func parse(_ chunks: [[UInt8]], dialect: ProtocolDialect = .client, limits: Prot
     return (ops, nil)
 }
 
-func parse(_ text: String, dialect: ProtocolDialect = .client, limits: ProtocolParser.Limits = .init()) -> (ops: [String], error: ProtocolError?) {
+func parse(
+    _ text: String, dialect: ProtocolDialect = .client, limits: ProtocolParser.Limits = .init()
+) -> (ops: [String], error: ProtocolError?) {
     parse([Array(text.utf8)], dialect: dialect, limits: limits)
 }
 

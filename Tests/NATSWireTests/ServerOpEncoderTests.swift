@@ -15,7 +15,8 @@ struct ServerOpEncoderTests {
                 payload.withUTF8 { payloadBytes in
                     if var reply {
                         reply.withUTF8 { replyBytes in
-                            buffer.writeMessage(subject: .init(subjectBytes), sid: .init(sidBytes), reply: .init(replyBytes), payload: .init(payloadBytes))
+                            buffer.writeMessage(
+                                subject: .init(subjectBytes), sid: .init(sidBytes), reply: .init(replyBytes), payload: .init(payloadBytes))
                         }
                     } else {
                         buffer.writeMessage(subject: .init(subjectBytes), sid: .init(sidBytes), reply: nil, payload: .init(payloadBytes))

@@ -63,7 +63,9 @@ struct NKeysTests {
         let parsed = try NKeys.checkedCredentials(text)
         #expect(parsed.jwt == jwt && parsed.seed == Self.documentedSeed)
         let other = try NKeys.KeyPair(generating: .user).seed
-        #expect(throws: NKeys.Failure.self) { try NKeys.checkedCredentials(text.replacingOccurrences(of: Self.documentedSeed, with: other)) }
+        #expect(throws: NKeys.Failure.self) {
+            try NKeys.checkedCredentials(text.replacingOccurrences(of: Self.documentedSeed, with: other))
+        }
         #expect(throws: NKeys.Failure.self) { try NKeys.parseCredentials("no markers here") }
     }
 }

@@ -41,7 +41,10 @@ struct SubjectIndexTests {
     @Test("queue groups merge by name across nodes", arguments: [true, false])
     func queues(cache: Bool) throws {
         let index = SubjectIndex<Sub>(cacheEnabled: cache)
-        let a = Sub("a"), b = Sub("b"), c = Sub("c"), d = Sub("d")
+        let a = Sub("a")
+        let b = Sub("b")
+        let c = Sub("c")
+        let d = Sub("d")
         try index.insert(a, subject: "orders.new", queue: "workers")
         try index.insert(b, subject: "orders.*", queue: "workers")
         try index.insert(c, subject: "orders.>", queue: "auditors")
@@ -54,7 +57,9 @@ struct SubjectIndexTests {
     @Test("removal prunes and updates cached results", arguments: [true, false])
     func removal(cache: Bool) throws {
         let index = SubjectIndex<Sub>(cacheEnabled: cache)
-        let wide = Sub("wide"), narrow = Sub("narrow"), queued = Sub("queued")
+        let wide = Sub("wide")
+        let narrow = Sub("narrow")
+        let queued = Sub("queued")
         try index.insert(wide, subject: "a.>")
         try index.insert(narrow, subject: "a.b")
         try index.insert(queued, subject: "a.*", queue: "q")

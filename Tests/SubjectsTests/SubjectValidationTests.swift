@@ -6,7 +6,9 @@ import Testing
 struct SubjectValidationTests {
     @Test(
         "valid subscription subjects",
-        arguments: ["foo", "foo.bar", "foo.*", "*.bar", ">", "foo.>", "*.*.>", "foo.*bar", "foo.b>r", "a.b.c.d.e", "$JS.API.>", "_INBOX.abc.*"]
+        arguments: [
+            "foo", "foo.bar", "foo.*", "*.bar", ">", "foo.>", "*.*.>", "foo.*bar", "foo.b>r", "a.b.c.d.e", "$JS.API.>", "_INBOX.abc.*",
+        ]
     )
     func valid(subject: String) {
         #expect(SubjectValidation.isValidSubject(subject))

@@ -203,7 +203,8 @@ extension ClientSession {
     /// After new permissions (a reload, or a second CONNECT as another user of the account).
     private func removeSubscriptionsNoLongerPermitted() {
         guard let permissions, !subscriptions.isEmpty else { return }
-        for subscription in Array(subscriptions.values) where !permissions.maySubscribe(subject: subscription.subject, queue: subscription.queue) {
+        for subscription in Array(subscriptions.values)
+        where !permissions.maySubscribe(subject: subscription.subject, queue: subscription.queue) {
             logger.debug("\(transport.logPrefix) - subscription to \"\(subscription.subject)\" removed: no longer permitted")
             unsubscribe(subscription)
         }

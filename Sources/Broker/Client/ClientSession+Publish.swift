@@ -56,9 +56,12 @@ extension ClientSession {
         if generation != resultCacheGeneration {
             resultCache.removeAll()
             resultCacheGeneration = generation
-        } else if let delivered = resultCache.withValue(for: subject, { match in
-            fanOut(match, op, subject: subject, reply: reply, payload: payload)
-        }) {
+        } else if let delivered = resultCache.withValue(
+            for: subject,
+            { match in
+                fanOut(match, op, subject: subject, reply: reply, payload: payload)
+            })
+        {
             return delivered
         }
         let match = account.match(subject)
@@ -91,7 +94,9 @@ extension ClientSession {
         // The subscription's transport is ours; reached through it, it is not retained (each
         // access to `self.transport` would be).
         subscription.withTransport { transport in
-            write(subscription, transport: transport ?? self.transport, subject: subject, reply: reply, headerLength: headerLength, payload: payload)
+            write(
+                subscription, transport: transport ?? self.transport, subject: subject, reply: reply, headerLength: headerLength,
+                payload: payload)
         }
     }
 
@@ -113,17 +118,24 @@ extension ClientSession {
         if let headerLength {
             if headersEnabled {
                 subscription.sid.withUnsafeBytes { sid in
-                    transport.outbound.writeHeaderMessage(subject: subject, sid: sid, reply: reply, headerLength: headerLength, payload: payload)
+                    transport.outbound.writeHeaderMessage(
+                        subject: subject, sid: sid, reply: reply, headerLength: headerLength, payload: payload)
                 }
             } else {
                 // Headers are dropped for a client that did not ask for them, as the reference does.
                 body = UnsafeRawBufferPointer(rebasing: payload[headerLength...])
-                subscription.sid.withUnsafeBytes { sid in transport.outbound.writeMessage(subject: subject, sid: sid, reply: reply, payload: body) }
+                subscription.sid.withUnsafeBytes { sid in
+                    transport.outbound.writeMessage(subject: subject, sid: sid, reply: reply, payload: body)
+                }
             }
         } else {
-            subscription.sid.withUnsafeBytes { sid in transport.outbound.writeMessage(subject: subject, sid: sid, reply: reply, payload: body) }
+            subscription.sid.withUnsafeBytes { sid in
+                transport.outbound.writeMessage(subject: subject, sid: sid, reply: reply, payload: body)
+            }
         }
-        if transport.isTracing { traceDelivery(subscription, subject: subject, headerLength: headersEnabled ? headerLength : nil, count: body.count) }
+        if transport.isTracing {
+            traceDelivery(subscription, subject: subject, headerLength: headersEnabled ? headerLength : nil, count: body.count)
+        }
         transport.countOutbound(bytes: body.count)
         if maximum > 0 && subscription.delivered == maximum { autoUnsubscribeReached(subscription) }
         return transport.messageWritten()
@@ -140,7 +152,8 @@ extension ClientSession {
 
     @inline(never)
     private func autoUnsubscribeReached(_ subscription: Subscription) {
-        logger.debug("\(transport.logPrefix) - Auto-unsubscribe limit of \(subscription.maxMessages) reached for sid '\(subscription.sidString)'")
+        logger.debug(
+            "\(transport.logPrefix) - Auto-unsubscribe limit of \(subscription.maxMessages) reached for sid '\(subscription.sidString)'")
         unsubscribe(subscription)
     }
 

@@ -47,7 +47,8 @@ extension ClientSession {
     private func subscriptionViolation(subject: String, queue: String?, sid: String) {
         let user = userLogName ?? "User \"\""
         if let queue {
-            logger.error("\(transport.logPrefix) - Subscription Violation - \(user), Subject \"\(subject)\", Queue: \"\(queue)\", SID \(sid)")
+            logger.error(
+                "\(transport.logPrefix) - Subscription Violation - \(user), Subject \"\(subject)\", Queue: \"\(queue)\", SID \(sid)")
             sendError("Permissions Violation for Subscription to \"\(subject)\" using queue \"\(queue)\"")
         } else {
             logger.error("\(transport.logPrefix) - Subscription Violation - \(user), Subject \"\(subject)\", SID \(sid)")

@@ -135,7 +135,8 @@ package final class ClientSession: ProtocolSession, MessageSubscriber, ClientCon
     }
 
     private func infoJSON(lameDuck: Bool) -> String {
-        host.clientInfoJSON(clientID: transport.id, clientIP: transport.remoteHost, nonce: sentNonce, isWebSocket: isWebSocket, lameDuck: lameDuck)
+        host.clientInfoJSON(
+            clientID: transport.id, clientIP: transport.remoteHost, nonce: sentNonce, isWebSocket: isWebSocket, lameDuck: lameDuck)
     }
 
     func close(reason: CloseReason) {

@@ -106,7 +106,10 @@ package final class ForwardBuffer: @unchecked Sendable {
     /// How often messages that had no interest on the hub are looked at again.
     static let retryWithoutInterest: TimeAmount = .seconds(5)
 
-    package init(configuration: StoreAndForwardConfiguration, remoteIndex: Int, journal: any ForwardJournalStorage, loop: any EventLoop, broker: Broker, logger: Logger) {
+    package init(
+        configuration: StoreAndForwardConfiguration, remoteIndex: Int, journal: any ForwardJournalStorage, loop: any EventLoop,
+        broker: Broker, logger: Logger
+    ) {
         self.configuration = configuration
         self.remoteIndex = remoteIndex
         self.journal = journal
@@ -127,7 +130,9 @@ package final class ForwardBuffer: @unchecked Sendable {
             }
             self.publishCounters()
             if self.journal.count > 0 {
-                self.logger.info("Store-and-forward buffer of leafnode remote \(self.remoteIndex): \(self.journal.count) messages (\(self.journal.bytes) bytes) waiting for the hub")
+                self.logger.info(
+                    "Store-and-forward buffer of leafnode remote \(self.remoteIndex): \(self.journal.count) messages (\(self.journal.bytes) bytes) waiting for the hub"
+                )
             }
             self.housekeeping = self.loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
                 self.enforceLimits()
@@ -206,7 +211,8 @@ package final class ForwardBuffer: @unchecked Sendable {
     }
 
     private func enforceLimits() {
-        let oldestAllowed = configuration.maxAge > .zero
+        let oldestAllowed =
+            configuration.maxAge > .zero
             ? WallClock.now.nanosecondsSince1970 - Self.nanoseconds(configuration.maxAge) : 0
         do {
             let removed = try journal.trim(
@@ -216,7 +222,8 @@ package final class ForwardBuffer: @unchecked Sendable {
             )
             if removed > 0 {
                 clearTail()
-                recordDiscards(removed, reason: configuration.discardNew ? "older than max_age" : "over max_msgs, max_bytes or max_age; discard old")
+                recordDiscards(
+                    removed, reason: configuration.discardNew ? "older than max_age" : "over max_msgs, max_bytes or max_age; discard old")
             }
         } catch {
             logger.error("Store-and-forward buffer of leafnode remote \(remoteIndex): \(error)")
@@ -229,7 +236,9 @@ package final class ForwardBuffer: @unchecked Sendable {
         discardsSinceLog += count
         let now = NIODeadline.now()
         if now - lastDiscardLog >= .seconds(1) {
-            logger.warning("Store-and-forward buffer of leafnode remote \(remoteIndex) discarded \(discardsSinceLog) messages (\(reason)); \(discardedMessages.load(ordering: .relaxed)) in all")
+            logger.warning(
+                "Store-and-forward buffer of leafnode remote \(remoteIndex) discarded \(discardsSinceLog) messages (\(reason)); \(discardedMessages.load(ordering: .relaxed)) in all"
+            )
             discardsSinceLog = 0
             lastDiscardLog = now
         }
@@ -263,7 +272,9 @@ package final class ForwardBuffer: @unchecked Sendable {
                         self.isSyncing = false
                         if confirmed {
                             if self.journal.count > 0 {
-                                self.logger.info("Store-and-forward buffer of leafnode remote \(self.remoteIndex): sending \(self.journal.count) buffered messages to the hub")
+                                self.logger.info(
+                                    "Store-and-forward buffer of leafnode remote \(self.remoteIndex): sending \(self.journal.count) buffered messages to the hub"
+                                )
                             }
                             self.pump()
                         }
@@ -356,7 +367,8 @@ package final class ForwardBuffer: @unchecked Sendable {
         }
     }
 
-    private func batchEnded(generation: Int, bytes: Int, sent: [(id: Int64, size: Int)], refused: [(id: Int64, size: Int)], confirmed: Bool) {
+    private func batchEnded(generation: Int, bytes: Int, sent: [(id: Int64, size: Int)], refused: [(id: Int64, size: Int)], confirmed: Bool)
+    {
         guard generation == linkGeneration else { return }
         batchesInFlight -= 1
         bytesInFlight -= bytes

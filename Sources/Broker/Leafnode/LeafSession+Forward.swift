@@ -8,7 +8,10 @@ extension LeafSession {
     /// send (deny_exports, the hub's export permissions: the buffer drops and counts them), and
     /// whether the PONG came (`false`: the link closed first). Messages without interest on the
     /// hub are not sent and stay.
-    func forward(_ entries: [ForwardEntry], identity: String, completion: @escaping ([(id: Int64, size: Int)], [(id: Int64, size: Int)], Bool) -> Void) {
+    func forward(
+        _ entries: [ForwardEntry], identity: String,
+        completion: @escaping ([(id: Int64, size: Int)], [(id: Int64, size: Int)], Bool) -> Void
+    ) {
         transport.eventLoop.assertInEventLoop()
         guard !transport.isClosed, link.isEstablished else {
             completion([], [], false)
@@ -67,10 +70,14 @@ extension LeafSession {
                     body.withUnsafeBytes { payloadBytes in
                         if var reply = entry.reply {
                             reply.withUTF8 { replyBytes in
-                                transport.outbound.writeLeafMessage(subject: UnsafeRawBufferPointer(subjectBytes), reply: UnsafeRawBufferPointer(replyBytes), queues: queues, headerLength: headerLength, leading: leadingBytes, payload: payloadBytes)
+                                transport.outbound.writeLeafMessage(
+                                    subject: UnsafeRawBufferPointer(subjectBytes), reply: UnsafeRawBufferPointer(replyBytes),
+                                    queues: queues, headerLength: headerLength, leading: leadingBytes, payload: payloadBytes)
                             }
                         } else {
-                            transport.outbound.writeLeafMessage(subject: UnsafeRawBufferPointer(subjectBytes), reply: nil, queues: queues, headerLength: headerLength, leading: leadingBytes, payload: payloadBytes)
+                            transport.outbound.writeLeafMessage(
+                                subject: UnsafeRawBufferPointer(subjectBytes), reply: nil, queues: queues, headerLength: headerLength,
+                                leading: leadingBytes, payload: payloadBytes)
                         }
                     }
                 }

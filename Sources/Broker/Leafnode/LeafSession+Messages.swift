@@ -27,7 +27,8 @@ extension LeafSession {
                 subject: String(replyText[replyText.index(after: at)...]),
                 reply: String(replyText[..<at]),
                 headers: op.headerLength.map { length in op.payload.getBytes(at: op.payload.readerIndex, length: length) ?? [] },
-                payload: op.payload.getBytes(at: op.payload.readerIndex + (op.headerLength ?? 0), length: op.payloadCount - (op.headerLength ?? 0)) ?? []
+                payload: op.payload.getBytes(
+                    at: op.payload.readerIndex + (op.headerLength ?? 0), length: op.payloadCount - (op.headerLength ?? 0)) ?? []
             )
             let match = account.match(destination)
             _ = presented.withUnsafeParts { subject, reply, payload in
@@ -54,7 +55,10 @@ extension LeafSession {
 
     /// Writes one message to the peer as `LMSG`/`HMSG` (our loop only). Subjects the link's
     /// rules deny are not sent; headers are dropped for a peer that does not support them.
-    func writeMessage(subject: UnsafeRawBufferPointer, reply: UnsafeRawBufferPointer?, queues: [String], headerLength: Int?, payload: UnsafeRawBufferPointer) {
+    func writeMessage(
+        subject: UnsafeRawBufferPointer, reply: UnsafeRawBufferPointer?, queues: [String], headerLength: Int?,
+        payload: UnsafeRawBufferPointer
+    ) {
         transport.eventLoop.assertInEventLoop()
         guard !transport.isClosed, link.isEstablished else { return }
         if !link.rules.mayPublish(subject) { return }
@@ -66,7 +70,9 @@ extension LeafSession {
         }
         transport.outbound.writeLeafMessage(subject: subject, reply: reply, queues: queues, headerLength: headerLength, payload: payload)
         if transport.isTracing {
-            transport.trace("->> [LMSG \(String(decoding: subject, as: UTF8.self))\(reply.map { " " + String(decoding: $0, as: UTF8.self) } ?? "") \(payload.count)]")
+            transport.trace(
+                "->> [LMSG \(String(decoding: subject, as: UTF8.self))\(reply.map { " " + String(decoding: $0, as: UTF8.self) } ?? "") \(payload.count)]"
+            )
         }
         transport.countOutbound(bytes: payload.count)
         _ = transport.messageWritten()

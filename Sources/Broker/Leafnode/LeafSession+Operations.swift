@@ -1,11 +1,12 @@
+import Leafnode
+import NATSWire
+import NIOCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Leafnode
-import NATSWire
-import NIOCore
 
 /// What a leafnode peer sends: the handshake (INFO, CONNECT), interest (`LS+`/`LS-`), messages
 /// (`LMSG`), PING/PONG, `-ERR`.
@@ -112,7 +113,9 @@ extension LeafSession {
     func localInterestChanged(_ subscription: Subscription, isAdded: Bool) {
         transport.eventLoop.assertInEventLoop()
         guard !transport.isClosed else { return }
-        run(link.localInterestChanged(subscription, subject: subscription.subject, queue: subscription.queue, origin: origin(of: subscription), isAdded: isAdded))
+        run(
+            link.localInterestChanged(
+                subscription, subject: subscription.subject, queue: subscription.queue, origin: origin(of: subscription), isAdded: isAdded))
     }
 
     func write(_ update: LeafInterestTable<Subscription>.Update) {

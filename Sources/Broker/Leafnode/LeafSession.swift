@@ -1,12 +1,13 @@
+import Leafnode
+import Logging
+import NATSWire
+import NIOCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Leafnode
-import Logging
-import NATSWire
-import NIOCore
 
 /// One leafnode link (nats-server `server/leafnode.go`), either way: we dialled a hub (a spoke's
 /// uplink, `remote` set) or a leafnode below us dialled our leafnode port. The protocol's
@@ -58,21 +59,23 @@ package final class LeafSession: ProtocolSession, FanoutLink, @unchecked Sendabl
         let role: LeafLinkStateMachine<Subscription>.Role
         if let (remote, url) = remote {
             let remoteConfiguration = remote.configuration
-            role = .solicited(.init(
-                url: url.description, requiresTLS: url.requiresTLS || remoteConfiguration.tls != nil,
-                lists: .init(
-                    denyImports: remoteConfiguration.denyImports, denyExports: remoteConfiguration.denyExports,
-                    storeAndForwardSubjects: remoteConfiguration.storeAndForward?.subjects ?? [])
-            ))
+            role = .solicited(
+                .init(
+                    url: url.description, requiresTLS: url.requiresTLS || remoteConfiguration.tls != nil,
+                    lists: .init(
+                        denyImports: remoteConfiguration.denyImports, denyExports: remoteConfiguration.denyExports,
+                        storeAndForwardSubjects: remoteConfiguration.storeAndForward?.subjects ?? [])
+                ))
             self.account = host.account(named: remoteConfiguration.account)
         } else {
             let leafNodes = configuration.leafNodes
             let tls = leafNodes?.tls.map { $0.handshakeFirst ? LeafLinkStateMachine<Subscription>.TLSOrder.beforeInfo : .afterInfo }
-            role = .accepted(.init(
-                tls: tls, authenticationTimeout: leafNodes?.authTimeout ?? .seconds(2),
-                requiresAuthentication: !(leafNodes?.users.isEmpty ?? true) || !(leafNodes?.nkeys.isEmpty ?? true),
-                nonce: ServerNonce.make(length: 11)
-            ))
+            role = .accepted(
+                .init(
+                    tls: tls, authenticationTimeout: leafNodes?.authTimeout ?? .seconds(2),
+                    requiresAuthentication: !(leafNodes?.users.isEmpty ?? true) || !(leafNodes?.nkeys.isEmpty ?? true),
+                    nonce: ServerNonce.make(length: 11)
+                ))
             self.account = host.globalAccount
         }
         self.link = LeafLinkStateMachine(configuration: linkConfiguration, role: role)
@@ -84,7 +87,8 @@ package final class LeafSession: ProtocolSession, FanoutLink, @unchecked Sendabl
         let configuration = host.configuration
         let limits = ConnectionTransport.Limits(maxPending: configuration.maxPending, writeDeadline: configuration.writeDeadline)
         // Interest lines carry long subjects (a hub's whole account); the payload limit is ours.
-        let parserLimits = ProtocolParser.Limits(maxControlLine: max(configuration.maxControlLine, 64 * 1024), maxPayload: configuration.maxPayload)
+        let parserLimits = ProtocolParser.Limits(
+            maxControlLine: max(configuration.maxControlLine, 64 * 1024), maxPayload: configuration.maxPayload)
         return SessionChannelHandler(logger: logger) { context in
             let transport = ConnectionTransport(
                 id: host.makeConnectionID(), eventLoop: context.eventLoop, deliveryLoop: host.deliveryLoop(for: context.eventLoop),
@@ -114,12 +118,14 @@ package final class LeafSession: ProtocolSession, FanoutLink, @unchecked Sendabl
         // From now on the link hears of the account's changes; the snapshot after that may name a
         // subscription a change names too, which the interest table counts once.
         host.linkEstablished(self, account: account)
-        var snapshot: [(token: Subscription, subject: String, queue: String?, origin: LeafLinkStateMachine<Subscription>.InterestOrigin)] = []
+        var snapshot: [(token: Subscription, subject: String, queue: String?, origin: LeafLinkStateMachine<Subscription>.InterestOrigin)] =
+            []
         account.forEachSubscription { snapshot.append(($0, $0.subject, $0.queue, origin(of: $0))) }
         run(link.announcements(for: snapshot))
         transport.flushNow()
         let configuration = host.configuration
-        transport.startLiveness(.pingPong(interval: configuration.pingInterval, maxOutstanding: configuration.pingMaxOutstanding, alwaysPing: isSolicitedLink))
+        transport.startLiveness(
+            .pingPong(interval: configuration.pingInterval, maxOutstanding: configuration.pingMaxOutstanding, alwaysPing: isSolicitedLink))
         remote?.forwardBuffer?.linkUp(self)
     }
 

@@ -43,7 +43,8 @@ struct SubscriptionDelivery: FanoutSink {
     @inline(__always)
     init(
         subject: UnsafeRawBufferPointer, reply: UnsafeRawBufferPointer?, payload: UnsafeRawBufferPointer, headerLength: Int?,
-        linkOp: MessageOp? = nil, currentLoop: DeliveryLoop?, publisher: ConnectionTransport?, echo: Bool, account: Account, origin: MessageOrigin
+        linkOp: MessageOp? = nil, currentLoop: DeliveryLoop?, publisher: ConnectionTransport?, echo: Bool, account: Account,
+        origin: MessageOrigin
     ) {
         self.subject = subject
         self.reply = reply

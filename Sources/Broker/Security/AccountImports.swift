@@ -68,7 +68,9 @@ final class AccountImports: Sendable {
         let subscription = Subscription(internalSubject: item.subject) { [weak broker] message in
             guard let broker else { return }
             let subject = Self.mapped(message.subject, from: item.subject, to: item.to, prefix: item.prefix)
-            broker.publishInternal(destination: subject, subject: subject, reply: message.reply, headers: message.headers, payload: message.payload, account: importer)
+            broker.publishInternal(
+                destination: subject, subject: subject, reply: message.reply, headers: message.headers, payload: message.payload,
+                account: importer)
         }
         try? broker.subscribeInternal(subscription, account: exporter)
     }
@@ -94,7 +96,9 @@ final class AccountImports: Sendable {
                 }
                 reply = mapped
             }
-            broker.publishInternal(destination: subject, subject: subject, reply: reply, headers: message.headers, payload: message.payload, account: exporter, isOneOff: true)
+            broker.publishInternal(
+                destination: subject, subject: subject, reply: reply, headers: message.headers, payload: message.payload, account: exporter,
+                isOneOff: true)
         }
         try? broker.subscribeInternal(subscription, account: importer)
     }
@@ -103,8 +107,12 @@ final class AccountImports: Sendable {
     private func wireResponses(in exporter: Account, broker: Broker) {
         let subscription = Subscription(internalSubject: "_R_.>") { [weak broker, weak self] message in
             guard let broker, let self else { return }
-            guard let pending = self.responses.withLock({ $0.removeValue(forKey: message.subject) }), pending.expires > .now() else { return }
-            broker.publishInternal(destination: pending.reply, subject: pending.reply, reply: nil, headers: message.headers, payload: message.payload, account: pending.account, isOneOff: true)
+            guard let pending = self.responses.withLock({ $0.removeValue(forKey: message.subject) }), pending.expires > .now() else {
+                return
+            }
+            broker.publishInternal(
+                destination: pending.reply, subject: pending.reply, reply: nil, headers: message.headers, payload: message.payload,
+                account: pending.account, isOneOff: true)
         }
         try? broker.subscribeInternal(subscription, account: exporter)
     }

@@ -82,7 +82,9 @@ package struct CertificateIdentity: Sendable, Equatable {
             while attributes.peekTag != nil {
                 guard let attribute = attributes.read(tag: 0x30) else { return nil }
                 var parts = DERReader(attribute)
-                guard let oid = parts.read(tag: 0x06), let valueTag = parts.peekTag, let value = parts.read(tag: valueTag) else { return nil }
+                guard let oid = parts.read(tag: 0x06), let valueTag = parts.peekTag, let value = parts.read(tag: valueTag) else {
+                    return nil
+                }
                 rdn.append(.init(oid: Self.dotted(oid), value: Self.string(tag: valueTag, value) ?? ""))
             }
             result.append(rdn)
@@ -165,9 +167,10 @@ package struct CertificateIdentity: Sendable, Equatable {
     /// The subject as a distinguished name with LDAP attribute names, for the match against
     /// users named by their DN.
     package var distinguishedName: DistinguishedName {
-        DistinguishedName(rdns: subject.reversed().map { rdn in
-            rdn.map { .init(oid: Self.ldapNames[$0.oid] ?? $0.oid, value: $0.value) }
-        })
+        DistinguishedName(
+            rdns: subject.reversed().map { rdn in
+                rdn.map { .init(oid: Self.ldapNames[$0.oid] ?? $0.oid, value: $0.value) }
+            })
     }
 
     private static let ldapNames: [String: String] = pkixNames.merging([
@@ -255,7 +258,8 @@ package struct DistinguishedName: Sendable, Equatable {
         var escaped = ""
         let characters = Array(value)
         for (index, character) in characters.enumerated() {
-            let special = ",+\"\\<>;".contains(character)
+            let special =
+                ",+\"\\<>;".contains(character)
                 || (index == 0 && (character == " " || character == "#"))
                 || (index == characters.count - 1 && character == " ")
             if special { escaped.append("\\") }

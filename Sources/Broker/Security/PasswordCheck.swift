@@ -24,9 +24,10 @@ enum PasswordCheck {
 
 /// libcrypt's `crypt_rn`: thread-safe, with the caller's scratch space.
 private final class Bcrypt: Sendable {
-    private typealias CryptRN = @convention(c) (
-        UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafeMutableRawPointer, Int32
-    ) -> UnsafeMutablePointer<CChar>?
+    private typealias CryptRN =
+        @convention(c) (
+            UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafeMutableRawPointer, Int32
+        ) -> UnsafeMutablePointer<CChar>?
 
     private let cryptRN: CryptRN
     /// `sizeof(struct crypt_data)` in libxcrypt.

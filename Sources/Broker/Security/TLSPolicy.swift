@@ -14,7 +14,9 @@ package struct ServerTLS: Sendable, Equatable {
     /// `verify_and_map`: the client's certificate names its user (see ``CertificateIdentity``).
     package var mapsCertificateToUser: Bool
 
-    package init(context: NIOSSLContext, verifyClients: Bool, handshakeTimeout: Duration, handshakeFirst: Bool, mapsCertificateToUser: Bool = false) {
+    package init(
+        context: NIOSSLContext, verifyClients: Bool, handshakeTimeout: Duration, handshakeFirst: Bool, mapsCertificateToUser: Bool = false
+    ) {
         self.context = context
         self.verifyClients = verifyClients || mapsCertificateToUser
         self.handshakeTimeout = handshakeTimeout

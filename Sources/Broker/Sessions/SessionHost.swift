@@ -28,7 +28,9 @@ package protocol SessionHost: AnyObject, Sendable {
     func register(client: any ClientConnectionSession) -> Bool
     func unregister(client: any ClientConnectionSession)
     /// Who a CONNECT proves to be, or `nil` for "Authorization Violation".
-    func authenticate(_ options: ConnectOptions, nonce: String?, connectionType: String, certificate: CertificateIdentity?) -> AuthenticatedClient?
+    func authenticate(
+        _ options: ConnectOptions, nonce: String?, connectionType: String, certificate: CertificateIdentity?
+    ) -> AuthenticatedClient?
     /// Whether checking `options` hashes a password (slow: done on the password pool).
     func needsSlowPasswordCheck(_ options: ConnectOptions, certificate: CertificateIdentity?) -> Bool
     /// The `no_auth_user`, if one is configured and may use `connectionType`.

@@ -234,7 +234,9 @@ package final class ConnectionTransport: @unchecked Sendable {
         switch reason {
         case .slowConsumerWriteDeadline:
             let deadline = GoFormat.duration(nanoseconds: TimeAmount(limits.writeDeadline).nanoseconds)
-            logger.notice("\(logPrefix) - Slow Consumer Detected: WriteDeadline of \(deadline) exceeded with 1 chunks of \(pendingBytes) total bytes.")
+            logger.notice(
+                "\(logPrefix) - Slow Consumer Detected: WriteDeadline of \(deadline) exceeded with 1 chunks of \(pendingBytes) total bytes."
+            )
         default:
             logger.notice("\(logPrefix) - Slow Consumer Detected: MaxPending of \(limits.maxPending) Exceeded")
         }

@@ -41,7 +41,9 @@ package struct SessionBinding {
 
     /// Binds `session` to the channel of `context`, its transport's.
     @inline(__always)
-    package static func make<Session: ProtocolSession>(session: Session, parser: Session.Parser, context: ChannelHandlerContext) -> SessionBinding {
+    package static func make<Session: ProtocolSession>(
+        session: Session, parser: Session.Parser, context: ChannelHandlerContext
+    ) -> SessionBinding {
         let box = ParserBox(parser)
         let transport = session.transport
         transport.delegate = session

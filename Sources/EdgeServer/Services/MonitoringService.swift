@@ -16,7 +16,9 @@ final class MonitoringService: Service {
 
     static let readinessName = "monitoring"
 
-    init(endpoints: MonitoringEndpoints, group: MultiThreadedEventLoopGroup, host: String, port: Int, barrier: StartupBarrier, logger: Logger) {
+    init(
+        endpoints: MonitoringEndpoints, group: MultiThreadedEventLoopGroup, host: String, port: Int, barrier: StartupBarrier, logger: Logger
+    ) {
         self.endpoints = endpoints
         self.group = group
         self.host = host

@@ -36,7 +36,8 @@ public enum DisabledAccountAnswer {
         case ("STREAM", "LIST"): return APIResponseType.streamList
         case ("STREAM", "DELETE"): return APIResponseType.streamDelete
         case ("STREAM", "PURGE"): return APIResponseType.streamPurge
-        case ("STREAM", "MSG"): return tokens.count > 2 && tokens[2] == "DELETE" ? APIResponseType.streamMessageDelete : APIResponseType.streamMessageGet
+        case ("STREAM", "MSG"):
+            return tokens.count > 2 && tokens[2] == "DELETE" ? APIResponseType.streamMessageDelete : APIResponseType.streamMessageGet
         case ("CONSUMER", "CREATE"), ("CONSUMER", "DURABLE"): return APIResponseType.consumerCreate
         case ("CONSUMER", "INFO"): return APIResponseType.consumerInfo
         case ("CONSUMER", "NAMES"): return APIResponseType.consumerNames

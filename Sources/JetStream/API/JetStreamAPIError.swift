@@ -70,8 +70,10 @@ public struct JetStreamAPIError: Error, Sendable, Equatable, Codable, CustomStri
             case "<", ">", "&", "\u{2028}", "\u{2029}", "\u{0}"..."\u{1F}":
                 let v = Int(scalar.value)
                 out += "\\u"
-                out.append(hex[(v >> 12) & 0xF]); out.append(hex[(v >> 8) & 0xF])
-                out.append(hex[(v >> 4) & 0xF]); out.append(hex[v & 0xF])
+                out.append(hex[(v >> 12) & 0xF])
+                out.append(hex[(v >> 8) & 0xF])
+                out.append(hex[(v >> 4) & 0xF])
+                out.append(hex[v & 0xF])
             default: out.unicodeScalars.append(scalar)
             }
         }
@@ -120,24 +122,47 @@ extension JetStreamAPIError {
         Entry(constant: "JSConsumerNameExistErr", code: 400, errorCode: 10013, template: "consumer name already in use"),
         Entry(constant: "JSConsumerNotFoundErr", code: 404, errorCode: 10014, template: "consumer not found"),
         Entry(constant: "JSSnapshotDeliverSubjectInvalidErr", code: 400, errorCode: 10015, template: "deliver subject not valid"),
-        Entry(constant: "JSConsumerDurableNameNotInSubjectErr", code: 400, errorCode: 10016, template: "consumer expected to be durable but no durable name set in subject"),
-        Entry(constant: "JSConsumerDurableNameNotMatchSubjectErr", code: 400, errorCode: 10017, template: "consumer name in subject does not match durable name in request"),
-        Entry(constant: "JSConsumerDurableNameNotSetErr", code: 400, errorCode: 10018, template: "consumer expected to be durable but a durable name was not set"),
-        Entry(constant: "JSConsumerEphemeralWithDurableInSubjectErr", code: 400, errorCode: 10019, template: "consumer expected to be ephemeral but detected a durable name set in subject"),
-        Entry(constant: "JSConsumerEphemeralWithDurableNameErr", code: 400, errorCode: 10020, template: "consumer expected to be ephemeral but a durable name was set in request"),
-        Entry(constant: "JSStreamExternalApiOverlapErrF", code: 400, errorCode: 10021, template: "stream external api prefix {prefix} must not overlap with {subject}"),
-        Entry(constant: "JSStreamExternalDelPrefixOverlapsErrF", code: 400, errorCode: 10022, template: "stream external delivery prefix {prefix} overlaps with stream subject {subject}"),
+        Entry(
+            constant: "JSConsumerDurableNameNotInSubjectErr", code: 400, errorCode: 10016,
+            template: "consumer expected to be durable but no durable name set in subject"),
+        Entry(
+            constant: "JSConsumerDurableNameNotMatchSubjectErr", code: 400, errorCode: 10017,
+            template: "consumer name in subject does not match durable name in request"),
+        Entry(
+            constant: "JSConsumerDurableNameNotSetErr", code: 400, errorCode: 10018,
+            template: "consumer expected to be durable but a durable name was not set"),
+        Entry(
+            constant: "JSConsumerEphemeralWithDurableInSubjectErr", code: 400, errorCode: 10019,
+            template: "consumer expected to be ephemeral but detected a durable name set in subject"),
+        Entry(
+            constant: "JSConsumerEphemeralWithDurableNameErr", code: 400, errorCode: 10020,
+            template: "consumer expected to be ephemeral but a durable name was set in request"),
+        Entry(
+            constant: "JSStreamExternalApiOverlapErrF", code: 400, errorCode: 10021,
+            template: "stream external api prefix {prefix} must not overlap with {subject}"),
+        Entry(
+            constant: "JSStreamExternalDelPrefixOverlapsErrF", code: 400, errorCode: 10022,
+            template: "stream external delivery prefix {prefix} overlaps with stream subject {subject}"),
         Entry(constant: "JSInsufficientResourcesErr", code: 503, errorCode: 10023, template: "insufficient resources"),
-        Entry(constant: "JSStreamInvalidExternalDeliverySubjErrF", code: 400, errorCode: 10024, template: "stream external delivery prefix {prefix} must not contain wildcards"),
+        Entry(
+            constant: "JSStreamInvalidExternalDeliverySubjErrF", code: 400, errorCode: 10024,
+            template: "stream external delivery prefix {prefix} must not contain wildcards"),
         Entry(constant: "JSInvalidJSONErr", code: 400, errorCode: 10025, template: "invalid JSON"),
         Entry(constant: "JSMaximumConsumersLimitErr", code: 400, errorCode: 10026, template: "maximum consumers limit reached"),
         Entry(constant: "JSMaximumStreamsLimitErr", code: 400, errorCode: 10027, template: "maximum number of streams reached"),
         Entry(constant: "JSMemoryResourcesExceededErr", code: 500, errorCode: 10028, template: "insufficient memory resources available"),
         Entry(constant: "JSMirrorConsumerSetupFailedErrF", code: 500, errorCode: 10029, template: "{err}"),
-        Entry(constant: "JSMirrorMaxMessageSizeTooBigErr", code: 400, errorCode: 10030, template: "stream mirror must have max message size >= source"),
-        Entry(constant: "JSMirrorWithSourcesErr", code: 400, errorCode: 10031, template: "stream mirrors can not also contain other sources"),
-        Entry(constant: "JSMirrorWithStartSeqAndTimeErr", code: 400, errorCode: 10032, template: "stream mirrors can not have both start seq and start time configured"),
-        Entry(constant: "JSMirrorWithSubjectFiltersErr", code: 400, errorCode: 10033, template: "stream mirrors can not contain filtered subjects"),
+        Entry(
+            constant: "JSMirrorMaxMessageSizeTooBigErr", code: 400, errorCode: 10030,
+            template: "stream mirror must have max message size >= source"),
+        Entry(
+            constant: "JSMirrorWithSourcesErr", code: 400, errorCode: 10031, template: "stream mirrors can not also contain other sources"),
+        Entry(
+            constant: "JSMirrorWithStartSeqAndTimeErr", code: 400, errorCode: 10032,
+            template: "stream mirrors can not have both start seq and start time configured"),
+        Entry(
+            constant: "JSMirrorWithSubjectFiltersErr", code: 400, errorCode: 10033,
+            template: "stream mirrors can not contain filtered subjects"),
         Entry(constant: "JSMirrorWithSubjectsErr", code: 400, errorCode: 10034, template: "stream mirrors can not contain subjects"),
         Entry(constant: "JSNoAccountErr", code: 503, errorCode: 10035, template: "account not found"),
         Entry(constant: "JSClusterUnSupportFeatureErr", code: 503, errorCode: 10036, template: "not currently supported in clustered mode"),
@@ -146,11 +171,15 @@ extension JetStreamAPIError {
         Entry(constant: "JSNotEnabledForAccountErr", code: 503, errorCode: 10039, template: "JetStream not enabled for account"),
         Entry(constant: "JSClusterPeerNotMemberErr", code: 400, errorCode: 10040, template: "peer not a member"),
         Entry(constant: "JSRaftGeneralErrF", code: 500, errorCode: 10041, template: "{err}"),
-        Entry(constant: "JSRestoreSubscribeFailedErrF", code: 500, errorCode: 10042, template: "JetStream unable to subscribe to restore snapshot {subject}: {err}"),
+        Entry(
+            constant: "JSRestoreSubscribeFailedErrF", code: 500, errorCode: 10042,
+            template: "JetStream unable to subscribe to restore snapshot {subject}: {err}"),
         Entry(constant: "JSSequenceNotFoundErrF", code: 400, errorCode: 10043, template: "sequence {seq} not found"),
         Entry(constant: "JSClusterServerNotMemberErr", code: 400, errorCode: 10044, template: "server is not a member of the cluster"),
         Entry(constant: "JSSourceConsumerSetupFailedErrF", code: 500, errorCode: 10045, template: "{err}"),
-        Entry(constant: "JSSourceMaxMessageSizeTooBigErr", code: 400, errorCode: 10046, template: "stream source must have max message size >= target"),
+        Entry(
+            constant: "JSSourceMaxMessageSizeTooBigErr", code: 400, errorCode: 10046,
+            template: "stream source must have max message size >= target"),
         Entry(constant: "JSStorageResourcesExceededErr", code: 500, errorCode: 10047, template: "insufficient storage resources available"),
         Entry(constant: "JSStreamAssignmentErrF", code: 500, errorCode: 10048, template: "{err}"),
         Entry(constant: "JSStreamCreateErrF", code: 500, errorCode: 10049, template: "{err}"),
@@ -159,13 +188,18 @@ extension JetStreamAPIError {
         Entry(constant: "JSStreamInvalidConfigF", code: 500, errorCode: 10052, template: "{err}"),
         Entry(constant: "JSStreamLimitsErrF", code: 500, errorCode: 10053, template: "{err}"),
         Entry(constant: "JSStreamMessageExceedsMaximumErr", code: 400, errorCode: 10054, template: "message size exceeds maximum allowed"),
-        Entry(constant: "JSStreamMirrorNotUpdatableErr", code: 400, errorCode: 10055, template: "stream mirror configuration can not be updated"),
+        Entry(
+            constant: "JSStreamMirrorNotUpdatableErr", code: 400, errorCode: 10055,
+            template: "stream mirror configuration can not be updated"),
         Entry(constant: "JSStreamMismatchErr", code: 400, errorCode: 10056, template: "stream name in subject does not match request"),
         Entry(constant: "JSStreamMsgDeleteFailedF", code: 500, errorCode: 10057, template: "{err}"),
-        Entry(constant: "JSStreamNameExistErr", code: 400, errorCode: 10058, template: "stream name already in use with a different configuration"),
+        Entry(
+            constant: "JSStreamNameExistErr", code: 400, errorCode: 10058,
+            template: "stream name already in use with a different configuration"),
         Entry(constant: "JSStreamNotFoundErr", code: 404, errorCode: 10059, template: "stream not found"),
         Entry(constant: "JSStreamNotMatchErr", code: 400, errorCode: 10060, template: "expected stream does not match"),
-        Entry(constant: "JSStreamReplicasNotUpdatableErr", code: 400, errorCode: 10061, template: "Replicas configuration can not be updated"),
+        Entry(
+            constant: "JSStreamReplicasNotUpdatableErr", code: 400, errorCode: 10061, template: "Replicas configuration can not be updated"),
         Entry(constant: "JSStreamRestoreErrF", code: 500, errorCode: 10062, template: "restore failed: {err}"),
         Entry(constant: "JSStreamSequenceNotMatchErr", code: 503, errorCode: 10063, template: "expected stream sequence does not match"),
         Entry(constant: "JSStreamSnapshotErrF", code: 500, errorCode: 10064, template: "snapshot failed: {err}"),
@@ -176,88 +210,182 @@ extension JetStreamAPIError {
         Entry(constant: "JSStreamUpdateErrF", code: 500, errorCode: 10069, template: "{err}"),
         Entry(constant: "JSStreamWrongLastMsgIDErrF", code: 400, errorCode: 10070, template: "wrong last msg ID: {id}"),
         Entry(constant: "JSStreamWrongLastSequenceErrF", code: 400, errorCode: 10071, template: "wrong last sequence: {seq}"),
-        Entry(constant: "JSTempStorageFailedErr", code: 500, errorCode: 10072, template: "JetStream unable to open temp storage for restore"),
-        Entry(constant: "JSTemplateNameNotMatchSubjectErr", code: 400, errorCode: 10073, template: "template name in subject does not match request"),
-        Entry(constant: "JSStreamReplicasNotSupportedErr", code: 500, errorCode: 10074, template: "replicas > 1 not supported in non-clustered mode"),
+        Entry(
+            constant: "JSTempStorageFailedErr", code: 500, errorCode: 10072, template: "JetStream unable to open temp storage for restore"),
+        Entry(
+            constant: "JSTemplateNameNotMatchSubjectErr", code: 400, errorCode: 10073,
+            template: "template name in subject does not match request"),
+        Entry(
+            constant: "JSStreamReplicasNotSupportedErr", code: 500, errorCode: 10074,
+            template: "replicas > 1 not supported in non-clustered mode"),
         Entry(constant: "JSPeerRemapErr", code: 503, errorCode: 10075, template: "peer remap failed"),
         Entry(constant: "JSNotEnabledErr", code: 503, errorCode: 10076, template: "JetStream not enabled"),
         Entry(constant: "JSStreamStoreFailedF", code: 503, errorCode: 10077, template: "{err}"),
         Entry(constant: "JSConsumerConfigRequiredErr", code: 400, errorCode: 10078, template: "consumer config required"),
         Entry(constant: "JSConsumerDeliverToWildcardsErr", code: 400, errorCode: 10079, template: "consumer deliver subject has wildcards"),
-        Entry(constant: "JSConsumerPushMaxWaitingErr", code: 400, errorCode: 10080, template: "consumer in push mode can not set max waiting"),
+        Entry(
+            constant: "JSConsumerPushMaxWaitingErr", code: 400, errorCode: 10080, template: "consumer in push mode can not set max waiting"),
         Entry(constant: "JSConsumerDeliverCycleErr", code: 400, errorCode: 10081, template: "consumer deliver subject forms a cycle"),
-        Entry(constant: "JSConsumerMaxPendingAckPolicyRequiredErr", code: 400, errorCode: 10082, template: "consumer requires ack policy for max ack pending"),
-        Entry(constant: "JSConsumerSmallHeartbeatErr", code: 400, errorCode: 10083, template: "consumer idle heartbeat needs to be >= 100ms"),
+        Entry(
+            constant: "JSConsumerMaxPendingAckPolicyRequiredErr", code: 400, errorCode: 10082,
+            template: "consumer requires ack policy for max ack pending"),
+        Entry(
+            constant: "JSConsumerSmallHeartbeatErr", code: 400, errorCode: 10083, template: "consumer idle heartbeat needs to be >= 100ms"),
         Entry(constant: "JSConsumerPullRequiresAckErr", code: 400, errorCode: 10084, template: "consumer in pull mode requires ack policy"),
-        Entry(constant: "JSConsumerPullNotDurableErr", code: 400, errorCode: 10085, template: "consumer in pull mode requires a durable name"),
-        Entry(constant: "JSConsumerPullWithRateLimitErr", code: 400, errorCode: 10086, template: "consumer in pull mode can not have rate limit set"),
-        Entry(constant: "JSConsumerMaxWaitingNegativeErr", code: 400, errorCode: 10087, template: "consumer max waiting needs to be positive"),
-        Entry(constant: "JSConsumerHBRequiresPushErr", code: 400, errorCode: 10088, template: "consumer idle heartbeat requires a push based consumer"),
-        Entry(constant: "JSConsumerFCRequiresPushErr", code: 400, errorCode: 10089, template: "consumer flow control requires a push based consumer"),
-        Entry(constant: "JSConsumerDirectRequiresPushErr", code: 400, errorCode: 10090, template: "consumer direct requires a push based consumer"),
-        Entry(constant: "JSConsumerDirectRequiresEphemeralErr", code: 400, errorCode: 10091, template: "consumer direct requires an ephemeral consumer"),
+        Entry(
+            constant: "JSConsumerPullNotDurableErr", code: 400, errorCode: 10085, template: "consumer in pull mode requires a durable name"),
+        Entry(
+            constant: "JSConsumerPullWithRateLimitErr", code: 400, errorCode: 10086,
+            template: "consumer in pull mode can not have rate limit set"),
+        Entry(
+            constant: "JSConsumerMaxWaitingNegativeErr", code: 400, errorCode: 10087, template: "consumer max waiting needs to be positive"),
+        Entry(
+            constant: "JSConsumerHBRequiresPushErr", code: 400, errorCode: 10088,
+            template: "consumer idle heartbeat requires a push based consumer"),
+        Entry(
+            constant: "JSConsumerFCRequiresPushErr", code: 400, errorCode: 10089,
+            template: "consumer flow control requires a push based consumer"),
+        Entry(
+            constant: "JSConsumerDirectRequiresPushErr", code: 400, errorCode: 10090,
+            template: "consumer direct requires a push based consumer"),
+        Entry(
+            constant: "JSConsumerDirectRequiresEphemeralErr", code: 400, errorCode: 10091,
+            template: "consumer direct requires an ephemeral consumer"),
         Entry(constant: "JSConsumerOnMappedErr", code: 400, errorCode: 10092, template: "consumer direct on a mapped consumer"),
-        Entry(constant: "JSConsumerFilterNotSubsetErr", code: 400, errorCode: 10093, template: "consumer filter subject is not a valid subset of the interest subjects"),
+        Entry(
+            constant: "JSConsumerFilterNotSubsetErr", code: 400, errorCode: 10093,
+            template: "consumer filter subject is not a valid subset of the interest subjects"),
         Entry(constant: "JSConsumerInvalidPolicyErrF", code: 400, errorCode: 10094, template: "{err}"),
-        Entry(constant: "JSConsumerInvalidSamplingErrF", code: 400, errorCode: 10095, template: "failed to parse consumer sampling configuration: {err}"),
+        Entry(
+            constant: "JSConsumerInvalidSamplingErrF", code: 400, errorCode: 10095,
+            template: "failed to parse consumer sampling configuration: {err}"),
         Entry(constant: "JSStreamInvalidErr", code: 500, errorCode: 10096, template: "stream not valid"),
-        Entry(constant: "JSStreamHeaderExceedsMaximumErr", code: 400, errorCode: 10097, template: "header size exceeds maximum allowed of 64k"),
-        Entry(constant: "JSConsumerWQRequiresExplicitAckErr", code: 400, errorCode: 10098, template: "workqueue stream requires explicit ack"),
-        Entry(constant: "JSConsumerWQMultipleUnfilteredErr", code: 400, errorCode: 10099, template: "multiple non-filtered consumers not allowed on workqueue stream"),
-        Entry(constant: "JSConsumerWQConsumerNotUniqueErr", code: 400, errorCode: 10100, template: "filtered consumer not unique on workqueue stream"),
-        Entry(constant: "JSConsumerWQConsumerNotDeliverAllErr", code: 400, errorCode: 10101, template: "consumer must be deliver all on workqueue stream"),
-        Entry(constant: "JSConsumerNameTooLongErrF", code: 400, errorCode: 10102, template: "consumer name is too long, maximum allowed is {max}"),
+        Entry(
+            constant: "JSStreamHeaderExceedsMaximumErr", code: 400, errorCode: 10097, template: "header size exceeds maximum allowed of 64k"
+        ),
+        Entry(
+            constant: "JSConsumerWQRequiresExplicitAckErr", code: 400, errorCode: 10098, template: "workqueue stream requires explicit ack"),
+        Entry(
+            constant: "JSConsumerWQMultipleUnfilteredErr", code: 400, errorCode: 10099,
+            template: "multiple non-filtered consumers not allowed on workqueue stream"),
+        Entry(
+            constant: "JSConsumerWQConsumerNotUniqueErr", code: 400, errorCode: 10100,
+            template: "filtered consumer not unique on workqueue stream"),
+        Entry(
+            constant: "JSConsumerWQConsumerNotDeliverAllErr", code: 400, errorCode: 10101,
+            template: "consumer must be deliver all on workqueue stream"),
+        Entry(
+            constant: "JSConsumerNameTooLongErrF", code: 400, errorCode: 10102,
+            template: "consumer name is too long, maximum allowed is {max}"),
         Entry(constant: "JSConsumerBadDurableNameErr", code: 400, errorCode: 10103, template: "durable name can not contain '.', '*', '>'"),
         Entry(constant: "JSConsumerStoreFailedErrF", code: 500, errorCode: 10104, template: "error creating store for consumer: {err}"),
-        Entry(constant: "JSConsumerExistingActiveErr", code: 400, errorCode: 10105, template: "consumer already exists and is still active"),
-        Entry(constant: "JSConsumerReplacementWithDifferentNameErr", code: 400, errorCode: 10106, template: "consumer replacement durable config not the same"),
-        Entry(constant: "JSConsumerDescriptionTooLongErrF", code: 400, errorCode: 10107, template: "consumer description is too long, maximum allowed is {max}"),
-        Entry(constant: "JSConsumerWithFlowControlNeedsHeartbeats", code: 400, errorCode: 10108, template: "consumer with flow control also needs heartbeats"),
+        Entry(
+            constant: "JSConsumerExistingActiveErr", code: 400, errorCode: 10105, template: "consumer already exists and is still active"),
+        Entry(
+            constant: "JSConsumerReplacementWithDifferentNameErr", code: 400, errorCode: 10106,
+            template: "consumer replacement durable config not the same"),
+        Entry(
+            constant: "JSConsumerDescriptionTooLongErrF", code: 400, errorCode: 10107,
+            template: "consumer description is too long, maximum allowed is {max}"),
+        Entry(
+            constant: "JSConsumerWithFlowControlNeedsHeartbeats", code: 400, errorCode: 10108,
+            template: "consumer with flow control also needs heartbeats"),
         Entry(constant: "JSStreamSealedErr", code: 400, errorCode: 10109, template: "invalid operation on sealed stream"),
         Entry(constant: "JSStreamPurgeFailedF", code: 500, errorCode: 10110, template: "{err}"),
         Entry(constant: "JSStreamRollupFailedF", code: 500, errorCode: 10111, template: "{err}"),
         Entry(constant: "JSConsumerInvalidDeliverSubject", code: 400, errorCode: 10112, template: "invalid push consumer deliver subject"),
-        Entry(constant: "JSStreamMaxBytesRequired", code: 400, errorCode: 10113, template: "account requires a stream config to have max bytes set"),
-        Entry(constant: "JSConsumerMaxRequestBatchNegativeErr", code: 400, errorCode: 10114, template: "consumer max request batch needs to be > 0"),
-        Entry(constant: "JSConsumerMaxRequestExpiresToSmall", code: 400, errorCode: 10115, template: "consumer max request expires needs to be >= 1ms"),
-        Entry(constant: "JSConsumerMaxDeliverBackoffErr", code: 400, errorCode: 10116, template: "max deliver is required to be > length of backoff values"),
-        Entry(constant: "JSStreamInfoMaxSubjectsErr", code: 500, errorCode: 10117, template: "subject details would exceed maximum allowed"),
+        Entry(
+            constant: "JSStreamMaxBytesRequired", code: 400, errorCode: 10113,
+            template: "account requires a stream config to have max bytes set"),
+        Entry(
+            constant: "JSConsumerMaxRequestBatchNegativeErr", code: 400, errorCode: 10114,
+            template: "consumer max request batch needs to be > 0"),
+        Entry(
+            constant: "JSConsumerMaxRequestExpiresToSmall", code: 400, errorCode: 10115,
+            template: "consumer max request expires needs to be >= 1ms"),
+        Entry(
+            constant: "JSConsumerMaxDeliverBackoffErr", code: 400, errorCode: 10116,
+            template: "max deliver is required to be > length of backoff values"),
+        Entry(
+            constant: "JSStreamInfoMaxSubjectsErr", code: 500, errorCode: 10117, template: "subject details would exceed maximum allowed"),
         Entry(constant: "JSStreamOfflineErr", code: 500, errorCode: 10118, template: "stream is offline"),
         Entry(constant: "JSConsumerOfflineErr", code: 500, errorCode: 10119, template: "consumer is offline"),
         Entry(constant: "JSNoLimitsErr", code: 400, errorCode: 10120, template: "no JetStream default or applicable tiered limit present"),
-        Entry(constant: "JSConsumerMaxPendingAckExcessErrF", code: 400, errorCode: 10121, template: "consumer max ack pending exceeds system limit of {limit}"),
-        Entry(constant: "JSStreamMaxStreamBytesExceeded", code: 400, errorCode: 10122, template: "stream max bytes exceeds account limit max stream bytes"),
-        Entry(constant: "JSStreamMoveAndScaleErr", code: 400, errorCode: 10123, template: "can not move and scale a stream in a single update"),
+        Entry(
+            constant: "JSConsumerMaxPendingAckExcessErrF", code: 400, errorCode: 10121,
+            template: "consumer max ack pending exceeds system limit of {limit}"),
+        Entry(
+            constant: "JSStreamMaxStreamBytesExceeded", code: 400, errorCode: 10122,
+            template: "stream max bytes exceeds account limit max stream bytes"),
+        Entry(
+            constant: "JSStreamMoveAndScaleErr", code: 400, errorCode: 10123, template: "can not move and scale a stream in a single update"
+        ),
         Entry(constant: "JSStreamMoveInProgressF", code: 400, errorCode: 10124, template: "stream move already in progress: {msg}"),
-        Entry(constant: "JSConsumerMaxRequestBatchExceededF", code: 400, errorCode: 10125, template: "consumer max request batch exceeds server limit of {limit}"),
-        Entry(constant: "JSConsumerReplicasExceedsStream", code: 400, errorCode: 10126, template: "consumer config replica count exceeds parent stream"),
-        Entry(constant: "JSConsumerNameContainsPathSeparatorsErr", code: 400, errorCode: 10127, template: "Consumer name can not contain path separators"),
-        Entry(constant: "JSStreamNameContainsPathSeparatorsErr", code: 400, errorCode: 10128, template: "Stream name can not contain path separators"),
+        Entry(
+            constant: "JSConsumerMaxRequestBatchExceededF", code: 400, errorCode: 10125,
+            template: "consumer max request batch exceeds server limit of {limit}"),
+        Entry(
+            constant: "JSConsumerReplicasExceedsStream", code: 400, errorCode: 10126,
+            template: "consumer config replica count exceeds parent stream"),
+        Entry(
+            constant: "JSConsumerNameContainsPathSeparatorsErr", code: 400, errorCode: 10127,
+            template: "Consumer name can not contain path separators"),
+        Entry(
+            constant: "JSStreamNameContainsPathSeparatorsErr", code: 400, errorCode: 10128,
+            template: "Stream name can not contain path separators"),
         Entry(constant: "JSStreamMoveNotInProgress", code: 400, errorCode: 10129, template: "stream move not in progress"),
-        Entry(constant: "JSStreamNameExistRestoreFailedErr", code: 400, errorCode: 10130, template: "stream name already in use, cannot restore"),
-        Entry(constant: "JSConsumerCreateFilterSubjectMismatchErr", code: 400, errorCode: 10131, template: "Consumer create request did not match filtered subject from create subject"),
-        Entry(constant: "JSConsumerCreateDurableAndNameMismatch", code: 400, errorCode: 10132, template: "Consumer Durable and Name have to be equal if both are provided"),
+        Entry(
+            constant: "JSStreamNameExistRestoreFailedErr", code: 400, errorCode: 10130,
+            template: "stream name already in use, cannot restore"),
+        Entry(
+            constant: "JSConsumerCreateFilterSubjectMismatchErr", code: 400, errorCode: 10131,
+            template: "Consumer create request did not match filtered subject from create subject"),
+        Entry(
+            constant: "JSConsumerCreateDurableAndNameMismatch", code: 400, errorCode: 10132,
+            template: "Consumer Durable and Name have to be equal if both are provided"),
         Entry(constant: "JSReplicasCountCannotBeNegative", code: 400, errorCode: 10133, template: "replicas count cannot be negative"),
-        Entry(constant: "JSConsumerReplicasShouldMatchStream", code: 400, errorCode: 10134, template: "consumer config replicas must match interest retention stream's replicas"),
-        Entry(constant: "JSConsumerMetadataLengthErrF", code: 400, errorCode: 10135, template: "consumer metadata exceeds maximum size of {limit}"),
-        Entry(constant: "JSConsumerDuplicateFilterSubjects", code: 400, errorCode: 10136, template: "consumer cannot have both FilterSubject and FilterSubjects specified"),
-        Entry(constant: "JSConsumerMultipleFiltersNotAllowed", code: 400, errorCode: 10137, template: "consumer with multiple subject filters cannot use subject based API"),
-        Entry(constant: "JSConsumerOverlappingSubjectFilters", code: 400, errorCode: 10138, template: "consumer subject filters cannot overlap"),
-        Entry(constant: "JSConsumerEmptyFilter", code: 400, errorCode: 10139, template: "consumer filter in FilterSubjects cannot be empty"),
+        Entry(
+            constant: "JSConsumerReplicasShouldMatchStream", code: 400, errorCode: 10134,
+            template: "consumer config replicas must match interest retention stream's replicas"),
+        Entry(
+            constant: "JSConsumerMetadataLengthErrF", code: 400, errorCode: 10135,
+            template: "consumer metadata exceeds maximum size of {limit}"),
+        Entry(
+            constant: "JSConsumerDuplicateFilterSubjects", code: 400, errorCode: 10136,
+            template: "consumer cannot have both FilterSubject and FilterSubjects specified"),
+        Entry(
+            constant: "JSConsumerMultipleFiltersNotAllowed", code: 400, errorCode: 10137,
+            template: "consumer with multiple subject filters cannot use subject based API"),
+        Entry(
+            constant: "JSConsumerOverlappingSubjectFilters", code: 400, errorCode: 10138,
+            template: "consumer subject filters cannot overlap"),
+        Entry(
+            constant: "JSConsumerEmptyFilter", code: 400, errorCode: 10139, template: "consumer filter in FilterSubjects cannot be empty"),
         Entry(constant: "JSSourceDuplicateDetected", code: 400, errorCode: 10140, template: "duplicate source configuration detected"),
         Entry(constant: "JSSourceInvalidStreamName", code: 400, errorCode: 10141, template: "sourced stream name is invalid"),
         Entry(constant: "JSMirrorInvalidStreamName", code: 400, errorCode: 10142, template: "mirrored stream name is invalid"),
-        Entry(constant: "JSMirrorWithFirstSeqErr", code: 400, errorCode: 10143, template: "stream mirrors can not have first sequence configured"),
-        Entry(constant: "JSSourceMultipleFiltersNotAllowed", code: 400, errorCode: 10144, template: "source with multiple subject transforms cannot also have a single subject filter"),
+        Entry(
+            constant: "JSMirrorWithFirstSeqErr", code: 400, errorCode: 10143,
+            template: "stream mirrors can not have first sequence configured"),
+        Entry(
+            constant: "JSSourceMultipleFiltersNotAllowed", code: 400, errorCode: 10144,
+            template: "source with multiple subject transforms cannot also have a single subject filter"),
         Entry(constant: "JSSourceInvalidSubjectFilter", code: 400, errorCode: 10145, template: "source subject filter is invalid"),
-        Entry(constant: "JSSourceInvalidTransformDestination", code: 400, errorCode: 10146, template: "source transform destination is invalid"),
+        Entry(
+            constant: "JSSourceInvalidTransformDestination", code: 400, errorCode: 10146,
+            template: "source transform destination is invalid"),
         Entry(constant: "JSSourceOverlappingSubjectFilters", code: 400, errorCode: 10147, template: "source filters can not overlap"),
         Entry(constant: "JSConsumerAlreadyExists", code: 400, errorCode: 10148, template: "consumer already exists"),
         Entry(constant: "JSConsumerDoesNotExist", code: 400, errorCode: 10149, template: "consumer does not exist"),
-        Entry(constant: "JSMirrorMultipleFiltersNotAllowed", code: 400, errorCode: 10150, template: "mirror with multiple subject transforms cannot also have a single subject filter"),
+        Entry(
+            constant: "JSMirrorMultipleFiltersNotAllowed", code: 400, errorCode: 10150,
+            template: "mirror with multiple subject transforms cannot also have a single subject filter"),
         Entry(constant: "JSMirrorInvalidSubjectFilter", code: 400, errorCode: 10151, template: "mirror subject filter is invalid"),
-        Entry(constant: "JSMirrorOverlappingSubjectFilters", code: 400, errorCode: 10152, template: "mirror subject filters can not overlap"),
-        Entry(constant: "JSConsumerInactiveThresholdExcess", code: 400, errorCode: 10153, template: "consumer inactive threshold exceeds system limit of {limit}"),
+        Entry(
+            constant: "JSMirrorOverlappingSubjectFilters", code: 400, errorCode: 10152, template: "mirror subject filters can not overlap"),
+        Entry(
+            constant: "JSConsumerInactiveThresholdExcess", code: 400, errorCode: 10153,
+            template: "consumer inactive threshold exceeds system limit of {limit}"),
     ]
 
     /// The table entry for an `err_code`, or nil.
@@ -370,12 +498,16 @@ extension JetStreamAPIError {
     public static let consumerEphemeralWithDurableName = make(10020)
 
     /// JSStreamExternalApiOverlapErrF (400, 10021): "stream external api prefix {prefix} must not overlap with {subject}"
-    public static func streamExternalApiOverlap(prefix: some CustomStringConvertible, subject: some CustomStringConvertible) -> JetStreamAPIError {
+    public static func streamExternalApiOverlap(
+        prefix: some CustomStringConvertible, subject: some CustomStringConvertible
+    ) -> JetStreamAPIError {
         make(10021, [("{prefix}", String(describing: prefix)), ("{subject}", String(describing: subject))])
     }
 
     /// JSStreamExternalDelPrefixOverlapsErrF (400, 10022): "stream external delivery prefix {prefix} overlaps with stream subject {subject}"
-    public static func streamExternalDelPrefixOverlaps(prefix: some CustomStringConvertible, subject: some CustomStringConvertible) -> JetStreamAPIError {
+    public static func streamExternalDelPrefixOverlaps(
+        prefix: some CustomStringConvertible, subject: some CustomStringConvertible
+    ) -> JetStreamAPIError {
         make(10022, [("{prefix}", String(describing: prefix)), ("{subject}", String(describing: subject))])
     }
 

@@ -103,7 +103,9 @@ public struct JetStreamTime: Codable, Sendable, Hashable, Comparable {
         if bytes[index] == 0x5A || bytes[index] == 0x7A {
             index += 1
         } else if bytes[index] == 0x2B || bytes[index] == 0x2D {
-            guard let offsetHours = number(index + 1, 2), bytes[index + 3] == 0x3A, let offsetMinutes = number(index + 4, 2) else { return nil }
+            guard let offsetHours = number(index + 1, 2), bytes[index + 3] == 0x3A, let offsetMinutes = number(index + 4, 2) else {
+                return nil
+            }
             offsetSeconds = (offsetHours * 3600 + offsetMinutes * 60) * (bytes[index] == 0x2D ? -1 : 1)
             index += 6
         } else {

@@ -145,7 +145,8 @@ public struct StreamConfiguration: Codable, Sendable, Equatable {
         if configuration.maxMessageSize == 0 { configuration.maxMessageSize = -1 }
         if configuration.replicas == 0 { configuration.replicas = 1 }
         if configuration.duplicateWindow == 0 && configuration.mirror == nil {
-            configuration.duplicateWindow = configuration.maxAge > 0 && configuration.maxAge < Self.defaultDuplicateWindow
+            configuration.duplicateWindow =
+                configuration.maxAge > 0 && configuration.maxAge < Self.defaultDuplicateWindow
                 ? configuration.maxAge : Self.defaultDuplicateWindow
         }
         if configuration.subjects.isEmpty && configuration.mirror == nil && (configuration.sources ?? []).isEmpty {
@@ -211,7 +212,9 @@ public struct StreamSource: Codable, Sendable, Equatable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(name, forKey: .name)
-        if let optionalStartSequence, optionalStartSequence > 0 { try container.encode(optionalStartSequence, forKey: .optionalStartSequence) }
+        if let optionalStartSequence, optionalStartSequence > 0 {
+            try container.encode(optionalStartSequence, forKey: .optionalStartSequence)
+        }
         try container.encodeIfPresent(optionalStartTime, forKey: .optionalStartTime)
         if let filterSubject, !filterSubject.isEmpty { try container.encode(filterSubject, forKey: .filterSubject) }
         try container.encodeIfPresent(external, forKey: .external)

@@ -5,7 +5,9 @@
 /// One allocation, digits written in place: string interpolation of five integers was a tenth
 /// of a pull consumer's CPU per message in perf.
 enum AckSubject {
-    static func make(prefix: [UInt8], deliveries: UInt64, streamSequence: UInt64, consumerSequence: UInt64, timestamp: Int64, pending: UInt64) -> String {
+    static func make(
+        prefix: [UInt8], deliveries: UInt64, streamSequence: UInt64, consumerSequence: UInt64, timestamp: Int64, pending: UInt64
+    ) -> String {
         // 20 digits at most per UInt64, a sign and a dot each.
         String(unsafeUninitializedCapacity: prefix.count + 5 * 22) { buffer in
             var count = 0

@@ -1,5 +1,5 @@
-import Subjects
 import NIOCore
+import Subjects
 
 /// Delivering messages: to the deliver subject (push) or to waiting pull requests (pull);
 /// redeliveries first, then new messages; flow control and idle heartbeats for push consumers.
@@ -134,11 +134,13 @@ extension Consumer {
         while !isFlowControlStalled, let (message, isRedelivery) = peekNext(now: now) {
             let reply = recordDelivery(message, isRedelivery: isRedelivery, now: now)
             let content = deliveredContent(message)
-            engine.transport.deliver(to: deliverSubject, subject: message.subject, reply: reply, headers: content.headers, payload: content.payload)
+            engine.transport.deliver(
+                to: deliverSubject, subject: message.subject, reply: reply, headers: content.headers, payload: content.payload)
             delivered += 1
             lastDeliveryDeadline = engine.eventLoop.now
             if configuration.flowControl {
-                flowControlPendingBytes += deliverSubject.utf8.count + reply.utf8.count + content.payload.count + (content.headers?.count ?? 0)
+                flowControlPendingBytes +=
+                    deliverSubject.utf8.count + reply.utf8.count + content.payload.count + (content.headers?.count ?? 0)
                 if flowControlReply == nil && flowControlPendingBytes > flowControlWindow / 2 {
                     sendFlowControlRequest(to: deliverSubject)
                 }
@@ -160,7 +162,8 @@ extension Consumer {
         let reply = "$JS.FC.\(stream.name).\(name).\(engine.nextToken())"
         flowControlReply = reply
         flowControlRequestedAtBytes = flowControlPendingBytes
-        engine.transport.publish(subject: deliverSubject, reply: reply, headers: NATSHeaders.status(100, "FlowControl Request"), payload: [])
+        engine.transport.publish(
+            subject: deliverSubject, reply: reply, headers: NATSHeaders.status(100, "FlowControl Request"), payload: [])
     }
 
     /// The client answered a flow-control request.
@@ -197,7 +200,9 @@ extension Consumer {
             guard let self, !self.isDeleted else { return }
             self.interestPoll = nil
             if !self.isDurable, let since = self.noInterestSince {
-                let threshold = self.configuration.inactiveThreshold > 0 ? self.configuration.inactiveThreshold : JetStreamEngine.defaultEphemeralInactivity
+                let threshold =
+                    self.configuration.inactiveThreshold > 0
+                    ? self.configuration.inactiveThreshold : JetStreamEngine.defaultEphemeralInactivity
                 if engine.eventLoop.now - since >= .nanoseconds(threshold) {
                     self.engine.deleteInactiveConsumer(self)
                     return
@@ -214,10 +219,14 @@ extension Consumer {
         heartbeatTask = engine.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] _ in
             guard let self, !self.isDeleted else { return }
             guard engine.eventLoop.now - self.lastDeliveryDeadline >= interval else { return }
-            var fields = [(JetStreamHeader.lastConsumer, String(self.deliveredConsumerSequence)), (JetStreamHeader.lastStream, String(self.deliveredStreamSequence))]
+            var fields = [
+                (JetStreamHeader.lastConsumer, String(self.deliveredConsumerSequence)),
+                (JetStreamHeader.lastStream, String(self.deliveredStreamSequence)),
+            ]
             // An unanswered request is named, stalled or not, so a client that lost it can answer.
             if let pending = self.flowControlReply { fields.append((JetStreamHeader.consumerStalled, pending)) }
-            self.engine.transport.publish(subject: deliverSubject, reply: nil, headers: NATSHeaders.status(100, "Idle Heartbeat", fields), payload: [])
+            self.engine.transport.publish(
+                subject: deliverSubject, reply: nil, headers: NATSHeaders.status(100, "Idle Heartbeat", fields), payload: [])
         }
     }
 
@@ -247,13 +256,15 @@ extension Consumer {
             let size = content.payload.count + (content.headers?.count ?? 0) + message.subject.utf8.count
             if request.maxBytes > 0 && request.bytesDelivered + size > request.maxBytes {
                 if !request.deliveredAny {
-                    engine.transport.publish(subject: request.reply, reply: nil, headers: NATSHeaders.status(409, "Message Size Exceeds MaxBytes"), payload: [])
+                    engine.transport.publish(
+                        subject: request.reply, reply: nil, headers: NATSHeaders.status(409, "Message Size Exceeds MaxBytes"), payload: [])
                 }
                 waiting.removeFirst()
                 continue
             }
             let reply = recordDelivery(message, isRedelivery: isRedelivery, now: now)
-            engine.transport.deliver(to: request.reply, subject: message.subject, reply: reply, headers: content.headers, payload: content.payload)
+            engine.transport.deliver(
+                to: request.reply, subject: message.subject, reply: reply, headers: content.headers, payload: content.payload)
             request.remaining -= 1
             request.bytesDelivered += size
             request.deliveredAny = true

@@ -9,19 +9,26 @@ extension Consumer {
         let transport = engine.transport
         // nats-server: a request must have room for two heartbeats before it expires.
         if request.idleHeartbeat > 0 && request.idleHeartbeat > request.expires / 2 {  // 2 × heartbeat > expires, without overflow
-            transport.publish(subject: reply, reply: nil, headers: NATSHeaders.status(400, "Bad Request - heartbeat value too large"), payload: [])
+            transport.publish(
+                subject: reply, reply: nil, headers: NATSHeaders.status(400, "Bad Request - heartbeat value too large"), payload: [])
             return
         }
         if configuration.maxBatch > 0 && request.batch > configuration.maxBatch {
-            transport.publish(subject: reply, reply: nil, headers: NATSHeaders.status(409, "Exceeded MaxRequestBatch of \(configuration.maxBatch)"), payload: [])
+            transport.publish(
+                subject: reply, reply: nil, headers: NATSHeaders.status(409, "Exceeded MaxRequestBatch of \(configuration.maxBatch)"),
+                payload: [])
             return
         }
         if configuration.maxExpires > 0 && request.expires > configuration.maxExpires {
-            transport.publish(subject: reply, reply: nil, headers: NATSHeaders.status(409, "Exceeded MaxRequestExpires of \(goDuration(configuration.maxExpires))"), payload: [])
+            transport.publish(
+                subject: reply, reply: nil,
+                headers: NATSHeaders.status(409, "Exceeded MaxRequestExpires of \(goDuration(configuration.maxExpires))"), payload: [])
             return
         }
         if configuration.maxBytes > 0 && request.maxBytes > configuration.maxBytes {
-            transport.publish(subject: reply, reply: nil, headers: NATSHeaders.status(409, "Exceeded MaxRequestMaxBytes of \(configuration.maxBytes)"), payload: [])
+            transport.publish(
+                subject: reply, reply: nil, headers: NATSHeaders.status(409, "Exceeded MaxRequestMaxBytes of \(configuration.maxBytes)"),
+                payload: [])
             return
         }
         if waiting.count >= max(1, configuration.maxWaiting) {
@@ -86,7 +93,8 @@ extension Consumer {
         }
         for index in waiting.indices {
             if let heartbeat = waiting[index].heartbeat, now - waiting[index].lastActivity >= heartbeat {
-                transport.publish(subject: waiting[index].reply, reply: nil, headers: NATSHeaders.status(100, "Idle Heartbeat"), payload: [])
+                transport.publish(
+                    subject: waiting[index].reply, reply: nil, headers: NATSHeaders.status(100, "Idle Heartbeat"), payload: [])
                 waiting[index].lastActivity = now
             }
         }
@@ -98,10 +106,12 @@ extension Consumer {
     func sendRequestTimeout(_ request: PullRequest) {
         engine.transport.publish(
             subject: request.reply, reply: nil,
-            headers: NATSHeaders.status(408, "Request Timeout", [
-                (JetStreamHeader.pendingMessages, String(request.remaining)),
-                (JetStreamHeader.pendingBytes, String(max(0, request.maxBytes - request.bytesDelivered))),
-            ]),
+            headers: NATSHeaders.status(
+                408, "Request Timeout",
+                [
+                    (JetStreamHeader.pendingMessages, String(request.remaining)),
+                    (JetStreamHeader.pendingBytes, String(max(0, request.maxBytes - request.bytesDelivered))),
+                ]),
             payload: []
         )
     }

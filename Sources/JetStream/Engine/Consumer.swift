@@ -1,10 +1,11 @@
+import NIOCore
 import Subjects
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import NIOCore
 
 /// A consumer of a stream: where it is, what is awaiting acknowledgement, who is waiting for
 /// messages (nats-server `server/consumer.go`). Engine thread only.
@@ -267,7 +268,8 @@ final class Consumer {
             name: name,
             created: created,
             config: configuration,
-            delivered: SequenceInfo(consumerSequence: deliveredConsumerSequence, streamSequence: deliveredStreamSequence, lastActive: lastActive),
+            delivered: SequenceInfo(
+                consumerSequence: deliveredConsumerSequence, streamSequence: deliveredStreamSequence, lastActive: lastActive),
             ackFloor: SequenceInfo(consumerSequence: ackFloorConsumerSequence, streamSequence: ackFloorStreamSequence),
             ackPendingCount: pending.count,
             redeliveredCount: pending.values.filter { $0.deliveries > 1 }.count,
@@ -323,7 +325,8 @@ final class Consumer {
     /// stream would draw the hub's own acknowledgements down the uplink.
     func subscribeReplies() {
         for (prefix, target) in [("$JS.ACK", JetStreamTarget.ack), ("$JS.FC", JetStreamTarget.flowControl)] {
-            if let subscription = try? engine.transport.subscribe(subject: "\(prefix).\(stream.name).\(name).>", queue: nil, target: target) {
+            if let subscription = try? engine.transport.subscribe(subject: "\(prefix).\(stream.name).\(name).>", queue: nil, target: target)
+            {
                 replySubscriptions.append(subscription)
             }
         }
@@ -342,7 +345,8 @@ final class Consumer {
         interestWatch = nil
         if deleted {
             for request in waiting {
-                engine.transport.publish(subject: request.reply, reply: nil, headers: NATSHeaders.status(409, "Consumer Deleted"), payload: [])
+                engine.transport.publish(
+                    subject: request.reply, reply: nil, headers: NATSHeaders.status(409, "Consumer Deleted"), payload: [])
             }
         }
         waiting.removeAll()

@@ -68,11 +68,14 @@ enum ConsumerStateCodec {
         var consumerSequence: Int64 = 0
         var time: Int64 = 0
         for _ in 0..<pendingCount {
-            guard let sequenceDelta = next(), let consumerDelta = next(), let deliveries = next(), let timeDelta = next() else { return nil }
+            guard let sequenceDelta = next(), let consumerDelta = next(), let deliveries = next(), let timeDelta = next() else {
+                return nil
+            }
             sequence &+= sequenceDelta
             consumerSequence &+= unzigzag(consumerDelta)
             time &+= unzigzag(timeDelta)
-            pending[sequence] = Consumer.Pending(consumerSequence: UInt64(bitPattern: consumerSequence), timestamp: time, deliveries: Int(deliveries))
+            pending[sequence] = Consumer.Pending(
+                consumerSequence: UInt64(bitPattern: consumerSequence), timestamp: time, deliveries: Int(deliveries))
         }
         guard let initialCount = next(), initialCount < 100_000_000 else { return nil }
         var initial: [UInt64] = []

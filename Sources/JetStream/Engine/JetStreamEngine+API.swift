@@ -1,9 +1,10 @@
+import Subjects
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Subjects
 
 /// The `$JS.API` surface (nats-server `server/jetstream_api.go`): one handler per request
 /// subject, answering with the reference's JSON and error codes.
@@ -35,7 +36,10 @@ extension JetStreamEngine {
 
         if Self.requiresHigherApiLevel(message.headers) {
             let isConsumerCreate = tokens.first == "CONSUMER" && (tokens.count > 1 && (tokens[1] == "CREATE" || tokens[1] == "DURABLE"))
-            let type = isConsumerCreate ? "io.nats.jetstream.api.v1.consumer_create_response" : "io.nats.jetstream.api.v1.\(tokens.first?.lowercased() ?? "api")_response"
+            let type =
+                isConsumerCreate
+                ? "io.nats.jetstream.api.v1.consumer_create_response"
+                : "io.nats.jetstream.api.v1.\(tokens.first?.lowercased() ?? "api")_response"
             return fail(type, .requiredApiLevel)
         }
 
@@ -116,10 +120,18 @@ extension JetStreamEngine {
             }
             let page = Array(selected.dropFirst(request.offset).prefix(verb == "NAMES" ? Self.apiNamesPageLimit : Self.apiPageLimit))
             if verb == "NAMES" {
-                respond(APIResponse.success(type: APIResponseType.streamNames, ListBody(total: selected.count, offset: request.offset, limit: Self.apiNamesPageLimit, items: page.map(\.name), key: "streams")))
+                respond(
+                    APIResponse.success(
+                        type: APIResponseType.streamNames,
+                        ListBody(
+                            total: selected.count, offset: request.offset, limit: Self.apiNamesPageLimit, items: page.map(\.name),
+                            key: "streams")))
             } else {
                 let infos = page.compactMap { try? $0.info() }
-                respond(APIResponse.success(type: APIResponseType.streamList, ListBody(total: selected.count, offset: request.offset, limit: Self.apiPageLimit, items: infos, key: "streams")))
+                respond(
+                    APIResponse.success(
+                        type: APIResponseType.streamList,
+                        ListBody(total: selected.count, offset: request.offset, limit: Self.apiPageLimit, items: infos, key: "streams")))
             }
         case "DELETE":
             guard tokens.count == 2, let stream = streams[tokens[1]] else { return fail(APIResponseType.streamDelete, .streamNotFound) }
@@ -145,12 +157,15 @@ extension JetStreamEngine {
             var getRequest: MessageGetRequest?
             if tokens.count == 3 && tokens[1] == "GET" {
                 if payload.isEmpty { return fail(APIResponseType.streamMessageGet, .badRequest) }
-                guard let request = decode(MessageGetRequest.self, payload) else { return fail(APIResponseType.streamMessageGet, .invalidJSON) }
+                guard let request = decode(MessageGetRequest.self, payload) else {
+                    return fail(APIResponseType.streamMessageGet, .invalidJSON)
+                }
                 if request.defect != nil { return fail(APIResponseType.streamMessageGet, .badRequest) }
                 getRequest = request
             }
             guard tokens.count == 3, let stream = streams[tokens[2]] else {
-                let type = tokens.count > 1 && tokens[1] == "DELETE" ? APIResponseType.streamMessageDelete : APIResponseType.streamMessageGet
+                let type =
+                    tokens.count > 1 && tokens[1] == "DELETE" ? APIResponseType.streamMessageDelete : APIResponseType.streamMessageGet
                 return fail(type, .streamNotFound)
             }
             if let request = getRequest {
@@ -159,7 +174,9 @@ extension JetStreamEngine {
                 case .failure(let error): fail(APIResponseType.streamMessageGet, error)
                 }
             } else if tokens[1] == "DELETE" {
-                guard let request = decode(MessageDeleteRequest.self, payload) else { return fail(APIResponseType.streamMessageDelete, .invalidJSON) }
+                guard let request = decode(MessageDeleteRequest.self, payload) else {
+                    return fail(APIResponseType.streamMessageDelete, .invalidJSON)
+                }
                 if stream.configuration.sealed { return fail(APIResponseType.streamMessageDelete, .streamSealed) }
                 if stream.configuration.denyDelete {
                     return fail(APIResponseType.streamMessageDelete, .streamMsgDeleteFailed("message delete not permitted"))
@@ -183,14 +200,18 @@ extension JetStreamEngine {
     func getMessage(_ stream: Stream, _ request: MessageGetRequest) -> Result<StoredMessage, JetStreamAPIError> {
         do {
             if let subject = request.nextBySubject, !subject.isEmpty {
-                if let message = try stream.store.nextMessage(from: max(1, request.sequence ?? 0), matching: subject) { return .success(message) }
+                if let message = try stream.store.nextMessage(from: max(1, request.sequence ?? 0), matching: subject) {
+                    return .success(message)
+                }
                 return .failure(.noMessageFound)
             }
             if let subject = request.lastBySubject, !subject.isEmpty {
                 if !SubjectValidation.hasWildcard(subject) {
                     if let message = try stream.store.lastMessage(subject: subject) { return .success(message) }
                 } else {
-                    let last = stream.subjects.filter { SubjectPattern.matches(pattern: subject, subject: $0.key) }.map(\.value.lastSequence).max()
+                    let last = stream.subjects.filter { SubjectPattern.matches(pattern: subject, subject: $0.key) }.map(
+                        \.value.lastSequence
+                    ).max()
                     if let last, let message = try stream.store.message(sequence: last) { return .success(message) }
                 }
                 return .failure(.noMessageFound)
@@ -303,9 +324,19 @@ extension JetStreamEngine {
             let all = stream.consumers.values.sorted { $0.name < $1.name }
             let page = Array(all.dropFirst(request.offset).prefix(verb == "NAMES" ? Self.apiNamesPageLimit : Self.apiPageLimit))
             if verb == "NAMES" {
-                respond(APIResponse.success(type: type, ListBody(total: all.count, offset: request.offset, limit: Self.apiNamesPageLimit, items: page.map(\.name), key: "consumers")))
+                respond(
+                    APIResponse.success(
+                        type: type,
+                        ListBody(
+                            total: all.count, offset: request.offset, limit: Self.apiNamesPageLimit, items: page.map(\.name),
+                            key: "consumers")))
             } else {
-                respond(APIResponse.success(type: type, ListBody(total: all.count, offset: request.offset, limit: Self.apiPageLimit, items: page.map { $0.info() }, key: "consumers")))
+                respond(
+                    APIResponse.success(
+                        type: type,
+                        ListBody(
+                            total: all.count, offset: request.offset, limit: Self.apiPageLimit, items: page.map { $0.info() },
+                            key: "consumers")))
             }
         case "DELETE":
             guard tokens.count == 3 else { return fail(APIResponseType.consumerDelete, .badRequest) }

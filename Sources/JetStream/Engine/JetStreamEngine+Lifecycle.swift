@@ -1,10 +1,11 @@
+import NIOCore
+import Subjects
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import NIOCore
-import Subjects
 
 /// Creating, updating and deleting streams and consumers, with nats-server's validation
 /// (`checkStreamCfg`, `checkConsumerCfg`).
@@ -59,13 +60,27 @@ extension JetStreamEngine {
         let old = stream.configuration
         configuration.firstSequence = old.firstSequence  // where the stream started stays as it was
         // nats-server `checkStreamUpdate`, in its order and words.
-        if configuration.maxConsumers != old.maxConsumers { return .failure(.streamInvalidConfig("stream configuration update can not change MaxConsumers")) }
-        if configuration.storage != old.storage { return .failure(.streamInvalidConfig("stream configuration update can not change storage type")) }
-        if configuration.retention != old.retention { return .failure(.streamInvalidConfig("stream configuration update can not change retention policy")) }
-        if old.sealed && !configuration.sealed { return .failure(.streamInvalidConfig("stream configuration update can not unseal a sealed stream")) }
-        if old.denyDelete && !configuration.denyDelete { return .failure(.streamInvalidConfig("stream configuration update can not cancel deny message deletes")) }
-        if old.denyPurge && !configuration.denyPurge { return .failure(.streamInvalidConfig("stream configuration update can not cancel deny purge")) }
-        if old.republish != configuration.republish { return .failure(.streamInvalidConfig("stream configuration update can not change RePublish")) }
+        if configuration.maxConsumers != old.maxConsumers {
+            return .failure(.streamInvalidConfig("stream configuration update can not change MaxConsumers"))
+        }
+        if configuration.storage != old.storage {
+            return .failure(.streamInvalidConfig("stream configuration update can not change storage type"))
+        }
+        if configuration.retention != old.retention {
+            return .failure(.streamInvalidConfig("stream configuration update can not change retention policy"))
+        }
+        if old.sealed && !configuration.sealed {
+            return .failure(.streamInvalidConfig("stream configuration update can not unseal a sealed stream"))
+        }
+        if old.denyDelete && !configuration.denyDelete {
+            return .failure(.streamInvalidConfig("stream configuration update can not cancel deny message deletes"))
+        }
+        if old.denyPurge && !configuration.denyPurge {
+            return .failure(.streamInvalidConfig("stream configuration update can not cancel deny purge"))
+        }
+        if old.republish != configuration.republish {
+            return .failure(.streamInvalidConfig("stream configuration update can not change RePublish"))
+        }
         if (old.mirror == nil) != (configuration.mirror == nil) || old.mirror != configuration.mirror {
             return .failure(.streamMirrorNotUpdatable)
         }
@@ -105,10 +120,16 @@ extension JetStreamEngine {
         if configuration.duplicateWindow > 0 && configuration.duplicateWindow < 100_000_000 {
             return .streamInvalidConfig("duplicates window needs to be >= 100ms")
         }
-        if configuration.denyPurge && configuration.allowRollupHeaders { return .streamInvalidConfig("roll-ups require the purge permission") }
+        if configuration.denyPurge && configuration.allowRollupHeaders {
+            return .streamInvalidConfig("roll-ups require the purge permission")
+        }
         if configuration.discardNewPerSubject {
-            if configuration.discard != .new { return .streamInvalidConfig("discard new per subject requires discard new policy to be set") }
-            if configuration.maxMessagesPerSubject <= 0 { return .streamInvalidConfig("discard new per subject requires max msgs per subject > 0") }
+            if configuration.discard != .new {
+                return .streamInvalidConfig("discard new per subject requires discard new policy to be set")
+            }
+            if configuration.maxMessagesPerSubject <= 0 {
+                return .streamInvalidConfig("discard new per subject requires max msgs per subject > 0")
+            }
         }
         if configuration.mirror != nil && configuration.firstSequence > 0 { return .mirrorWithFirstSeq }
         if configuration.mirror != nil && !configuration.subjects.isEmpty { return .mirrorWithSubjects }
@@ -117,7 +138,9 @@ extension JetStreamEngine {
         if let mirror = configuration.mirror {
             if !Self.isValidName(mirror.name) { return .mirrorInvalidStreamName }
             if mirror.optionalStartSequence ?? 0 > 0 && mirror.optionalStartTime != nil { return .mirrorWithStartSeqAndTime }
-            if mirror.name == configuration.name && mirror.external == nil { return .streamInvalidConfig("stream mirror can not mirror itself") }
+            if mirror.name == configuration.name && mirror.external == nil {
+                return .streamInvalidConfig("stream mirror can not mirror itself")
+            }
         }
         var seenSources: Set<String> = []
         for source in configuration.sources ?? [] {
@@ -220,7 +243,8 @@ extension JetStreamEngine {
         }
         // Durable: named with durable_name, or (2.9) any named consumer without an inactivity limit.
         let isDurable = durable != nil
-        let consumer = Consumer(stream: stream, name: name, configuration: configuration, created: JetStreamTime(nanoseconds: now()), isDurable: isDurable)
+        let consumer = Consumer(
+            stream: stream, name: name, configuration: configuration, created: JetStreamTime(nanoseconds: now()), isDurable: isDurable)
         do {
             try consumer.setStartingPosition()
             if isDurable {
@@ -259,7 +283,9 @@ extension JetStreamEngine {
         old.filterSubject = configuration.filterSubject
         old.filterSubjects = configuration.filterSubjects
         guard old == configuration else {
-            if !consumer.configuration.isPull && consumer.isPushActive && consumer.configuration.deliverSubject != configuration.deliverSubject {
+            if !consumer.configuration.isPull && consumer.isPushActive
+                && consumer.configuration.deliverSubject != configuration.deliverSubject
+            {
                 return .failure(.consumerExistingActive)
             }
             return .failure(.consumerNameExist)
@@ -304,13 +330,17 @@ extension JetStreamEngine {
             return .consumerCreateDurableAndNameMismatch
         }
         if configuration.flowControl && configuration.idleHeartbeat <= 0 { return .consumerWithFlowControlNeedsHeartbeats }
-        if let filterSubject = configuration.filterSubject, !filterSubject.isEmpty, let filterSubjects = configuration.filterSubjects, !filterSubjects.isEmpty {
+        if let filterSubject = configuration.filterSubject, !filterSubject.isEmpty, let filterSubjects = configuration.filterSubjects,
+            !filterSubjects.isEmpty
+        {
             return .consumerDuplicateFilterSubjects
         }
         for filter in configuration.filters {
             if !SubjectValidation.isValidSubject(filter) { return .consumerFilterNotSubset }
             let covered = stream.configuration.subjects.contains { SubjectPattern.intersects(filter, $0) }
-            if !covered && stream.configuration.mirror == nil && (stream.configuration.sources ?? []).isEmpty { return .consumerFilterNotSubset }
+            if !covered && stream.configuration.mirror == nil && (stream.configuration.sources ?? []).isEmpty {
+                return .consumerFilterNotSubset
+            }
         }
         switch configuration.deliverPolicy {
         case .byStartSequence where configuration.optionalStartSequence == 0:
@@ -319,7 +349,8 @@ extension JetStreamEngine {
             return .consumerInvalidPolicy("consumer delivery policy is deliver by start time, but optional start time is not set")
         default:
             if configuration.deliverPolicy != .byStartSequence && configuration.optionalStartSequence > 0 {
-                return .consumerInvalidPolicy("consumer delivery policy is not deliver by start sequence, but optional start sequence is set")
+                return .consumerInvalidPolicy(
+                    "consumer delivery policy is not deliver by start sequence, but optional start sequence is set")
             }
             if configuration.deliverPolicy != .byStartTime && configuration.optionalStartTime != nil {
                 return .consumerInvalidPolicy("consumer delivery policy is not deliver by start time, but optional start time is set")

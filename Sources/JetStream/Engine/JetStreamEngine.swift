@@ -1,12 +1,13 @@
+import Logging
+import NIOCore
+import Subjects
+import Synchronization
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Logging
-import NIOCore
-import Subjects
-import Synchronization
 
 /// JetStream: streams and consumers over a storage engine, serving the `$JS.API`.
 ///
@@ -158,7 +159,8 @@ public final class JetStreamEngine: @unchecked Sendable {
                         logger.error("JetStream: cannot read consumer \(saved.name) of stream \(stream.name)")
                         continue
                     }
-                    let consumer = Consumer(stream: stream, name: saved.name, configuration: configuration, created: state.created, isDurable: true)
+                    let consumer = Consumer(
+                        stream: stream, name: saved.name, configuration: configuration, created: state.created, isDurable: true)
                     consumer.restore(state)
                     try? consumer.recountPending()
                     stream.consumers[saved.name] = consumer
@@ -319,7 +321,9 @@ public final class JetStreamEngine: @unchecked Sendable {
         touchedStreams.insert(name)
         switch outcome {
         case .stored(let sequence):
-            replyAfterCommit(message.reply, payload: stream.publishAcknowledgement(sequence: sequence, duplicate: false), failurePayload: Self.storageFailureReply)
+            replyAfterCommit(
+                message.reply, payload: stream.publishAcknowledgement(sequence: sequence, duplicate: false),
+                failurePayload: Self.storageFailureReply)
         case .duplicate(let sequence):
             replyAfterCommit(message.reply, payload: stream.publishAcknowledgement(sequence: sequence, duplicate: true))
         case .failed(let error):
@@ -522,7 +526,8 @@ public final class JetStreamEngine: @unchecked Sendable {
             // without requests, push ones without a subscriber on the deliver subject.
             for consumer in stream.consumers.values where !consumer.isDurable {
                 let threshold = TimeAmount.nanoseconds(
-                    consumer.configuration.inactiveThreshold > 0 ? consumer.configuration.inactiveThreshold : Self.defaultEphemeralInactivity
+                    consumer.configuration.inactiveThreshold > 0
+                        ? consumer.configuration.inactiveThreshold : Self.defaultEphemeralInactivity
                 )
                 if consumer.configuration.isPull {
                     if consumer.waiting.isEmpty && eventLoop.now - consumer.lastPullActivity >= threshold {
@@ -614,7 +619,9 @@ public final class JetStreamEngine: @unchecked Sendable {
     }
 
     func usage() -> Usage {
-        var usage = Usage(streams: streams.count, consumers: 0, messages: 0, bytes: 0, memoryBytes: 0, storageBytes: 0, apiTotal: apiTotal, apiErrors: apiErrors)
+        var usage = Usage(
+            streams: streams.count, consumers: 0, messages: 0, bytes: 0, memoryBytes: 0, storageBytes: 0, apiTotal: apiTotal,
+            apiErrors: apiErrors)
         for stream in streams.values {
             usage.consumers += stream.consumers.count
             usage.messages += stream.messageCount

@@ -100,7 +100,8 @@ extension JetStreamEngine {
     func reservationFailure(for configuration: StreamConfiguration, updating name: String?) -> JetStreamAPIError? {
         // The account's per-stream limits first (nats-server `checkStreamCfg` / `checkLimits`).
         if self.configuration.maxBytesRequired && configuration.maxBytes <= 0 { return .streamMaxBytesRequired }
-        let streamLimit = configuration.storage == .memory ? self.configuration.memoryMaxStreamBytes : self.configuration.storageMaxStreamBytes
+        let streamLimit =
+            configuration.storage == .memory ? self.configuration.memoryMaxStreamBytes : self.configuration.storageMaxStreamBytes
         if streamLimit > 0 && configuration.maxBytes > streamLimit { return .streamMaxStreamBytesExceeded }
         // A stream without max_bytes asks for one byte (nats-server `checkBytesLimits`): an
         // account with `max_file: 0` can make no file stream at all.

@@ -96,7 +96,9 @@ public struct NATSHeaders: Sendable, Equatable {
         var result: [UInt8] = []
         for (number, line) in lines.enumerated() {
             if line.count == 2 { continue }  // the blank line that ends the block
-            if number > 0 && line.count >= prefix.count && zip(line.prefix(prefix.count), prefix).allSatisfy({ ($0 | 0x20) == $1 }) { continue }
+            if number > 0 && line.count >= prefix.count && zip(line.prefix(prefix.count), prefix).allSatisfy({ ($0 | 0x20) == $1 }) {
+                continue
+            }
             result.append(contentsOf: line)
         }
         result.append(contentsOf: field)
@@ -136,7 +138,8 @@ public struct NATSHeaders: Sendable, Equatable {
         while index + 1 < block.count {
             if block[index] == 0x0D && block[index + 1] == 0x0A {
                 let line = block[start..<(index + 2)]
-                let drop = !isFirst && line.count >= lowered.count
+                let drop =
+                    !isFirst && line.count >= lowered.count
                     && zip(line.prefix(lowered.count), lowered).allSatisfy { ($0 | 0x20) == $1 }
                 if !drop { result.append(contentsOf: line) }
                 isFirst = false

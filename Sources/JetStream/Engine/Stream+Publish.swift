@@ -18,7 +18,9 @@ extension Stream {
     /// Stores a message a mirror or source link took from its origin: a mirror keeps the
     /// origin's sequence and time; a sourced message gets `Nats-Stream-Source` (the link's
     /// position after a restart) and goes through deduplication and the limits.
-    func storeSourced(_ message: JetStreamMessage, originSequence: UInt64, originTimestamp: Int64, link: StreamSourceLink, now: Int64) throws(StoreError) -> PublishOutcome {
+    func storeSourced(
+        _ message: JetStreamMessage, originSequence: UInt64, originTimestamp: Int64, link: StreamSourceLink, now: Int64
+    ) throws(StoreError) -> PublishOutcome {
         var sourced = message
         if !link.isMirror {
             // The origin's expectations were checked when it stored the message; here they would

@@ -110,10 +110,12 @@ final class Stream {
                 subjects[message.subject] = nil
             } else {
                 if message.sequence == subject.firstSequence {
-                    subject.firstSequence = try store.nextMessage(from: message.sequence + 1, matching: message.subject)?.sequence ?? subject.lastSequence
+                    subject.firstSequence =
+                        try store.nextMessage(from: message.sequence + 1, matching: message.subject)?.sequence ?? subject.lastSequence
                 }
                 if message.sequence == subject.lastSequence {
-                    subject.lastSequence = try store.sequences(matching: message.subject, below: message.sequence).last ?? subject.firstSequence
+                    subject.lastSequence =
+                        try store.sequences(matching: message.subject, below: message.sequence).last ?? subject.firstSequence
                 }
                 subjects[message.subject] = subject
             }

@@ -1,9 +1,10 @@
+import NIOCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import NIOCore
 
 /// One `mirror` or one entry of `sources` of a stream: a push consumer on the origin stream
 /// (here, or in another domain through `external.api`, across a leafnode link), whose
@@ -126,7 +127,8 @@ final class StreamSourceLink {
         }
         // The consumer nats-server asks for when sourcing (written by hand: FoundationEssentials
         // has no JSONSerialization, and the fields are few and plain).
-        var config = "{\"deliver_subject\":\(JetStreamAPIError.goQuoted(deliverSubject)),\"ack_policy\":\"none\",\"ack_wait\":\(Int64(22 * 3600) * 1_000_000_000)"
+        var config =
+            "{\"deliver_subject\":\(JetStreamAPIError.goQuoted(deliverSubject)),\"ack_policy\":\"none\",\"ack_wait\":\(Int64(22 * 3600) * 1_000_000_000)"
         config += ",\"max_deliver\":1,\"idle_heartbeat\":\(Self.heartbeat),\"flow_control\":true,\"direct\":true"
         if originSequence > 0 {
             config += ",\"deliver_policy\":\"by_start_sequence\",\"opt_start_seq\":\(originSequence + 1)"
@@ -170,7 +172,9 @@ final class StreamSourceLink {
             }
         case .active:
             if now - lastContact > 3 * Self.heartbeat {
-                engine.logger.warning("JetStream: \(isMirror ? "mirror" : "source") '\(indexName)' of stream '\(stream.name)' is silent; asking again from sequence \(originSequence + 1)")
+                engine.logger.warning(
+                    "JetStream: \(isMirror ? "mirror" : "source") '\(indexName)' of stream '\(stream.name)' is silent; asking again from sequence \(originSequence + 1)"
+                )
                 requestConsumer()
             }
         }
@@ -196,8 +200,12 @@ final class StreamSourceLink {
                 engine.transport.publish(subject: reply, reply: nil, headers: nil, payload: [])  // flow control
                 return
             }
-            if let text = NATSHeaders.value(of: JetStreamHeader.lastConsumer, in: headers), let last = UInt64(text), last > 0, last != deliverySequence {
-                engine.logger.warning("JetStream: \(isMirror ? "mirror" : "source") '\(indexName)' of stream '\(stream.name)' missed messages; asking again from sequence \(originSequence + 1)")
+            if let text = NATSHeaders.value(of: JetStreamHeader.lastConsumer, in: headers), let last = UInt64(text), last > 0,
+                last != deliverySequence
+            {
+                engine.logger.warning(
+                    "JetStream: \(isMirror ? "mirror" : "source") '\(indexName)' of stream '\(stream.name)' missed messages; asking again from sequence \(originSequence + 1)"
+                )
                 requestConsumer()
             } else if let stalled = NATSHeaders.value(of: JetStreamHeader.consumerStalled, in: headers), !stalled.isEmpty {
                 engine.transport.publish(subject: stalled, reply: nil, headers: nil, payload: [])
@@ -258,7 +266,8 @@ final class StreamSourceLink {
         }
         if let failure = answer.error {
             error = setupFailed(failure.description ?? "error \(failure.errCode ?? failure.code)")
-            engine.logger.warning("JetStream: \(isMirror ? "mirror" : "source") '\(indexName)' of stream '\(stream.name)': \(failure.description ?? "error")")
+            engine.logger.warning(
+                "JetStream: \(isMirror ? "mirror" : "source") '\(indexName)' of stream '\(stream.name)': \(failure.description ?? "error")")
             retryLater()
             return
         }
@@ -271,12 +280,16 @@ final class StreamSourceLink {
         lastContact = now
         consumerName = answer.name ?? consumerName
         state = .active
-        engine.logger.info("JetStream: \(isMirror ? "mirror" : "source") '\(indexName)' of stream '\(stream.name)' follows from sequence \(originSequence + 1)")
+        engine.logger.info(
+            "JetStream: \(isMirror ? "mirror" : "source") '\(indexName)' of stream '\(stream.name)' follows from sequence \(originSequence + 1)"
+        )
     }
 
     /// `$JS.ACK.<stream>.<consumer>.<deliveries>.<sseq>.<dseq>.<ts>.<pending>` (newer servers
     /// put a domain and an account hash first): read from the end.
-    static func deliveryInfo(_ reply: String) -> (consumer: Substring, deliveries: UInt64, streamSequence: UInt64, deliverySequence: UInt64, timestamp: Int64, pending: UInt64)? {
+    static func deliveryInfo(
+        _ reply: String
+    ) -> (consumer: Substring, deliveries: UInt64, streamSequence: UInt64, deliverySequence: UInt64, timestamp: Int64, pending: UInt64)? {
         let tokens = reply.split(separator: ".", omittingEmptySubsequences: false)
         guard tokens.count >= 9, tokens[0] == "$JS", tokens[1] == "ACK" else { return nil }
         let tail = tokens.suffix(5).map { UInt64($0) }

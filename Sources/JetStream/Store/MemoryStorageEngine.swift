@@ -1,4 +1,5 @@
 import Subjects
+
 /// Streams kept in memory (`storage: memory`): nothing survives a restart.
 /// Batches are accepted for symmetry with the SQLite engine; memory writes take effect at once.
 public final class MemoryStorageEngine: StorageEngine {
@@ -95,7 +96,9 @@ public final class MemoryStreamStore: StreamStore {
 
     public func sequences(matching filter: String?, below sequence: UInt64?) throws(StoreError) -> [UInt64] {
         let end = sequence.map { lowerBound($0) } ?? sequences.count
-        return sequences[..<end].filter { filter == nil || SubjectPattern.matches(pattern: filter!, subject: messagesBySequence[$0]!.subject) }
+        return sequences[..<end].filter {
+            filter == nil || SubjectPattern.matches(pattern: filter!, subject: messagesBySequence[$0]!.subject)
+        }
     }
 
     public func remove(sequence: UInt64) throws(StoreError) -> Bool {

@@ -16,11 +16,11 @@ enum ReferenceCorpus {
             isAcceptedByReference: false,
             referenceMessage: ##"nats-server: passwords.conf:2:1: unknown field "ALICE_PASS""##,
             text: ##"""
-# Just foo & bar for testing
-ALICE_PASS: $2a$10$UHR6GhotWhpLsKtVP0/i6.Nh9.fuY73cWjLoJjb2sKT8KISBcUW5q
-BOB_PASS: $2a$11$dZM98SpGeI7dCFFGSpt.JObQcix8YHml4TBUZoge9R1uxnMIln5ly
+                # Just foo & bar for testing
+                ALICE_PASS: $2a$10$UHR6GhotWhpLsKtVP0/i6.Nh9.fuY73cWjLoJjb2sKT8KISBcUW5q
+                BOB_PASS: $2a$11$dZM98SpGeI7dCFFGSpt.JObQcix8YHml4TBUZoge9R1uxnMIln5ly
 
-"""##
+                """##
         ),
         // Source: nats-server/conf/includes/users.conf
         CorpusFile(
@@ -28,16 +28,16 @@ BOB_PASS: $2a$11$dZM98SpGeI7dCFFGSpt.JObQcix8YHml4TBUZoge9R1uxnMIln5ly
             isAcceptedByReference: false,
             referenceMessage: ##"nats-server: users.conf:5:1: unknown field "users""##,
             text: ##"""
-# Users configuration
+                # Users configuration
 
-include ./passwords.conf;
+                include ./passwords.conf;
 
-users = [
-  {user: alice, password: $ALICE_PASS}
-  {user: bob,   password: $BOB_PASS}
-]
+                users = [
+                  {user: alice, password: $ALICE_PASS}
+                  {user: bob,   password: $BOB_PASS}
+                ]
 
-"""##
+                """##
         ),
         // Source: nats-server/conf/simple.conf
         CorpusFile(
@@ -45,14 +45,14 @@ users = [
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file simple.conf is valid"##,
             text: ##"""
-listen: 127.0.0.1:4222
+                listen: 127.0.0.1:4222
 
-authorization {
-  include 'includes/users.conf' # Pull in from file
-  timeout: 0.5
-}
+                authorization {
+                  include 'includes/users.conf' # Pull in from file
+                  timeout: 0.5
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/docker/nats-server.conf
         CorpusFile(
@@ -61,33 +61,33 @@ authorization {
             referenceMessage: ##"nats-server: configuration file nats-server.conf is valid"##,
             text: ##"""
 
-# Client port of 4222 on all interfaces
-port: 4222
+                # Client port of 4222 on all interfaces
+                port: 4222
 
-# HTTP monitoring port
-monitor_port: 8222
+                # HTTP monitoring port
+                monitor_port: 8222
 
-# This is for clustering multiple servers together.
-cluster {
+                # This is for clustering multiple servers together.
+                cluster {
 
-  # Route connections to be received on any interface on port 6222
-  port: 6222
+                  # Route connections to be received on any interface on port 6222
+                  port: 6222
 
-  # Routes are protected, so need to use them with --routes flag
-  # e.g. --routes=nats-route://ruser:T0pS3cr3t@otherdockerhost:6222
-  authorization {
-    user: ruser
-    password: T0pS3cr3t
-    timeout: 2
-  }
+                  # Routes are protected, so need to use them with --routes flag
+                  # e.g. --routes=nats-route://ruser:T0pS3cr3t@otherdockerhost:6222
+                  authorization {
+                    user: ruser
+                    password: T0pS3cr3t
+                    timeout: 2
+                  }
 
-  # Routes are actively solicited and connected to from this server.
-  # This Docker image has none by default, but you can pass a
-  # flag to the nats-server docker image to create one to an existing server.
-  routes = []
-}
+                  # Routes are actively solicited and connected to from this server.
+                  # This Docker image has none by default, but you can pass a
+                  # flag to the nats-server docker image to create one to an existing server.
+                  routes = []
+                }
 
-"""##
+                """##
         ),
         // Source: nats.py/nats-core/tests/configs/nkeys_server.conf
         CorpusFile(
@@ -96,27 +96,27 @@ cluster {
             referenceMessage: ##"nats-server: configuration file tests/configs/nkeys_server.conf is valid"##,
             text: ##"""
 
-accounts {
-  acme {
-    users [
-      {
-         nkey = "UCK5N7N66OBOINFXAYC2ACJQYFSOD4VYNU6APEJTAVFZB2SVHLKGEW7L",
-	 permissions = {
-	   subscribe = {
-	     allow = ["help", "_INBOX.>"]
-     	     deny = ["foo"]
-	   }
-	   publish = {
-	     allow = ["help", "_INBOX.>"]
-     	     deny = ["foo"]
-	   }
-	 }
-      }
-    ]
-  }
-}
+                accounts {
+                  acme {
+                    users [
+                      {
+                         nkey = "UCK5N7N66OBOINFXAYC2ACJQYFSOD4VYNU6APEJTAVFZB2SVHLKGEW7L",
+                	 permissions = {
+                	   subscribe = {
+                	     allow = ["help", "_INBOX.>"]
+                     	     deny = ["foo"]
+                	   }
+                	   publish = {
+                	     allow = ["help", "_INBOX.>"]
+                     	     deny = ["foo"]
+                	   }
+                	 }
+                      }
+                    ]
+                  }
+                }
 
-"""##
+                """##
         ),
         // Source: nats.py/nats-core/tests/configs/resolver_preload.conf
         CorpusFile(
@@ -124,22 +124,22 @@ accounts {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file tests/configs/resolver_preload.conf is valid"##,
             text: ##"""
-operator: eyJ0eXAiOiJqd3QiLCJhbGciOiJlZDI1NTE5In0.eyJqdGkiOiIyTVhXQ0VaRFo2S0g3NU5ZU1NaUFBTTElET1NEVzdMVVE0RVRUSjJMWEhKQlFGWTRTMkZBIiwiaWF0IjoxNTUzODQwMzM3LCJpc3MiOiJPRFdJSUU3SjdOT1M3M1dWQk5WWTdIQ1dYVTRXWFdEQlNDVjRWSUtNNVk0TFhUT1Q1U1FQT0xXTCIsIm5hbWUiOiJ0ZXN0X29wZXJhdG9yIiwic3ViIjoiT0RXSUlFN0o3Tk9TNzNXVkJOVlk3SENXWFU0V1hXREJTQ1Y0VklLTTVZNExYVE9UNVNRUE9MV0wiLCJ0eXBlIjoib3BlcmF0b3IifQ.V_v6k3aMOpyau83RaqNHW_YmZw8X0ZnJWLOas3YvQYIyXrHF0bL9inBaQw6zXzbN_ViQnNskhB7tM40qguitAg
- # This is for account resolution.
-resolver = MEMORY
+                operator: eyJ0eXAiOiJqd3QiLCJhbGciOiJlZDI1NTE5In0.eyJqdGkiOiIyTVhXQ0VaRFo2S0g3NU5ZU1NaUFBTTElET1NEVzdMVVE0RVRUSjJMWEhKQlFGWTRTMkZBIiwiaWF0IjoxNTUzODQwMzM3LCJpc3MiOiJPRFdJSUU3SjdOT1M3M1dWQk5WWTdIQ1dYVTRXWFdEQlNDVjRWSUtNNVk0TFhUT1Q1U1FQT0xXTCIsIm5hbWUiOiJ0ZXN0X29wZXJhdG9yIiwic3ViIjoiT0RXSUlFN0o3Tk9TNzNXVkJOVlk3SENXWFU0V1hXREJTQ1Y0VklLTTVZNExYVE9UNVNRUE9MV0wiLCJ0eXBlIjoib3BlcmF0b3IifQ.V_v6k3aMOpyau83RaqNHW_YmZw8X0ZnJWLOas3YvQYIyXrHF0bL9inBaQw6zXzbN_ViQnNskhB7tM40qguitAg
+                 # This is for account resolution.
+                resolver = MEMORY
 
- # This is a map that can preload keys:jwts into a memory resolver.
-resolver_preload = {
+                 # This is a map that can preload keys:jwts into a memory resolver.
+                resolver_preload = {
 
-   # foo
-   AD7SEANS6BCBF6FHIB7SQ3UGJVPW53BXOALP75YXJBBXQL7EAFB6NJNA : "eyJ0eXAiOiJqd3QiLCJhbGciOiJlZDI1NTE5In0.eyJqdGkiOiIyUDNHU1BFSk9DNlVZNE5aM05DNzVQVFJIV1pVRFhPV1pLR0NLUDVPNjJYSlZESVEzQ0ZRIiwiaWF0IjoxNTUzODQwNjE1LCJpc3MiOiJPRFdJSUU3SjdOT1M3M1dWQk5WWTdIQ1dYVTRXWFdEQlNDVjRWSUtNNVk0TFhUT1Q1U1FQT0xXTCIsIm5hbWUiOiJmb28iLCJzdWIiOiJBRDdTRUFOUzZCQ0JGNkZISUI3U1EzVUdKVlBXNTNCWE9BTFA3NVlYSkJCWFFMN0VBRkI2TkpOQSIsInR5cGUiOiJhY2NvdW50IiwibmF0cyI6eyJsaW1pdHMiOnsic3VicyI6LTEsImNvbm4iOi0xLCJpbXBvcnRzIjotMSwiZXhwb3J0cyI6LTEsImRhdGEiOi0xLCJwYXlsb2FkIjotMSwid2lsZGNhcmRzIjp0cnVlfX19.COiKg5EFK4Gb2gA7vtKHQK7vjMEUx-RMWYuN-Bg-uVOFs9GLwW7Dxc4TcN-poBGBEkwKnleiA9SjYO3y4-AqBQ"
+                   # foo
+                   AD7SEANS6BCBF6FHIB7SQ3UGJVPW53BXOALP75YXJBBXQL7EAFB6NJNA : "eyJ0eXAiOiJqd3QiLCJhbGciOiJlZDI1NTE5In0.eyJqdGkiOiIyUDNHU1BFSk9DNlVZNE5aM05DNzVQVFJIV1pVRFhPV1pLR0NLUDVPNjJYSlZESVEzQ0ZRIiwiaWF0IjoxNTUzODQwNjE1LCJpc3MiOiJPRFdJSUU3SjdOT1M3M1dWQk5WWTdIQ1dYVTRXWFdEQlNDVjRWSUtNNVk0TFhUT1Q1U1FQT0xXTCIsIm5hbWUiOiJmb28iLCJzdWIiOiJBRDdTRUFOUzZCQ0JGNkZISUI3U1EzVUdKVlBXNTNCWE9BTFA3NVlYSkJCWFFMN0VBRkI2TkpOQSIsInR5cGUiOiJhY2NvdW50IiwibmF0cyI6eyJsaW1pdHMiOnsic3VicyI6LTEsImNvbm4iOi0xLCJpbXBvcnRzIjotMSwiZXhwb3J0cyI6LTEsImRhdGEiOi0xLCJwYXlsb2FkIjotMSwid2lsZGNhcmRzIjp0cnVlfX19.COiKg5EFK4Gb2gA7vtKHQK7vjMEUx-RMWYuN-Bg-uVOFs9GLwW7Dxc4TcN-poBGBEkwKnleiA9SjYO3y4-AqBQ"
 
-  # bar
-  AAXPTP32BD73YW3ACUY6DPXKWBSUW4VEZNE3LD4FUOFDP6KDU43PQVU2 : "eyJ0eXAiOiJqd3QiLCJhbGciOiJlZDI1NTE5In0.eyJqdGkiOiJPQ1dUQkRQTzVETjRSV0lFNEtJQ1BQWkszUEhHV0dQUVFKNFVET1pQSTVaRzJQUzZKVkpBIiwiaWF0IjoxNTUzODQwNjE5LCJpc3MiOiJPRFdJSUU3SjdOT1M3M1dWQk5WWTdIQ1dYVTRXWFdEQlNDVjRWSUtNNVk0TFhUT1Q1U1FQT0xXTCIsIm5hbWUiOiJiYXIiLCJzdWIiOiJBQVhQVFAzMkJENzNZVzNBQ1VZNkRQWEtXQlNVVzRWRVpORTNMRDRGVU9GRFA2S0RVNDNQUVZVMiIsInR5cGUiOiJhY2NvdW50IiwibmF0cyI6eyJsaW1pdHMiOnsic3VicyI6LTEsImNvbm4iOi0xLCJpbXBvcnRzIjotMSwiZXhwb3J0cyI6LTEsImRhdGEiOi0xLCJwYXlsb2FkIjotMSwid2lsZGNhcmRzIjp0cnVlfX19.KY2fBvYyNCA0dYS7I6_rETGHT4YGkWZSh03XhXxwAvJ8XCfKlVJRY82U-0ERg01SFtPTZ-6BYu-sty1E67ioDA"
+                  # bar
+                  AAXPTP32BD73YW3ACUY6DPXKWBSUW4VEZNE3LD4FUOFDP6KDU43PQVU2 : "eyJ0eXAiOiJqd3QiLCJhbGciOiJlZDI1NTE5In0.eyJqdGkiOiJPQ1dUQkRQTzVETjRSV0lFNEtJQ1BQWkszUEhHV0dQUVFKNFVET1pQSTVaRzJQUzZKVkpBIiwiaWF0IjoxNTUzODQwNjE5LCJpc3MiOiJPRFdJSUU3SjdOT1M3M1dWQk5WWTdIQ1dYVTRXWFdEQlNDVjRWSUtNNVk0TFhUT1Q1U1FQT0xXTCIsIm5hbWUiOiJiYXIiLCJzdWIiOiJBQVhQVFAzMkJENzNZVzNBQ1VZNkRQWEtXQlNVVzRWRVpORTNMRDRGVU9GRFA2S0RVNDNQUVZVMiIsInR5cGUiOiJhY2NvdW50IiwibmF0cyI6eyJsaW1pdHMiOnsic3VicyI6LTEsImNvbm4iOi0xLCJpbXBvcnRzIjotMSwiZXhwb3J0cyI6LTEsImRhdGEiOi0xLCJwYXlsb2FkIjotMSwid2lsZGNhcmRzIjp0cnVlfX19.KY2fBvYyNCA0dYS7I6_rETGHT4YGkWZSh03XhXxwAvJ8XCfKlVJRY82U-0ERg01SFtPTZ-6BYu-sty1E67ioDA"
 
- }
- 
-"""##
+                 }
+                 
+                """##
         ),
         // Source: nats.py/nats-core/tests/configs/server_auth_nkey.conf
         CorpusFile(
@@ -147,17 +147,17 @@ resolver_preload = {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file tests/configs/server_auth_nkey.conf is valid"##,
             text: ##"""
-# NATS Server Configuration for NKey Authentication Testing
+                # NATS Server Configuration for NKey Authentication Testing
 
-authorization {
-    users = [
-        # Test user with NKey
-        # Public key: UBABIZX6SZFAKHK2KGUFD6QH53FDAH5QVCH2R5MJLFPEVYAW22QWQQCX
-        {nkey: UBABIZX6SZFAKHK2KGUFD6QH53FDAH5QVCH2R5MJLFPEVYAW22QWQQCX}
-    ]
-}
+                authorization {
+                    users = [
+                        # Test user with NKey
+                        # Public key: UBABIZX6SZFAKHK2KGUFD6QH53FDAH5QVCH2R5MJLFPEVYAW22QWQQCX
+                        {nkey: UBABIZX6SZFAKHK2KGUFD6QH53FDAH5QVCH2R5MJLFPEVYAW22QWQQCX}
+                    ]
+                }
 
-"""##
+                """##
         ),
         // Source: nats.py/nats-core/tests/configs/server_auth_token.conf
         CorpusFile(
@@ -165,12 +165,12 @@ authorization {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file tests/configs/server_auth_token.conf is valid"##,
             text: ##"""
-# NATS server config for testing token authentication
-authorization {
-  token: "test_token_123"
-}
+                # NATS server config for testing token authentication
+                authorization {
+                  token: "test_token_123"
+                }
 
-"""##
+                """##
         ),
         // Source: nats.py/nats-core/tests/configs/server_auth_token_alt.conf
         CorpusFile(
@@ -178,12 +178,12 @@ authorization {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file tests/configs/server_auth_token_alt.conf is valid"##,
             text: ##"""
-# NATS server config for testing token authentication with a different token
-authorization {
-  token: "different_token_456"
-}
+                # NATS server config for testing token authentication with a different token
+                authorization {
+                  token: "different_token_456"
+                }
 
-"""##
+                """##
         ),
         // Source: nats.py/nats-core/tests/configs/server_auth_user_pass.conf
         CorpusFile(
@@ -191,14 +191,14 @@ authorization {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file tests/configs/server_auth_user_pass.conf is valid"##,
             text: ##"""
-# NATS server config for testing user/password authentication
-authorization {
-  users = [
-    {user: "testuser", password: "testpass"}
-  ]
-}
+                # NATS server config for testing user/password authentication
+                authorization {
+                  users = [
+                    {user: "testuser", password: "testpass"}
+                  ]
+                }
 
-"""##
+                """##
         ),
         // Source: nats.py/nats-core/tests/configs/server_max_payload.conf
         CorpusFile(
@@ -206,10 +206,10 @@ authorization {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file tests/configs/server_max_payload.conf is valid"##,
             text: ##"""
-# NATS server config for testing max_payload enforcement.
-max_payload: 1024
+                # NATS server config for testing max_payload enforcement.
+                max_payload: 1024
 
-"""##
+                """##
         ),
         // Source: nats.py/nats-core/tests/configs/server_ping.conf
         CorpusFile(
@@ -217,12 +217,12 @@ max_payload: 1024
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file tests/configs/server_ping.conf is valid"##,
             text: ##"""
-# NATS server config for testing server-initiated PINGs
-# Set very short ping interval so server pings client quickly
-ping_interval: "100ms"
-ping_max: 3
+                # NATS server config for testing server-initiated PINGs
+                # Set very short ping interval so server pings client quickly
+                ping_interval: "100ms"
+                ping_max: 3
 
-"""##
+                """##
         ),
         // Source: nats.py/nats-core/tests/configs/server_tls_upgrade.conf
         CorpusFile(
@@ -230,16 +230,16 @@ ping_max: 3
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file tests/configs/server_tls_upgrade.conf is valid"##,
             text: ##"""
-# NATS server config for testing TLS upgrade after INFO
-# Without handshake_first, server sends INFO first and expects client to upgrade
-tls {
-  cert_file: "./tests/certs/server-cert.pem"
-  key_file: "./tests/certs/server-key.pem"
-  ca_file: "./tests/certs/ca.pem"
-  timeout: 2
-}
+                # NATS server config for testing TLS upgrade after INFO
+                # Without handshake_first, server sends INFO first and expects client to upgrade
+                tls {
+                  cert_file: "./tests/certs/server-cert.pem"
+                  key_file: "./tests/certs/server-key.pem"
+                  ca_file: "./tests/certs/ca.pem"
+                  timeout: 2
+                }
 
-"""##
+                """##
         ),
         // Source: nats.py/nats-core/tests/configs/server_websocket.conf
         CorpusFile(
@@ -247,13 +247,13 @@ tls {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file tests/configs/server_websocket.conf is valid"##,
             text: ##"""
-# NATS server config for testing WebSocket transport
-websocket {
-  port: -1
-  no_tls: true
-}
+                # NATS server config for testing WebSocket transport
+                websocket {
+                  port: -1
+                  no_tls: true
+                }
 
-"""##
+                """##
         ),
         // Source: nats.py/nats-core/tests/configs/server_websocket_compression.conf
         CorpusFile(
@@ -261,14 +261,14 @@ websocket {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file tests/configs/server_websocket_compression.conf is valid"##,
             text: ##"""
-# NATS server config for testing WebSocket transport with permessage-deflate
-websocket {
-  port: -1
-  no_tls: true
-  compression: true
-}
+                # NATS server config for testing WebSocket transport with permessage-deflate
+                websocket {
+                  port: -1
+                  no_tls: true
+                  compression: true
+                }
 
-"""##
+                """##
         ),
         // Source: nats.py/nats-core/tests/configs/server_websocket_tls.conf
         CorpusFile(
@@ -276,27 +276,28 @@ websocket {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file tests/configs/server_websocket_tls.conf is valid"##,
             text: ##"""
-# NATS server config for testing WebSocket transport with TLS (wss://)
-websocket {
-  port: -1
-  tls {
-    cert_file: "./tests/certs/server-cert.pem"
-    key_file: "./tests/certs/server-key.pem"
-  }
-}
+                # NATS server config for testing WebSocket transport with TLS (wss://)
+                websocket {
+                  port: -1
+                  tls {
+                    cert_file: "./tests/certs/server-cert.pem"
+                    key_file: "./tests/certs/server-key.pem"
+                  }
+                }
 
-"""##
+                """##
         ),
         // Source: nats.py/nats-server/tests/configs/invalid.conf
         CorpusFile(
             path: "nats.py/nats-server/tests/configs/invalid.conf",
             isAcceptedByReference: false,
-            referenceMessage: ##"nats-server: Parse error on line 2: 'Expected a top-level value to end with a new line, comment or EOF, but got '"' instead.'"##,
+            referenceMessage:
+                ##"nats-server: Parse error on line 2: 'Expected a top-level value to end with a new line, comment or EOF, but got '"' instead.'"##,
             text: ##"""
-{
-  "port": : "invalid syntax"
-}
-"""##
+                {
+                  "port": : "invalid syntax"
+                }
+                """##
         ),
         // Source: nats.py/nats-server/tests/configs/jetstream.conf
         CorpusFile(
@@ -304,10 +305,10 @@ websocket {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file tests/configs/jetstream.conf is valid"##,
             text: ##"""
-{
-  "jetstream": true
-}
-"""##
+                {
+                  "jetstream": true
+                }
+                """##
         ),
         // Source: nats.py/nats-server/tests/configs/port.conf
         CorpusFile(
@@ -315,10 +316,10 @@ websocket {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file tests/configs/port.conf is valid"##,
             text: ##"""
-{
-  "port": 4567
-}
-"""##
+                {
+                  "port": 4567
+                }
+                """##
         ),
         // Source: nats.py/nats/tests/conf/js-limits.conf
         CorpusFile(
@@ -327,29 +328,29 @@ websocket {
             referenceMessage: ##"nats-server: configuration file tests/conf/js-limits.conf is valid"##,
             text: ##"""
 
-jetstream: {
-  domain: "test-domain"
-}
+                jetstream: {
+                  domain: "test-domain"
+                }
 
-no_auth_user: "foo"
+                no_auth_user: "foo"
 
-accounts: {
-  A {
-    users: [{ user: "foo" }]
-    jetstream: {
-      max_mem: 64MB,
-      max_file: 32MB,
-      max_streams: 10,
-      max_consumers: 20,
-      max_ack_pending: 100,
-      memory_max_stream_bytes: 2048,
-      store_max_stream_bytes: 4096,
-      max_stream_bytes: true
-    }
-  }
-}
+                accounts: {
+                  A {
+                    users: [{ user: "foo" }]
+                    jetstream: {
+                      max_mem: 64MB,
+                      max_file: 32MB,
+                      max_streams: 10,
+                      max_consumers: 20,
+                      max_ack_pending: 100,
+                      memory_max_stream_bytes: 2048,
+                      store_max_stream_bytes: 4096,
+                      max_stream_bytes: true
+                    }
+                  }
+                }
 
-"""##
+                """##
         ),
         // Source: nats.py/nats/tests/conf/no_auth_user.conf
         CorpusFile(
@@ -357,43 +358,43 @@ accounts: {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file tests/conf/no_auth_user.conf is valid"##,
             text: ##"""
-port: 4555
+                port: 4555
 
-accounts {
-  a {
-    users = [ { user: 'foo', pass: 'foo',
-      permissions: {
-        subscribe: {
-          allow: ["foo", "_INBOX.>"],
-	  deny: ["bar"]
-	},
-        publish: {
-          allow: ["foo", "_INBOX.>"],
-	  deny: ["bar"]
-	}
-      }
-    }]
-  }
-  b {
-    users = [ { user: 'bar', pass: 'bar',
-      permissions: {
-        subscribe: {
-          allow: ["bar"],
-	  deny: [">"]
-	},
-        publish: {
-          allow: ["bar"],
-	  deny: [">"]
-	}
-      }
-    }]  
-  }
-}
+                accounts {
+                  a {
+                    users = [ { user: 'foo', pass: 'foo',
+                      permissions: {
+                        subscribe: {
+                          allow: ["foo", "_INBOX.>"],
+                	  deny: ["bar"]
+                	},
+                        publish: {
+                          allow: ["foo", "_INBOX.>"],
+                	  deny: ["bar"]
+                	}
+                      }
+                    }]
+                  }
+                  b {
+                    users = [ { user: 'bar', pass: 'bar',
+                      permissions: {
+                        subscribe: {
+                          allow: ["bar"],
+                	  deny: [">"]
+                	},
+                        publish: {
+                          allow: ["bar"],
+                	  deny: [">"]
+                	}
+                      }
+                    }]  
+                  }
+                }
 
-no_auth_user = "foo"
+                no_auth_user = "foo"
 
 
-"""##
+                """##
         ),
         // Source: nats.py/nats/tests/conf/ws.conf
         CorpusFile(
@@ -401,13 +402,13 @@ no_auth_user = "foo"
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file tests/conf/ws.conf is valid"##,
             text: ##"""
-websocket
-{
-    port: 8080
-    no_tls: true
-}
+                websocket
+                {
+                    port: 8080
+                    no_tls: true
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/accounts.conf
         CorpusFile(
@@ -416,57 +417,57 @@ websocket
             referenceMessage: ##"nats-server: configuration file configs/accounts.conf is valid"##,
             text: ##"""
 
-accounts: {
-  synadia: {
-    nkey: ADMHMDX2LEUJRZQHGVSVRWZEJ2CPNHYO6TB4ZCZ37LXAX5SYNEW252GF
+                accounts: {
+                  synadia: {
+                    nkey: ADMHMDX2LEUJRZQHGVSVRWZEJ2CPNHYO6TB4ZCZ37LXAX5SYNEW252GF
 
-    users = [
-      # Bob
-      {nkey : UC6NLCN7AS34YOJVCYD4PJ3QB7QGLYG5B5IMBT25VW5K4TNUJODM7BOX}
-      # Alice
-      {nkey : UBAAQWTW6CG2G6ANGNKB5U2B7HRWHSGMZEZX3AQSAJOQDAUGJD46LD2E}
-    ]
+                    users = [
+                      # Bob
+                      {nkey : UC6NLCN7AS34YOJVCYD4PJ3QB7QGLYG5B5IMBT25VW5K4TNUJODM7BOX}
+                      # Alice
+                      {nkey : UBAAQWTW6CG2G6ANGNKB5U2B7HRWHSGMZEZX3AQSAJOQDAUGJD46LD2E}
+                    ]
 
-    exports = [
-      {stream: "public.>"} # No accounts means public.
-      {stream: "synadia.private.>", accounts: [cncf, nats.io]}
-      {service: "pub.request"} # No accounts means public.
-      {service: "pub.special.request", accounts: [nats.io]}
-    ]
+                    exports = [
+                      {stream: "public.>"} # No accounts means public.
+                      {stream: "synadia.private.>", accounts: [cncf, nats.io]}
+                      {service: "pub.request"} # No accounts means public.
+                      {service: "pub.special.request", accounts: [nats.io]}
+                    ]
 
-    imports = [
-      {service: {account: "nats.io", subject: "nats.time"}}
-    ]
-  }
+                    imports = [
+                      {service: {account: "nats.io", subject: "nats.time"}}
+                    ]
+                  }
 
-  nats.io: {
-    nkey: AB5UKNPVHDWBP5WODG742274I3OGY5FM3CBIFCYI4OFEH7Y23GNZPXFE
+                  nats.io: {
+                    nkey: AB5UKNPVHDWBP5WODG742274I3OGY5FM3CBIFCYI4OFEH7Y23GNZPXFE
 
-    users = [
-      # Ivan
-      {nkey : UBRYMDSRTC6AVJL6USKKS3FIOE466GMEU67PZDGOWYSYHWA7GSKO42VW}
-      # Derek
-      {nkey : UDEREK22W43P2NFQCSKGM6BWD23OVWEDR7JE7LSNCD232MZIC4X2MEKZ}
-    ]
+                    users = [
+                      # Ivan
+                      {nkey : UBRYMDSRTC6AVJL6USKKS3FIOE466GMEU67PZDGOWYSYHWA7GSKO42VW}
+                      # Derek
+                      {nkey : UDEREK22W43P2NFQCSKGM6BWD23OVWEDR7JE7LSNCD232MZIC4X2MEKZ}
+                    ]
 
-    imports = [
-      {stream: {account: "synadia", subject:"public.synadia"}, prefix: "imports.synadia"}
-      {stream: {account: "synadia", subject:"synadia.private.*"}}
-      {service: {account: "synadia", subject: "pub.special.request"}, to: "synadia.request"}
-    ]
+                    imports = [
+                      {stream: {account: "synadia", subject:"public.synadia"}, prefix: "imports.synadia"}
+                      {stream: {account: "synadia", subject:"synadia.private.*"}}
+                      {service: {account: "synadia", subject: "pub.special.request"}, to: "synadia.request"}
+                    ]
 
-    exports = [
-      {service: "nats.time", response: stream}
-      {service: "nats.photo", response: chunked}
-      {service: "nats.add", response: singleton, accounts: [cncf]}
-      {service: "nats.sub"}
-    ]
-  }
+                    exports = [
+                      {service: "nats.time", response: stream}
+                      {service: "nats.photo", response: chunked}
+                      {service: "nats.add", response: singleton, accounts: [cncf]}
+                      {service: "nats.sub"}
+                    ]
+                  }
 
-  cncf: { nkey: ABDAYEV6KZVLW3GSJ3V7IWC542676TFYILXF2C7Z56LCPSMVHJE5BVYO}
-}
+                  cncf: { nkey: ABDAYEV6KZVLW3GSJ3V7IWC542676TFYILXF2C7Z56LCPSMVHJE5BVYO}
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/authorization.conf
         CorpusFile(
@@ -474,58 +475,58 @@ accounts: {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/authorization.conf is valid"##,
             text: ##"""
-listen: 127.0.0.1:4222
+                listen: 127.0.0.1:4222
 
-authorization {
-  # Our role based permissions.
+                authorization {
+                  # Our role based permissions.
 
-  # Superuser can do anything.
-  super_user = {
-    publish = "*"
-    subscribe = ">"
-  }
-  # Can do requests on foo or bar, and subscribe to anything
-  # that is a response to an _INBOX.
-  #
-  # Notice that authorization filters can be singletons or arrays.
-  req_pub_user = {
-    publish = ["req.foo", "req.bar"]
-    subscribe = "_INBOX.>"
-  }
+                  # Superuser can do anything.
+                  super_user = {
+                    publish = "*"
+                    subscribe = ">"
+                  }
+                  # Can do requests on foo or bar, and subscribe to anything
+                  # that is a response to an _INBOX.
+                  #
+                  # Notice that authorization filters can be singletons or arrays.
+                  req_pub_user = {
+                    publish = ["req.foo", "req.bar"]
+                    subscribe = "_INBOX.>"
+                  }
 
-  # Setup a default user that can subscribe to anything, but has
-  # no publish capabilities.
-  default_user = {
-    subscribe = "PUBLIC.>"
-  }
+                  # Setup a default user that can subscribe to anything, but has
+                  # no publish capabilities.
+                  default_user = {
+                    subscribe = "PUBLIC.>"
+                  }
 
-  # Service can listen on the request subject and respond to any
-  # received reply subject.
-  my_service = {
-    subscribe = "my.service.req"
-    publish_allow_responses: true
-  }
+                  # Service can listen on the request subject and respond to any
+                  # received reply subject.
+                  my_service = {
+                    subscribe = "my.service.req"
+                    publish_allow_responses: true
+                  }
 
-  # Can support a map with max messages and expiration of the permission.
-  my_stream_service = {
-    subscribe = "my.service.req"
-    allow_responses: {max: 10, expires: "1m"}
-  }
+                  # Can support a map with max messages and expiration of the permission.
+                  my_stream_service = {
+                    subscribe = "my.service.req"
+                    allow_responses: {max: 10, expires: "1m"}
+                  }
 
-  # Default permissions if none presented. e.g. susan below.
-  default_permissions: $default_user
+                  # Default permissions if none presented. e.g. susan below.
+                  default_permissions: $default_user
 
-  # Users listed with persmissions.
-  users = [
-    {user: alice, password: foo, permissions: $super_user}
-    {user: bob,   password: bar, permissions: $req_pub_user}
-    {user: susan, password: baz}
-    {user: svca,  password: pc,  permissions: $my_service}
-    {user: svcb,  password: sam, permissions: $my_stream_service}
-  ]
-}
+                  # Users listed with persmissions.
+                  users = [
+                    {user: alice, password: foo, permissions: $super_user}
+                    {user: bob,   password: bar, permissions: $req_pub_user}
+                    {user: susan, password: baz}
+                    {user: svca,  password: pc,  permissions: $my_service}
+                    {user: svcb,  password: sam, permissions: $my_stream_service}
+                  ]
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/cluster.conf
         CorpusFile(
@@ -533,44 +534,44 @@ authorization {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/cluster.conf is valid"##,
             text: ##"""
-# Cluster config file
+                # Cluster config file
 
-port: 4242
-net: 127.0.0.1
+                port: 4242
+                net: 127.0.0.1
 
-authorization {
-  user:     derek
-  password: porkchop
-  timeout:  1
-}
+                authorization {
+                  user:     derek
+                  password: porkchop
+                  timeout:  1
+                }
 
-pid_file: '/tmp/nats-server/nats_cluster_test.pid'
+                pid_file: '/tmp/nats-server/nats_cluster_test.pid'
 
-cluster {
-  host: 127.0.0.1
-  port: 4244
-  name: "abc"
+                cluster {
+                  host: 127.0.0.1
+                  port: 4244
+                  name: "abc"
 
-  authorization {
-    user: route_user
-    password: top_secret
-    timeout: 1
-  }
+                  authorization {
+                    user: route_user
+                    password: top_secret
+                    timeout: 1
+                  }
 
-  # Routes are actively solicited and connected to from this server.
-  # Other servers can connect to us if they supply the correct credentials
-  # in their routes definitions from above.
+                  # Routes are actively solicited and connected to from this server.
+                  # Other servers can connect to us if they supply the correct credentials
+                  # in their routes definitions from above.
 
-  routes = [
-    nats-route://foo:bar@127.0.0.1:4245
-    nats-route://foo:bar@127.0.0.1:4246
-  ]
+                  routes = [
+                    nats-route://foo:bar@127.0.0.1:4245
+                    nats-route://foo:bar@127.0.0.1:4246
+                  ]
 
-  no_advertise: true
-  connect_retries: 2
-}
+                  no_advertise: true
+                  connect_retries: 2
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/gwa.conf
         CorpusFile(
@@ -578,14 +579,14 @@ cluster {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/gwa.conf is valid"##,
             text: ##"""
-listen: "127.0.0.1:-1"
-gateway {
-    name: "A"
-    listen: "127.0.0.1:5227"
-    include 'gws.conf'
-}
+                listen: "127.0.0.1:-1"
+                gateway {
+                    name: "A"
+                    listen: "127.0.0.1:5227"
+                    include 'gws.conf'
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/gwb.conf
         CorpusFile(
@@ -593,14 +594,14 @@ gateway {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/gwb.conf is valid"##,
             text: ##"""
-listen: "127.0.0.1:-1"
-gateway {
-    name: "B"
-    listen: "127.0.0.1:5228"
-    include 'gws.conf'
-}
+                listen: "127.0.0.1:-1"
+                gateway {
+                    name: "B"
+                    listen: "127.0.0.1:5228"
+                    include 'gws.conf'
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/gws.conf
         CorpusFile(
@@ -608,18 +609,18 @@ gateway {
             isAcceptedByReference: false,
             referenceMessage: ##"nats-server: configs/gws.conf:1:0: unknown field "gateways""##,
             text: ##"""
-gateways [
-    {
-        name: "A"
-        url: "nats://127.0.0.1:5227"
-    }
-    {
-        name: "B"
-        url: "nats://127.0.0.1:5228"
-    }
-]
+                gateways [
+                    {
+                        name: "A"
+                        url: "nats://127.0.0.1:5227"
+                    }
+                    {
+                        name: "B"
+                        url: "nats://127.0.0.1:5228"
+                    }
+                ]
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/include_bad_conf_check_a.conf
         CorpusFile(
@@ -628,13 +629,13 @@ gateways [
             referenceMessage: ##"nats-server: configs/include_bad_conf_check_b.conf:10:19: unknown field "monitoring_port""##,
             text: ##"""
 
-port = 4222
+                port = 4222
 
-include "include_bad_conf_check_b.conf"
+                include "include_bad_conf_check_b.conf"
 
-# http_port = $monitoring_port
+                # http_port = $monitoring_port
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/include_bad_conf_check_b.conf
         CorpusFile(
@@ -651,11 +652,11 @@ include "include_bad_conf_check_b.conf"
 
 
 
-                  monitoring_port = 8222
+                                  monitoring_port = 8222
 
-include "include_conf_check_c.conf"
+                include "include_conf_check_c.conf"
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/include_conf_check_a.conf
         CorpusFile(
@@ -664,13 +665,13 @@ include "include_conf_check_c.conf"
             referenceMessage: ##"nats-server: configuration file configs/include_conf_check_a.conf is valid"##,
             text: ##"""
 
-port = 4222
+                port = 4222
 
-include "include_conf_check_b.conf"
+                include "include_conf_check_b.conf"
 
-http_port = $monitoring_port
+                http_port = $monitoring_port
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/include_conf_check_b.conf
         CorpusFile(
@@ -679,11 +680,11 @@ http_port = $monitoring_port
             referenceMessage: ##"nats-server: configs/include_conf_check_b.conf:2:1: unknown field "monitoring_port""##,
             text: ##"""
 
-monitoring_port = 8222
+                monitoring_port = 8222
 
-include "include_conf_check_c.conf"
+                include "include_conf_check_c.conf"
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/include_conf_check_c.conf
         CorpusFile(
@@ -692,12 +693,12 @@ include "include_conf_check_c.conf"
             referenceMessage: ##"nats-server: configuration file configs/include_conf_check_c.conf is valid"##,
             text: ##"""
 
-authorization {
-  user = "foo"
-  pass = "bar"
-}
+                authorization {
+                  user = "foo"
+                  pass = "bar"
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/js-op.conf
         CorpusFile(
@@ -705,42 +706,42 @@ authorization {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/js-op.conf is valid"##,
             text: ##"""
-# Server that loads an operator JWT
+                # Server that loads an operator JWT
 
-port: -1
+                port: -1
 
-server_name: "S1"
+                server_name: "S1"
 
-# The test will cleanup this directory so if you change it search for the test.
-jetstream {
-  store_dir: "/tmp/nats-server/js-op-test"
-  max_memory_store: 1073741824
-  max_file_store: 10737418240
-}
+                # The test will cleanup this directory so if you change it search for the test.
+                jetstream {
+                  store_dir: "/tmp/nats-server/js-op-test"
+                  max_memory_store: 1073741824
+                  max_file_store: 10737418240
+                }
 
-operator = "eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiIyUkc0WjJKVzYzSUtBS1czSFg0SkpMQVhRN1ZSM0NKVlRQU1FHUVRCU0ZFQjVKTkNISUpRIiwiaWF0IjoxNjE2MTg2MjAxLCJpc3MiOiJPRDRNNklBQUtRU000RFFTTFdaSVZCQUNZVFlTMlM2WFFTN1U2N1hYWVhKNDRJTE5FMzVZUEdKSyIsIm5hbWUiOiJqcy10ZXN0Iiwic3ViIjoiT0Q0TTZJQUFLUVNNNERRU0xXWklWQkFDWVRZUzJTNlhRUzdVNjdYWFlYSjQ0SUxORTM1WVBHSksiLCJuYXRzIjp7InR5cGUiOiJvcGVyYXRvciIsInZlcnNpb24iOjJ9fQ.VkjSK2BlMmtYfVJSkC9aZEFvjg4BXzbd0oXkQa3Rlkhh8EuSRU7-Tp1zUm1SveBb6dZXsE51vhIQFQY66fO0Bw"
+                operator = "eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiIyUkc0WjJKVzYzSUtBS1czSFg0SkpMQVhRN1ZSM0NKVlRQU1FHUVRCU0ZFQjVKTkNISUpRIiwiaWF0IjoxNjE2MTg2MjAxLCJpc3MiOiJPRDRNNklBQUtRU000RFFTTFdaSVZCQUNZVFlTMlM2WFFTN1U2N1hYWVhKNDRJTE5FMzVZUEdKSyIsIm5hbWUiOiJqcy10ZXN0Iiwic3ViIjoiT0Q0TTZJQUFLUVNNNERRU0xXWklWQkFDWVRZUzJTNlhRUzdVNjdYWFlYSjQ0SUxORTM1WVBHSksiLCJuYXRzIjp7InR5cGUiOiJvcGVyYXRvciIsInZlcnNpb24iOjJ9fQ.VkjSK2BlMmtYfVJSkC9aZEFvjg4BXzbd0oXkQa3Rlkhh8EuSRU7-Tp1zUm1SveBb6dZXsE51vhIQFQY66fO0Bw"
 
-system_account = "AD4M34OPRUPWDYTIQLWKMEZZM5MK7PQQDSKNELCZDRZZEVFWOWPLFTUE"
+                system_account = "AD4M34OPRUPWDYTIQLWKMEZZM5MK7PQQDSKNELCZDRZZEVFWOWPLFTUE"
 
-# configuration of the nats based resolver
-resolver {
-    type: full
-    # Directory in which the account jwt will be stored
-    dir: "/tmp/nats-server/js-op-test/jwts"
-    allow_delete: true
-    interval: "10s"
-}
+                # configuration of the nats based resolver
+                resolver {
+                    type: full
+                    # Directory in which the account jwt will be stored
+                    dir: "/tmp/nats-server/js-op-test/jwts"
+                    allow_delete: true
+                    interval: "10s"
+                }
 
-# This is a map that can preload keys:jwts into a memory resolver.
-resolver_preload = {
-	# system
-	AD4M34OPRUPWDYTIQLWKMEZZM5MK7PQQDSKNELCZDRZZEVFWOWPLFTUE : "eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiIyQ1dSRk80MlZVMk1TVlI0QkhIUFBEVjdJNERaTFZHWURZUlNXQ0pIVUM0Q1dRVkhXWjNBIiwiaWF0IjoxNjE2MTg2MzYxLCJpc3MiOiJPRDRNNklBQUtRU000RFFTTFdaSVZCQUNZVFlTMlM2WFFTN1U2N1hYWVhKNDRJTE5FMzVZUEdKSyIsIm5hbWUiOiJzeXMiLCJzdWIiOiJBRDRNMzRPUFJVUFdEWVRJUUxXS01FWlpNNU1LN1BRUURTS05FTENaRFJaWkVWRldPV1BMRlRVRSIsIm5hdHMiOnsibGltaXRzIjp7InN1YnMiOi0xLCJkYXRhIjotMSwicGF5bG9hZCI6LTEsImltcG9ydHMiOi0xLCJleHBvcnRzIjotMSwid2lsZGNhcmRzIjp0cnVlLCJjb25uIjotMSwibGVhZiI6LTF9LCJkZWZhdWx0X3Blcm1pc3Npb25zIjp7InB1YiI6e30sInN1YiI6e319LCJ0eXBlIjoiYWNjb3VudCIsInZlcnNpb24iOjJ9fQ.gExWTSaWWSYh9N_KsrOGPAJk0KJUn1VjVo00yfE6NoMXrmjkATDMoDLpKC19mrBNaMa6RZjhXyTdzJulxzxGBw"
+                # This is a map that can preload keys:jwts into a memory resolver.
+                resolver_preload = {
+                	# system
+                	AD4M34OPRUPWDYTIQLWKMEZZM5MK7PQQDSKNELCZDRZZEVFWOWPLFTUE : "eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiIyQ1dSRk80MlZVMk1TVlI0QkhIUFBEVjdJNERaTFZHWURZUlNXQ0pIVUM0Q1dRVkhXWjNBIiwiaWF0IjoxNjE2MTg2MzYxLCJpc3MiOiJPRDRNNklBQUtRU000RFFTTFdaSVZCQUNZVFlTMlM2WFFTN1U2N1hYWVhKNDRJTE5FMzVZUEdKSyIsIm5hbWUiOiJzeXMiLCJzdWIiOiJBRDRNMzRPUFJVUFdEWVRJUUxXS01FWlpNNU1LN1BRUURTS05FTENaRFJaWkVWRldPV1BMRlRVRSIsIm5hdHMiOnsibGltaXRzIjp7InN1YnMiOi0xLCJkYXRhIjotMSwicGF5bG9hZCI6LTEsImltcG9ydHMiOi0xLCJleHBvcnRzIjotMSwid2lsZGNhcmRzIjp0cnVlLCJjb25uIjotMSwibGVhZiI6LTF9LCJkZWZhdWx0X3Blcm1pc3Npb25zIjp7InB1YiI6e30sInN1YiI6e319LCJ0eXBlIjoiYWNjb3VudCIsInZlcnNpb24iOjJ9fQ.gExWTSaWWSYh9N_KsrOGPAJk0KJUn1VjVo00yfE6NoMXrmjkATDMoDLpKC19mrBNaMa6RZjhXyTdzJulxzxGBw"
 
-	# one
-	ABVRZKJ6Z7NIMPIYJRCHEYFRUO7ENN6NWOKQDFLFDFVPSM36UPX2UCPP : "eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiJRSVFDRFpRRkRIUU9WQlc3Q0tDNFQzVzJJV0dZV1ZISjZTVTRSTlYzUFo3NUhTUFVQS1ZBIiwiaWF0IjoxNjE2MTg3MjUwLCJpc3MiOiJPRDRNNklBQUtRU000RFFTTFdaSVZCQUNZVFlTMlM2WFFTN1U2N1hYWVhKNDRJTE5FMzVZUEdKSyIsIm5hbWUiOiJvbmUiLCJzdWIiOiJBQlZSWktKNlo3TklNUElZSlJDSEVZRlJVTzdFTk42TldPS1FERkxGREZWUFNNMzZVUFgyVUNQUCIsIm5hdHMiOnsibGltaXRzIjp7InN1YnMiOi0xLCJkYXRhIjotMSwicGF5bG9hZCI6LTEsImltcG9ydHMiOi0xLCJleHBvcnRzIjotMSwid2lsZGNhcmRzIjp0cnVlLCJjb25uIjotMSwibGVhZiI6LTEsIm1lbV9zdG9yYWdlIjoxMDczNzQxODI0LCJkaXNrX3N0b3JhZ2UiOjEwNzM3NDE4MjQwLCJzdHJlYW1zIjoxMDB9LCJkZWZhdWx0X3Blcm1pc3Npb25zIjp7InB1YiI6e30sInN1YiI6e319LCJ0eXBlIjoiYWNjb3VudCIsInZlcnNpb24iOjJ9fQ.yYdE3AjpWMBt_rZVLSNmuxR28FP5-6fO_x6FMQl7xe7hmeEc--bbCBcw4ujEjtVkE62I21asKtu06vmW1fEsAg"
-}
+                	# one
+                	ABVRZKJ6Z7NIMPIYJRCHEYFRUO7ENN6NWOKQDFLFDFVPSM36UPX2UCPP : "eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiJRSVFDRFpRRkRIUU9WQlc3Q0tDNFQzVzJJV0dZV1ZISjZTVTRSTlYzUFo3NUhTUFVQS1ZBIiwiaWF0IjoxNjE2MTg3MjUwLCJpc3MiOiJPRDRNNklBQUtRU000RFFTTFdaSVZCQUNZVFlTMlM2WFFTN1U2N1hYWVhKNDRJTE5FMzVZUEdKSyIsIm5hbWUiOiJvbmUiLCJzdWIiOiJBQlZSWktKNlo3TklNUElZSlJDSEVZRlJVTzdFTk42TldPS1FERkxGREZWUFNNMzZVUFgyVUNQUCIsIm5hdHMiOnsibGltaXRzIjp7InN1YnMiOi0xLCJkYXRhIjotMSwicGF5bG9hZCI6LTEsImltcG9ydHMiOi0xLCJleHBvcnRzIjotMSwid2lsZGNhcmRzIjp0cnVlLCJjb25uIjotMSwibGVhZiI6LTEsIm1lbV9zdG9yYWdlIjoxMDczNzQxODI0LCJkaXNrX3N0b3JhZ2UiOjEwNzM3NDE4MjQwLCJzdHJlYW1zIjoxMDB9LCJkZWZhdWx0X3Blcm1pc3Npb25zIjp7InB1YiI6e30sInN1YiI6e319LCJ0eXBlIjoiYWNjb3VudCIsInZlcnNpb24iOjJ9fQ.yYdE3AjpWMBt_rZVLSNmuxR28FP5-6fO_x6FMQl7xe7hmeEc--bbCBcw4ujEjtVkE62I21asKtu06vmW1fEsAg"
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/listen-1.conf
         CorpusFile(
@@ -748,13 +749,13 @@ resolver_preload = {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/listen-1.conf is valid"##,
             text: ##"""
-# Make sure -1 works in listen directives too.
-listen: 10.0.1.22:-1
+                # Make sure -1 works in listen directives too.
+                listen: 10.0.1.22:-1
 
-http: -1
-https: :-1
+                http: -1
+                https: :-1
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/listen.conf
         CorpusFile(
@@ -762,19 +763,19 @@ https: :-1
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/listen.conf is valid"##,
             text: ##"""
-# Test all permutations of listen address parsing, client, cluster and http.
+                # Test all permutations of listen address parsing, client, cluster and http.
 
-listen: 10.0.1.22:4422
+                listen: 10.0.1.22:4422
 
-http: 127.0.0.1:8422
-https: 127.0.0.1:9443
+                http: 127.0.0.1:8422
+                https: 127.0.0.1:9443
 
-cluster {
-  listen: 127.0.0.1:4244
-  name: "abc"
-}
+                cluster {
+                  listen: 127.0.0.1:4244
+                  name: "abc"
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/listen_port.conf
         CorpusFile(
@@ -782,9 +783,9 @@ cluster {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/listen_port.conf is valid"##,
             text: ##"""
-listen: 8922
+                listen: 8922
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/listen_port_with_colon.conf
         CorpusFile(
@@ -792,111 +793,114 @@ listen: 8922
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/listen_port_with_colon.conf is valid"##,
             text: ##"""
-listen: :8922
+                listen: :8922
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/malformed_cluster_address.conf
         CorpusFile(
             path: "nats-server/server/configs/malformed_cluster_address.conf",
             isAcceptedByReference: false,
-            referenceMessage: ##"nats-server: Parse error on line 3: 'Expected a map value terminator "," or a map terminator "}", but got 'f' instead.'"##,
+            referenceMessage:
+                ##"nats-server: Parse error on line 3: 'Expected a map value terminator "," or a map terminator "}", but got 'f' instead.'"##,
             text: ##"""
-# Test malformed cluster listen address
-cluster {
-  listen: 266.0.0.1:foo
-}
+                # Test malformed cluster listen address
+                cluster {
+                  listen: 266.0.0.1:foo
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/malformed_listen_address.conf
         CorpusFile(
             path: "nats-server/server/configs/malformed_listen_address.conf",
             isAcceptedByReference: false,
-            referenceMessage: ##"nats-server: Parse error on line 2: 'Expected a top-level value to end with a new line, comment or EOF, but got 'f' instead.'"##,
+            referenceMessage:
+                ##"nats-server: Parse error on line 2: 'Expected a top-level value to end with a new line, comment or EOF, but got 'f' instead.'"##,
             text: ##"""
-# test garbage listen address for failure
-listen: 10.0.1.22:foo
-"""##
+                # test garbage listen address for failure
+                listen: 10.0.1.22:foo
+                """##
         ),
         // Source: nats-server/server/configs/multiple_errors.conf
         CorpusFile(
             path: "nats-server/server/configs/multiple_errors.conf",
             isAcceptedByReference: false,
-            referenceMessage: ##"nats-server: configs/multiple_errors.conf:12:1: invalid use of field "write_deadline": write_deadline should be converted to a duration"##,
+            referenceMessage:
+                ##"nats-server: configs/multiple_errors.conf:12:1: invalid use of field "write_deadline": write_deadline should be converted to a duration"##,
             text: ##"""
 
-authorization {
-  user = foo
-  pass = bar
-  token = quux
-}
+                authorization {
+                  user = foo
+                  pass = bar
+                  token = quux
+                }
 
-http_port = 8222
+                http_port = 8222
 
-monitoring = 8222
+                monitoring = 8222
 
-write_deadline = 5
+                write_deadline = 5
 
-accounts {
-  synadia {
-    exports = [
-      { stream: "synadia.>" }
-    ]
-  
-    # Malformed nkeys
-    nkey = "OC5GRL36RQV7MJ2GT6WQSCKDKJKYTK4T2LGLWJ2SEJKRDHFOQQWGGFQL"
+                accounts {
+                  synadia {
+                    exports = [
+                      { stream: "synadia.>" }
+                    ]
+                  
+                    # Malformed nkeys
+                    nkey = "OC5GRL36RQV7MJ2GT6WQSCKDKJKYTK4T2LGLWJ2SEJKRDHFOQQWGGFQL"
 
-    users [
-      {
-        # Malformed nkeys
-        nkey = "OCARKS2E3KVB7YORL2DG34XLT7PUCOL2SVM7YXV6ETHLW6Z46UUJ2VZ3"
-      }
-    ]
-  }
+                    users [
+                      {
+                        # Malformed nkeys
+                        nkey = "OCARKS2E3KVB7YORL2DG34XLT7PUCOL2SVM7YXV6ETHLW6Z46UUJ2VZ3"
+                      }
+                    ]
+                  }
 
-  #
-  # + nats < synadia
-  #
-  nats {
-    # Malformed nkeys
-    nkey = "ODRZ42QBM7SXQDXXTSVWT2WLLFYOQGAFC4TO6WOAXHEKQHIXR4HFYJDS"
+                  #
+                  # + nats < synadia
+                  #
+                  nats {
+                    # Malformed nkeys
+                    nkey = "ODRZ42QBM7SXQDXXTSVWT2WLLFYOQGAFC4TO6WOAXHEKQHIXR4HFYJDS"
 
-    users [
-      {
-        # Malformed nkeys
-        nkey = "OD6AYQSOIN2IN5OGC6VQZCR4H3UFMIOXSW6NNS6N53CLJA4PB56CEJJI"
-      }
-    ]
+                    users [
+                      {
+                        # Malformed nkeys
+                        nkey = "OD6AYQSOIN2IN5OGC6VQZCR4H3UFMIOXSW6NNS6N53CLJA4PB56CEJJI"
+                      }
+                    ]
 
-    imports = [
-      { stream: { account: "synadia", subject: "synadia.>" }, prefix: "imports.nats" }
-    ]
-  }
+                    imports = [
+                      { stream: { account: "synadia", subject: "synadia.>" }, prefix: "imports.nats" }
+                    ]
+                  }
 
-  # + cncf < synadia
-  cncf {
-    nkey = "AD4YRVUJF2KASKPGRMNXTYKIYSCB3IHHB4Y2ME6B2PDIV5QJ23C2ZRIT"
+                  # + cncf < synadia
+                  cncf {
+                    nkey = "AD4YRVUJF2KASKPGRMNXTYKIYSCB3IHHB4Y2ME6B2PDIV5QJ23C2ZRIT"
 
-    users [
-      {
-        nkey = "UB57IEMPG4KOTPFV5A66QKE2HZ3XBXFHVRCCVMJEWKECMVN2HSH3VTSJ"
-      }
-    ]
+                    users [
+                      {
+                        nkey = "UB57IEMPG4KOTPFV5A66QKE2HZ3XBXFHVRCCVMJEWKECMVN2HSH3VTSJ"
+                      }
+                    ]
 
-    imports = [
-      { stream: { account: "synadia", subject: "synadia.>" }, prefix: "imports.cncf" }
-    ]
-  }
-}
+                    imports = [
+                      { stream: { account: "synadia", subject: "synadia.>" }, prefix: "imports.cncf" }
+                    ]
+                  }
+                }
 
-cluster {
-  authorization {
-    users = []
-  }
-}
+                cluster {
+                  authorization {
+                    users = []
+                  }
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/multiple_users.conf
         CorpusFile(
@@ -904,17 +908,17 @@ cluster {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/multiple_users.conf is valid"##,
             text: ##"""
-listen: 127.0.0.1:4443
+                listen: 127.0.0.1:4443
 
-authorization {
-    users = [
-      {user: alice, password: foo}
-      {user: bob,   password: bar}
-    ]
-    timeout: 0.5
-}
+                authorization {
+                    users = [
+                      {user: alice, password: foo}
+                      {user: bob,   password: bar}
+                    ]
+                    timeout: 0.5
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/new_style_authorization.conf
         CorpusFile(
@@ -922,41 +926,41 @@ authorization {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/new_style_authorization.conf is valid"##,
             text: ##"""
-listen: 127.0.0.1:4222
+                listen: 127.0.0.1:4222
 
-authorization {
-  # Our new style role based permissions.
-  # These support both allow and deny.
+                authorization {
+                  # Our new style role based permissions.
+                  # These support both allow and deny.
 
-  # If allow is empty it means all or ">"
-  # If deny is empty it means none, or empty list.
+                  # If allow is empty it means all or ">"
+                  # If deny is empty it means none, or empty list.
 
-  normal_user = {
-    # Can send to foo, bar or baz only.
-    publish = {
-      allow = ["foo", "bar", "baz"]
-    }
-    # Can subscribe to everything but $SYS prefixed subjects.
-    subscribe = {
-      deny = "$SYS.>"
-    }
-  }
+                  normal_user = {
+                    # Can send to foo, bar or baz only.
+                    publish = {
+                      allow = ["foo", "bar", "baz"]
+                    }
+                    # Can subscribe to everything but $SYS prefixed subjects.
+                    subscribe = {
+                      deny = "$SYS.>"
+                    }
+                  }
 
- admin_user = {
-   publish = "$SYS.>"
-   subscribe = {
-     deny = ["foo", "bar", "baz"]
-   }
- }
+                 admin_user = {
+                   publish = "$SYS.>"
+                   subscribe = {
+                     deny = ["foo", "bar", "baz"]
+                   }
+                 }
 
-  # Users listed with persmissions.
-  users = [
-    {user: alice, password: foo, permissions: $normal_user}
-    {user: bob, password: special, permissions: $admin_user}
-  ]
-}
+                  # Users listed with persmissions.
+                  users = [
+                    {user: alice, password: foo, permissions: $normal_user}
+                    {user: bob, password: special, permissions: $admin_user}
+                  ]
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/authorization_1.conf
         CorpusFile(
@@ -964,46 +968,46 @@ authorization {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/authorization_1.conf is valid"##,
             text: ##"""
-listen:   127.0.0.1:-1
+                listen:   127.0.0.1:-1
 
-authorization {
-  # Our role based permissions.
+                authorization {
+                  # Our role based permissions.
 
-  # Superuser can do anything.
-  super_user = {
-    publish = ">"
-    subscribe = ">"
-  }
-  # Can do requests on foo or bar, and subscribe to anything
-  # that is a response to an _INBOX.
-  #
-  # Notice that authorization filters can be singletons or arrays.
-  req_pub_user = {
-    publish = ["req.foo", "req.bar"]
-    subscribe = "_INBOX.>"
-  }
+                  # Superuser can do anything.
+                  super_user = {
+                    publish = ">"
+                    subscribe = ">"
+                  }
+                  # Can do requests on foo or bar, and subscribe to anything
+                  # that is a response to an _INBOX.
+                  #
+                  # Notice that authorization filters can be singletons or arrays.
+                  req_pub_user = {
+                    publish = ["req.foo", "req.bar"]
+                    subscribe = "_INBOX.>"
+                  }
 
-  # Setup a default user that can subscribe to anything, but has
-  # no publish capabilities.
-  default_user = {
-    subscribe = {
-      allow: ["PUBLIC.>", "foo.*"]
-      deny: "foo.bar"
-    }
-  }
+                  # Setup a default user that can subscribe to anything, but has
+                  # no publish capabilities.
+                  default_user = {
+                    subscribe = {
+                      allow: ["PUBLIC.>", "foo.*"]
+                      deny: "foo.bar"
+                    }
+                  }
 
-  # Default permissions if none presented. e.g. susan below.
-  default_permissions: $default_user
+                  # Default permissions if none presented. e.g. susan below.
+                  default_permissions: $default_user
 
-  # Users listed with persmissions.
-  users = [
-    {user: alice, password: foo, permissions: $super_user}
-    {user: bob,   password: bar, permissions: $req_pub_user}
-    {user: susan, password: baz}
-  ]
-}
+                  # Users listed with persmissions.
+                  users = [
+                    {user: alice, password: foo, permissions: $super_user}
+                    {user: bob,   password: bar, permissions: $req_pub_user}
+                    {user: susan, password: baz}
+                  ]
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/authorization_2.conf
         CorpusFile(
@@ -1011,46 +1015,46 @@ authorization {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/authorization_2.conf is valid"##,
             text: ##"""
-listen:   127.0.0.1:-1
+                listen:   127.0.0.1:-1
 
-authorization {
-  # Our role based permissions.
+                authorization {
+                  # Our role based permissions.
 
-  # Superuser can do anything.
-  super_user = {
-    publish = ">"
-    subscribe = ">"
-  }
-  # Can do requests on _INBOX.foo.bar, and subscribe to anything
-  # that is a response to an _INBOX.foo.
-  #
-  # Notice that authorization filters can be singletons or arrays.
-  req_pub_user = {
-    publish = ["_INBOX.foo.bar"]
-    subscribe = "_INBOX.foo.>"
-  }
+                  # Superuser can do anything.
+                  super_user = {
+                    publish = ">"
+                    subscribe = ">"
+                  }
+                  # Can do requests on _INBOX.foo.bar, and subscribe to anything
+                  # that is a response to an _INBOX.foo.
+                  #
+                  # Notice that authorization filters can be singletons or arrays.
+                  req_pub_user = {
+                    publish = ["_INBOX.foo.bar"]
+                    subscribe = "_INBOX.foo.>"
+                  }
 
-  # Setup a default user that can subscribe to anything, but has
-  # no publish capabilities.
-  default_user = {
-    subscribe = {
-      allow: ["PUBLIC.>", "foo.*"]
-      deny: ["PUBLIC.foo"]
-    }
-  }
+                  # Setup a default user that can subscribe to anything, but has
+                  # no publish capabilities.
+                  default_user = {
+                    subscribe = {
+                      allow: ["PUBLIC.>", "foo.*"]
+                      deny: ["PUBLIC.foo"]
+                    }
+                  }
 
-  # Default permissions if none presented. e.g. susan below.
-  default_permissions: $default_user
+                  # Default permissions if none presented. e.g. susan below.
+                  default_permissions: $default_user
 
-  # Users listed with persmissions.
-  users = [
-    {user: alice, password: foo, permissions: $super_user}
-    {user: bob,   password: bar, permissions: $req_pub_user}
-    {user: susan, password: baz}
-  ]
-}
+                  # Users listed with persmissions.
+                  users = [
+                    {user: alice, password: foo, permissions: $super_user}
+                    {user: bob,   password: bar, permissions: $req_pub_user}
+                    {user: susan, password: baz}
+                  ]
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/basic.conf
         CorpusFile(
@@ -1058,9 +1062,9 @@ authorization {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/basic.conf is valid"##,
             text: ##"""
-listen:   127.0.0.1:-1
+                listen:   127.0.0.1:-1
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/file_rotate.conf
         CorpusFile(
@@ -1068,11 +1072,11 @@ listen:   127.0.0.1:-1
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/file_rotate.conf is valid"##,
             text: ##"""
-listen:   127.0.0.1:-1
-logfile: "log.txt"
-pid_file: "nats-server.pid"
+                listen:   127.0.0.1:-1
+                logfile: "log.txt"
+                pid_file: "nats-server.pid"
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/file_rotate1.conf
         CorpusFile(
@@ -1080,11 +1084,11 @@ pid_file: "nats-server.pid"
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/file_rotate1.conf is valid"##,
             text: ##"""
-listen:   127.0.0.1:-1
-logfile: "log1.txt"
-pid_file: "nats-server1.pid"
+                listen:   127.0.0.1:-1
+                logfile: "log1.txt"
+                pid_file: "nats-server1.pid"
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/invalid.conf
         CorpusFile(
@@ -1092,10 +1096,10 @@ pid_file: "nats-server1.pid"
             isAcceptedByReference: false,
             referenceMessage: ##"nats-server: Parse error on line 3: 'Expected value but found new line'"##,
             text: ##"""
-# Invalid config file
-trace:
+                # Invalid config file
+                trace:
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/max_connections.conf
         CorpusFile(
@@ -1103,11 +1107,11 @@ trace:
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/max_connections.conf is valid"##,
             text: ##"""
-listen:   127.0.0.1:-1
+                listen:   127.0.0.1:-1
 
-max_connections: 1
+                max_connections: 1
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/max_payload.conf
         CorpusFile(
@@ -1115,11 +1119,11 @@ max_connections: 1
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/max_payload.conf is valid"##,
             text: ##"""
-listen:   127.0.0.1:-1
+                listen:   127.0.0.1:-1
 
-max_payload: 1
+                max_payload: 1
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/multiple_users_1.conf
         CorpusFile(
@@ -1127,17 +1131,17 @@ max_payload: 1
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/multiple_users_1.conf is valid"##,
             text: ##"""
-listen:   127.0.0.1:-1
+                listen:   127.0.0.1:-1
 
-authorization {
-    users = [
-      {user: alice, password: foo}
-      {user: bob,   password: bar}
-    ]
-    timeout: 0.5
-}
+                authorization {
+                    users = [
+                      {user: alice, password: foo}
+                      {user: bob,   password: bar}
+                    ]
+                    timeout: 0.5
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/multiple_users_2.conf
         CorpusFile(
@@ -1145,66 +1149,67 @@ authorization {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/multiple_users_2.conf is valid"##,
             text: ##"""
-listen:   127.0.0.1:-1
+                listen:   127.0.0.1:-1
 
-authorization {
-    users = [
-      {user: alice, password: baz}
-      {user: bob,   password: bar}
-    ]
-    timeout: 0.5
-}
+                authorization {
+                    users = [
+                      {user: alice, password: baz}
+                      {user: bob,   password: bar}
+                    ]
+                    timeout: 0.5
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/reload.conf
         CorpusFile(
             path: "nats-server/server/configs/reload/reload.conf",
             isAcceptedByReference: false,
-            referenceMessage: ##"nats-server: error parsing include file 'platform.conf', open configs/reload/platform.conf: no such file or directory"##,
+            referenceMessage:
+                ##"nats-server: error parsing include file 'platform.conf', open configs/reload/platform.conf: no such file or directory"##,
             text: ##"""
-include 'platform.conf'
+                include 'platform.conf'
 
-port: 2233
+                port: 2233
 
-# logging options
-debug:         true # enable on reload
-trace:         true # enable on reload
-logtime:       true # enable on reload
-logtime_utc:   true # enable on reload
+                # logging options
+                debug:         true # enable on reload
+                trace:         true # enable on reload
+                logtime:       true # enable on reload
+                logtime_utc:   true # enable on reload
 
-log_file:         "nats-server.log" # change on reload
-pid_file:         "nats-server.pid" # change on reload
-max_control_line: 512 # change on reload
-ping_interval:    5 # change on reload
-ping_max:         1 # change on reload
-write_deadline:   "3s" # change on reload
-max_payload:      1024 # change on reload
+                log_file:         "nats-server.log" # change on reload
+                pid_file:         "nats-server.pid" # change on reload
+                max_control_line: 512 # change on reload
+                ping_interval:    5 # change on reload
+                ping_max:         1 # change on reload
+                write_deadline:   "3s" # change on reload
+                max_payload:      1024 # change on reload
 
-# Enable TLS on reload
-tls {
-    cert_file: "../test/configs/certs/server-cert.pem"
-    key_file: "../test/configs/certs/server-key.pem"
-    ca_file: "../test/configs/certs/ca.pem"
-    verify: true
-}
+                # Enable TLS on reload
+                tls {
+                    cert_file: "../test/configs/certs/server-cert.pem"
+                    key_file: "../test/configs/certs/server-key.pem"
+                    ca_file: "../test/configs/certs/ca.pem"
+                    verify: true
+                }
 
-# Enable authorization on reload
-authorization {
-    user:     tyler
-    password: T0pS3cr3t
-    timeout:  2
-}
+                # Enable authorization on reload
+                authorization {
+                    user:     tyler
+                    password: T0pS3cr3t
+                    timeout:  2
+                }
 
-cluster {
-    listen:       127.0.0.1:-1
-    name: "abc"
-    no_advertise: true # enable on reload
-    ping_interval: '20s'
-    ping_max: 8
-}
+                cluster {
+                    listen:       127.0.0.1:-1
+                    name: "abc"
+                    no_advertise: true # enable on reload
+                    ping_interval: '20s'
+                    ping_max: 8
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/reload_unsupported.conf
         CorpusFile(
@@ -1212,14 +1217,14 @@ cluster {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/reload_unsupported.conf is valid"##,
             text: ##"""
-# logging options
-debug:   false
-trace:   true
-logtime: true
+                # logging options
+                debug:   false
+                trace:   true
+                logtime: true
 
-# Removes cluster host, which is unsupported.
+                # Removes cluster host, which is unsupported.
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/single_user_authentication_1.conf
         CorpusFile(
@@ -1227,14 +1232,14 @@ logtime: true
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/single_user_authentication_1.conf is valid"##,
             text: ##"""
-listen:   127.0.0.1:-1
+                listen:   127.0.0.1:-1
 
-authorization {
-    user:     tyler
-    password: T0pS3cr3t
-}
+                authorization {
+                    user:     tyler
+                    password: T0pS3cr3t
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/single_user_authentication_2.conf
         CorpusFile(
@@ -1242,14 +1247,14 @@ authorization {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/single_user_authentication_2.conf is valid"##,
             text: ##"""
-listen:   127.0.0.1:-1
+                listen:   127.0.0.1:-1
 
-authorization {
-    user:     derek
-    password: passw0rd
-}
+                authorization {
+                    user:     derek
+                    password: passw0rd
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/srv_a_1.conf
         CorpusFile(
@@ -1257,22 +1262,22 @@ authorization {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/srv_a_1.conf is valid"##,
             text: ##"""
-# Cluster Server A
+                # Cluster Server A
 
-listen: 127.0.0.1:-1
+                listen: 127.0.0.1:-1
 
-cluster {
-  listen: 127.0.0.1:7244
-  name: "abc"
+                cluster {
+                  listen: 127.0.0.1:7244
+                  name: "abc"
 
-  routes = [
-    nats-route://127.0.0.1:7246
-  ]
-}
+                  routes = [
+                    nats-route://127.0.0.1:7246
+                  ]
+                }
 
-no_sys_acc: true
+                no_sys_acc: true
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/srv_a_2.conf
         CorpusFile(
@@ -1280,22 +1285,22 @@ no_sys_acc: true
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/srv_a_2.conf is valid"##,
             text: ##"""
-# Cluster Server A
+                # Cluster Server A
 
-listen: 127.0.0.1:-1
+                listen: 127.0.0.1:-1
 
-cluster {
-  listen: 127.0.0.1:7244
-  name: "abc"
+                cluster {
+                  listen: 127.0.0.1:7244
+                  name: "abc"
 
-  routes = [
-    nats-route://tyler:foo@127.0.0.1:7246 # Use route credentials
-  ]
-}
+                  routes = [
+                    nats-route://tyler:foo@127.0.0.1:7246 # Use route credentials
+                  ]
+                }
 
-no_sys_acc: true
+                no_sys_acc: true
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/srv_a_3.conf
         CorpusFile(
@@ -1303,22 +1308,22 @@ no_sys_acc: true
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/srv_a_3.conf is valid"##,
             text: ##"""
-# Cluster Server A
+                # Cluster Server A
 
-listen: 127.0.0.1:-1
+                listen: 127.0.0.1:-1
 
-cluster {
-  listen: 127.0.0.1:7244
-  name: "abc"
+                cluster {
+                  listen: 127.0.0.1:7244
+                  name: "abc"
 
-  routes = [
-    nats-route://127.0.0.1:7247 # Remove srv b route and add srv c
-  ]
-}
+                  routes = [
+                    nats-route://127.0.0.1:7247 # Remove srv b route and add srv c
+                  ]
+                }
 
-no_sys_acc: true
+                no_sys_acc: true
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/srv_a_4.conf
         CorpusFile(
@@ -1326,18 +1331,18 @@ no_sys_acc: true
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/srv_a_4.conf is valid"##,
             text: ##"""
-# Cluster Server A
+                # Cluster Server A
 
-listen: 127.0.0.1:-1
+                listen: 127.0.0.1:-1
 
-cluster {
-  listen: 127.0.0.1:7244
-  name: "abc"
-}
+                cluster {
+                  listen: 127.0.0.1:7244
+                  name: "abc"
+                }
 
-no_sys_acc: true
+                no_sys_acc: true
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/srv_b_1.conf
         CorpusFile(
@@ -1345,18 +1350,18 @@ no_sys_acc: true
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/srv_b_1.conf is valid"##,
             text: ##"""
-# Cluster Server B
+                # Cluster Server B
 
-listen: 127.0.0.1:-1
+                listen: 127.0.0.1:-1
 
-cluster {
-  listen: 127.0.0.1:7246
-  name: "abc"
-}
+                cluster {
+                  listen: 127.0.0.1:7246
+                  name: "abc"
+                }
 
-no_sys_acc: true
+                no_sys_acc: true
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/srv_b_2.conf
         CorpusFile(
@@ -1364,24 +1369,24 @@ no_sys_acc: true
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/srv_b_2.conf is valid"##,
             text: ##"""
-# Cluster Server B
+                # Cluster Server B
 
-listen: 127.0.0.1:-1
+                listen: 127.0.0.1:-1
 
-cluster {
-  listen: 127.0.0.1:7246
-  name: "abc"
+                cluster {
+                  listen: 127.0.0.1:7246
+                  name: "abc"
 
-  # Enable route authorization.
-  authorization {
-    user:     tyler
-    password: foo
-  }
-}
+                  # Enable route authorization.
+                  authorization {
+                    user:     tyler
+                    password: foo
+                  }
+                }
 
-no_sys_acc: true
+                no_sys_acc: true
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/srv_c_1.conf
         CorpusFile(
@@ -1389,18 +1394,18 @@ no_sys_acc: true
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/srv_c_1.conf is valid"##,
             text: ##"""
-# Cluster Server C
+                # Cluster Server C
 
-listen: 127.0.0.1:-1
+                listen: 127.0.0.1:-1
 
-cluster {
-  listen: 127.0.0.1:7247
-  name: "abc"
-}
+                cluster {
+                  listen: 127.0.0.1:7247
+                  name: "abc"
+                }
 
-no_sys_acc: true
+                no_sys_acc: true
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/test.conf
         CorpusFile(
@@ -1408,20 +1413,20 @@ no_sys_acc: true
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/test.conf is valid"##,
             text: ##"""
-port: 2233
+                port: 2233
 
-# logging options
-debug:   false
-trace:   false
-logtime: false
+                # logging options
+                debug:   false
+                trace:   false
+                logtime: false
 
-cluster {
-    listen:       127.0.0.1:-1
-    name:         "abc"
-    no_advertise: false
-}
+                cluster {
+                    listen:       127.0.0.1:-1
+                    name:         "abc"
+                    no_advertise: false
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/tls_test.conf
         CorpusFile(
@@ -1429,17 +1434,17 @@ cluster {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/tls_test.conf is valid"##,
             text: ##"""
-# Simple TLS config file
+                # Simple TLS config file
 
-listen:   127.0.0.1:-1
+                listen:   127.0.0.1:-1
 
-tls {
-  cert_file:  "./configs/certs/server.pem"
-  key_file:   "./configs/certs/key.pem"
-  timeout:    2
-}
+                tls {
+                  cert_file:  "./configs/certs/server.pem"
+                  key_file:   "./configs/certs/key.pem"
+                  timeout:    2
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/tls_verify_test.conf
         CorpusFile(
@@ -1447,19 +1452,19 @@ tls {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/tls_verify_test.conf is valid"##,
             text: ##"""
-# Simple TLS config file
+                # Simple TLS config file
 
-listen:   127.0.0.1:-1
+                listen:   127.0.0.1:-1
 
-tls {
-  cert_file:  "./configs/certs/cert.new.pem"
-  key_file:   "./configs/certs/key.new.pem"
-  ca_file:    "./configs/certs/cert.new.pem"
-  verify:     true
-  timeout:    2
-}
+                tls {
+                  cert_file:  "./configs/certs/cert.new.pem"
+                  key_file:   "./configs/certs/key.new.pem"
+                  ca_file:    "./configs/certs/cert.new.pem"
+                  verify:     true
+                  timeout:    2
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/token_authentication_1.conf
         CorpusFile(
@@ -1467,13 +1472,13 @@ tls {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/token_authentication_1.conf is valid"##,
             text: ##"""
-listen:   127.0.0.1:-1
+                listen:   127.0.0.1:-1
 
-authorization {
-    token: T0pS3cr3t
-}
+                authorization {
+                    token: T0pS3cr3t
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/reload/token_authentication_2.conf
         CorpusFile(
@@ -1481,13 +1486,13 @@ authorization {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/reload/token_authentication_2.conf is valid"##,
             text: ##"""
-listen:   127.0.0.1:-1
+                listen:   127.0.0.1:-1
 
-authorization {
-    token: passw0rd
-}
+                authorization {
+                    token: passw0rd
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/seed.conf
         CorpusFile(
@@ -1495,18 +1500,18 @@ authorization {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/seed.conf is valid"##,
             text: ##"""
-# Cluster Seed Node
+                # Cluster Seed Node
 
-listen: 127.0.0.1:7222
+                listen: 127.0.0.1:7222
 
-http: 127.0.0.1:9222
+                http: 127.0.0.1:9222
 
-cluster {
-  listen: 127.0.0.1:7248
-  name: "abc"
-}
+                cluster {
+                  listen: 127.0.0.1:7248
+                  name: "abc"
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/seed_tls.conf
         CorpusFile(
@@ -1514,31 +1519,31 @@ cluster {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/seed_tls.conf is valid"##,
             text: ##"""
-# Cluster Seed Node
+                # Cluster Seed Node
 
-listen: 127.0.0.1:7222
+                listen: 127.0.0.1:7222
 
-http: 127.0.0.1:9222
+                http: 127.0.0.1:9222
 
-cluster {
-  listen: 127.0.0.1:7248
-  name: "abc"
+                cluster {
+                  listen: 127.0.0.1:7248
+                  name: "abc"
 
-  tls {
-    # Route cert
-    cert_file: "../test/configs/certs/server-cert.pem"
-    # Private key
-    key_file:  "../test/configs/certs/server-key.pem"
-    # Specified time for handshake to complete
-    timeout: 2
+                  tls {
+                    # Route cert
+                    cert_file: "../test/configs/certs/server-cert.pem"
+                    # Private key
+                    key_file:  "../test/configs/certs/server-key.pem"
+                    # Specified time for handshake to complete
+                    timeout: 2
 
-    # Optional certificate authority verifying connected routes
-    # Required when we have self-signed CA, etc.
-    ca_file:   "../test/configs/certs/ca.pem"
-  }
-}
+                    # Optional certificate authority verifying connected routes
+                    # Required when we have self-signed CA, etc.
+                    ca_file:   "../test/configs/certs/ca.pem"
+                  }
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/srv_a.conf
         CorpusFile(
@@ -1546,30 +1551,30 @@ cluster {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/srv_a.conf is valid"##,
             text: ##"""
-# Cluster Server A
+                # Cluster Server A
 
-listen: 127.0.0.1:7222
+                listen: 127.0.0.1:7222
 
-cluster {
-  listen: 127.0.0.1:7244
-  name: "abc"
+                cluster {
+                  listen: 127.0.0.1:7244
+                  name: "abc"
 
-  authorization {
-    user: ruser
-    password: top_secret
-    timeout: 0.5
-  }
+                  authorization {
+                    user: ruser
+                    password: top_secret
+                    timeout: 0.5
+                  }
 
-  # Routes are actively solicited and connected to from this server.
-  # Other servers can connect to us if they supply the correct credentials
-  # in their routes definitions from above.
+                  # Routes are actively solicited and connected to from this server.
+                  # Other servers can connect to us if they supply the correct credentials
+                  # in their routes definitions from above.
 
-  routes = [
-    nats-route://ruser:top_secret@127.0.0.1:7246
-  ]
-}
+                  routes = [
+                    nats-route://ruser:top_secret@127.0.0.1:7246
+                  ]
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/srv_a_bcrypt.conf
         CorpusFile(
@@ -1577,29 +1582,29 @@ cluster {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/srv_a_bcrypt.conf is valid"##,
             text: ##"""
-# Cluster Server A
+                # Cluster Server A
 
-listen: 127.0.0.1:7222
+                listen: 127.0.0.1:7222
 
-authorization {
-  user: user
-  password: foo
-  timeout: 2
-}
+                authorization {
+                  user: user
+                  password: foo
+                  timeout: 2
+                }
 
-cluster {
-  listen: 127.0.0.1:7244
-  name: "abc"
+                cluster {
+                  listen: 127.0.0.1:7244
+                  name: "abc"
 
-  authorization {
-    user: ruser
-    # bcrypt version of 'bar'
-    password: $2a$10$LoRPzN3GtF2pNX5QgCBBHeUr6/zVN./RVGOu5U8SpHyg2sfzvfXji
-    timeout: 5
-  }
-}
+                  authorization {
+                    user: ruser
+                    # bcrypt version of 'bar'
+                    password: $2a$10$LoRPzN3GtF2pNX5QgCBBHeUr6/zVN./RVGOu5U8SpHyg2sfzvfXji
+                    timeout: 5
+                  }
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/srv_b.conf
         CorpusFile(
@@ -1607,30 +1612,30 @@ cluster {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/srv_b.conf is valid"##,
             text: ##"""
-# Cluster Server B
+                # Cluster Server B
 
-listen: 127.0.0.1:7224
+                listen: 127.0.0.1:7224
 
-cluster {
-  listen: 127.0.0.1:7246
-  name: "abc"
+                cluster {
+                  listen: 127.0.0.1:7246
+                  name: "abc"
 
-  authorization {
-    user: ruser
-    password: top_secret
-    timeout: 0.5
-  }
+                  authorization {
+                    user: ruser
+                    password: top_secret
+                    timeout: 0.5
+                  }
 
-  # Routes are actively solicited and connected to from this server.
-  # Other servers can connect to us if they supply the correct credentials
-  # in their routes definitions from above.
+                  # Routes are actively solicited and connected to from this server.
+                  # Other servers can connect to us if they supply the correct credentials
+                  # in their routes definitions from above.
 
-  routes = [
-    nats-route://ruser:top_secret@127.0.0.1:7244
-  ]
-}
+                  routes = [
+                    nats-route://ruser:top_secret@127.0.0.1:7244
+                  ]
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/srv_b_bcrypt.conf
         CorpusFile(
@@ -1638,37 +1643,37 @@ cluster {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/srv_b_bcrypt.conf is valid"##,
             text: ##"""
-# Cluster Server B
+                # Cluster Server B
 
-listen: 127.0.0.1:7224
+                listen: 127.0.0.1:7224
 
-authorization {
-  user: user
-  password: foo
-  timeout: 2
-}
+                authorization {
+                  user: user
+                  password: foo
+                  timeout: 2
+                }
 
-cluster {
-  listen: 127.0.0.1:7246
-  name: "abc"
+                cluster {
+                  listen: 127.0.0.1:7246
+                  name: "abc"
 
-  authorization {
-    user: ruser
-    # bcrypt version of 'bar'
-    password: $2a$10$LoRPzN3GtF2pNX5QgCBBHeUr6/zVN./RVGOu5U8SpHyg2sfzvfXji
-    timeout: 5
-  }
+                  authorization {
+                    user: ruser
+                    # bcrypt version of 'bar'
+                    password: $2a$10$LoRPzN3GtF2pNX5QgCBBHeUr6/zVN./RVGOu5U8SpHyg2sfzvfXji
+                    timeout: 5
+                  }
 
-  # Routes are actively solicited and connected to from this server.
-  # Other servers can connect to us if they supply the correct credentials
-  # in their routes definitions from above.
+                  # Routes are actively solicited and connected to from this server.
+                  # Other servers can connect to us if they supply the correct credentials
+                  # in their routes definitions from above.
 
-  routes = [
-    nats-route://ruser:bar@127.0.0.1:7244
-  ]
-}
+                  routes = [
+                    nats-route://ruser:bar@127.0.0.1:7244
+                  ]
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/test.conf
         CorpusFile(
@@ -1676,67 +1681,67 @@ cluster {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/test.conf is valid"##,
             text: ##"""
-# Simple config file
+                # Simple config file
 
-server_name: testing_server
+                server_name: testing_server
 
-listen: 127.0.0.1:4242
+                listen: 127.0.0.1:4242
 
-http: 8222
+                http: 8222
 
-http_base_path: /nats
+                http_base_path: /nats
 
-authorization {
-  user:     derek
-  password: porkchop
-  timeout:  1
-}
+                authorization {
+                  user:     derek
+                  password: porkchop
+                  timeout:  1
+                }
 
-# logging options
-debug:   false
-trace:   true
-logtime: false
-syslog: true
-remote_syslog: "udp://foo.com:33"
+                # logging options
+                debug:   false
+                trace:   true
+                logtime: false
+                syslog: true
+                remote_syslog: "udp://foo.com:33"
 
-# pid file
-pid_file: "/tmp/nats-server/nats-server.pid"
+                # pid file
+                pid_file: "/tmp/nats-server/nats-server.pid"
 
-# prof_port
-prof_port: 6543
+                # prof_port
+                prof_port: 6543
 
-# max_connections
-max_connections: 100
+                # max_connections
+                max_connections: 100
 
-# max_subscriptions (per connection)
-max_subscriptions: 1000
+                # max_subscriptions (per connection)
+                max_subscriptions: 1000
 
-# max_pending
-max_pending: 10000000
+                # max_pending
+                max_pending: 10000000
 
-# maximum control line
-max_control_line: 2048
+                # maximum control line
+                max_control_line: 2048
 
-# maximum payload
-max_payload: 65536
+                # maximum payload
+                max_payload: 65536
 
-# ping interval and no pong threshold
-ping_interval: "60s"
-ping_max: 3
+                # ping interval and no pong threshold
+                ping_interval: "60s"
+                ping_max: 3
 
-# how long server can block on a socket write to a client
-write_deadline: "3s"
+                # how long server can block on a socket write to a client
+                write_deadline: "3s"
 
-lame_duck_duration: "4m"
+                lame_duck_duration: "4m"
 
-# report repeated failed route/gateway/leafNode connection
-# every 24hour (24*60*60)
-connect_error_reports: 86400
+                # report repeated failed route/gateway/leafNode connection
+                # every 24hour (24*60*60)
+                connect_error_reports: 86400
 
-# report failed reconnect events every 5 attempts
-reconnect_error_reports: 5
+                # report failed reconnect events every 5 attempts
+                reconnect_error_reports: 5
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/tls.conf
         CorpusFile(
@@ -1744,23 +1749,23 @@ reconnect_error_reports: 5
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/tls.conf is valid"##,
             text: ##"""
-# Simple TLS config file
+                # Simple TLS config file
 
-listen: 127.0.0.1:4443
+                listen: 127.0.0.1:4443
 
-tls {
-  cert_file:  "./configs/certs/server.pem"
-  key_file:   "./configs/certs/key.pem"
-  timeout:    "2s"
-}
+                tls {
+                  cert_file:  "./configs/certs/server.pem"
+                  key_file:   "./configs/certs/key.pem"
+                  timeout:    "2s"
+                }
 
-authorization {
-  user:     derek
-  password: foo
-  timeout:  1
-}
+                authorization {
+                  user:     derek
+                  password: foo
+                  timeout:  1
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/tls/tls-ed25519.conf
         CorpusFile(
@@ -1768,18 +1773,18 @@ authorization {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/tls/tls-ed25519.conf is valid"##,
             text: ##"""
-# Simple TLS (ed25519) config file
+                # Simple TLS (ed25519) config file
 
-listen: 127.0.0.1:-1
+                listen: 127.0.0.1:-1
 
-tls {
-  cert_file:  "./configs/certs/tls/benchmark-server-cert-ed25519.pem"
-  key_file:   "./configs/certs/tls/benchmark-server-key-ed25519.pem"
-  ca_file:    "./configs/certs/tls/benchmark-ca-cert.pem"
-  timeout:    "5s"
-}
+                tls {
+                  cert_file:  "./configs/certs/tls/benchmark-server-cert-ed25519.pem"
+                  key_file:   "./configs/certs/tls/benchmark-server-key-ed25519.pem"
+                  ca_file:    "./configs/certs/tls/benchmark-ca-cert.pem"
+                  timeout:    "5s"
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/tls/tls-none.conf
         CorpusFile(
@@ -1787,12 +1792,12 @@ tls {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/tls/tls-none.conf is valid"##,
             text: ##"""
-# Simple config file
+                # Simple config file
 
-listen: 127.0.0.1:-1
+                listen: 127.0.0.1:-1
 
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/tls/tls-rsa-1024.conf
         CorpusFile(
@@ -1800,18 +1805,18 @@ listen: 127.0.0.1:-1
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/tls/tls-rsa-1024.conf is valid"##,
             text: ##"""
-# Simple TLS (rsa-1024) config file
+                # Simple TLS (rsa-1024) config file
 
-listen: 127.0.0.1:-1
+                listen: 127.0.0.1:-1
 
-tls {
-  cert_file:  "./configs/certs/tls/benchmark-server-cert-rsa-1024.pem"
-  key_file:   "./configs/certs/tls/benchmark-server-key-rsa-1024.pem"
-  ca_file:    "./configs/certs/tls/benchmark-ca-cert.pem"
-  timeout:    "5s"
-}
+                tls {
+                  cert_file:  "./configs/certs/tls/benchmark-server-cert-rsa-1024.pem"
+                  key_file:   "./configs/certs/tls/benchmark-server-key-rsa-1024.pem"
+                  ca_file:    "./configs/certs/tls/benchmark-ca-cert.pem"
+                  timeout:    "5s"
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/tls/tls-rsa-2048.conf
         CorpusFile(
@@ -1819,18 +1824,18 @@ tls {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/tls/tls-rsa-2048.conf is valid"##,
             text: ##"""
-# Simple TLS (rsa-2048) config file
+                # Simple TLS (rsa-2048) config file
 
-listen: 127.0.0.1:-1
+                listen: 127.0.0.1:-1
 
-tls {
-  cert_file:  "./configs/certs/tls/benchmark-server-cert-rsa-2048.pem"
-  key_file:   "./configs/certs/tls/benchmark-server-key-rsa-2048.pem"
-  ca_file:    "./configs/certs/tls/benchmark-ca-cert.pem"
-  timeout:    "5s"
-}
+                tls {
+                  cert_file:  "./configs/certs/tls/benchmark-server-cert-rsa-2048.pem"
+                  key_file:   "./configs/certs/tls/benchmark-server-key-rsa-2048.pem"
+                  ca_file:    "./configs/certs/tls/benchmark-ca-cert.pem"
+                  timeout:    "5s"
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/tls/tls-rsa-4096.conf
         CorpusFile(
@@ -1838,18 +1843,18 @@ tls {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/tls/tls-rsa-4096.conf is valid"##,
             text: ##"""
-# Simple TLS (rsa-4096) config file
+                # Simple TLS (rsa-4096) config file
 
-listen: 127.0.0.1:-1
+                listen: 127.0.0.1:-1
 
-tls {
-  cert_file:  "./configs/certs/tls/benchmark-server-cert-rsa-4096.pem"
-  key_file:   "./configs/certs/tls/benchmark-server-key-rsa-4096.pem"
-  ca_file:    "./configs/certs/tls/benchmark-ca-cert.pem"
-  timeout:    "5s"
-}
+                tls {
+                  cert_file:  "./configs/certs/tls/benchmark-server-cert-rsa-4096.pem"
+                  key_file:   "./configs/certs/tls/benchmark-server-key-rsa-4096.pem"
+                  ca_file:    "./configs/certs/tls/benchmark-ca-cert.pem"
+                  timeout:    "5s"
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/tls_ciphers.conf
         CorpusFile(
@@ -1857,38 +1862,38 @@ tls {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/tls_ciphers.conf is valid"##,
             text: ##"""
-# Simple TLS config file
+                # Simple TLS config file
 
-listen: 127.0.0.1:4443
+                listen: 127.0.0.1:4443
 
-tls {
-  cert_file:  "./configs/certs/server.pem"
-  key_file:   "./configs/certs/key.pem"
-  timeout: 2
-  cipher_suites: [
-	"TLS_RSA_WITH_RC4_128_SHA",
-	"TLS_RSA_WITH_3DES_EDE_CBC_SHA",
-	"TLS_RSA_WITH_AES_128_CBC_SHA",
-	"TLS_RSA_WITH_AES_256_CBC_SHA",
-	"TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
-	"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
-	"TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
-	"TLS_ECDHE_RSA_WITH_RC4_128_SHA",
-	"TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
-	"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
-	"TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
-	"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-	"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
-  ]
-}
+                tls {
+                  cert_file:  "./configs/certs/server.pem"
+                  key_file:   "./configs/certs/key.pem"
+                  timeout: 2
+                  cipher_suites: [
+                	"TLS_RSA_WITH_RC4_128_SHA",
+                	"TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+                	"TLS_RSA_WITH_AES_128_CBC_SHA",
+                	"TLS_RSA_WITH_AES_256_CBC_SHA",
+                	"TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
+                	"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+                	"TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+                	"TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+                	"TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+                	"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+                	"TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+                	"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                	"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+                  ]
+                }
 
-authorization {
-  user:     derek
-  password: monkey
-  timeout:  1
-}
+                authorization {
+                  user:     derek
+                  password: monkey
+                  timeout:  1
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/server/configs/tls_curve_prefs.conf
         CorpusFile(
@@ -1896,20 +1901,20 @@ authorization {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/tls_curve_prefs.conf is valid"##,
             text: ##"""
-# Simple TLS config file
+                # Simple TLS config file
 
-listen: 127.0.0.1:4443
+                listen: 127.0.0.1:4443
 
-tls {
-  cert_file:  "./configs/certs/server.pem"
-  key_file:   "./configs/certs/key.pem"
-  timeout: 2
-  curve_preferences: [
-		"CurveP256"
-  ]
-}
+                tls {
+                  cert_file:  "./configs/certs/server.pem"
+                  key_file:   "./configs/certs/key.pem"
+                  timeout: 2
+                  curve_preferences: [
+                		"CurveP256"
+                  ]
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/auth_seed.conf
         CorpusFile(
@@ -1917,26 +1922,26 @@ tls {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/auth_seed.conf is valid"##,
             text: ##"""
-# Cluster Seed Node
+                # Cluster Seed Node
 
-listen: 127.0.0.1:5222
+                listen: 127.0.0.1:5222
 
-http: 8222
+                http: 8222
 
-cluster {
-  listen: 127.0.0.1:4248
-  name: xyz
+                cluster {
+                  listen: 127.0.0.1:4248
+                  name: xyz
 
-  authorization {
-    user: ruser
-    password: T0PS3cr3T!
-    timeout: 1
-  }
-}
+                  authorization {
+                    user: ruser
+                    password: T0PS3cr3T!
+                    timeout: 1
+                  }
+                }
 
-no_sys_acc: true
+                no_sys_acc: true
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/authorization.conf
         CorpusFile(
@@ -1944,30 +1949,30 @@ no_sys_acc: true
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/authorization.conf is valid"##,
             text: ##"""
-listen: 127.0.0.1:2442
+                listen: 127.0.0.1:2442
 
-authorization {
-  # Authorizations
-  include "auths.conf"
+                authorization {
+                  # Authorizations
+                  include "auths.conf"
 
-  # Just foo for testing
-  PASS: $2a$04$P/.bd.7unw9Ew7yWJqXsl.f4oNRLQGvadEL2YnqQXbbb.IVQajRdK
+                  # Just foo for testing
+                  PASS: $2a$04$P/.bd.7unw9Ew7yWJqXsl.f4oNRLQGvadEL2YnqQXbbb.IVQajRdK
 
-  # Users listed with permissions.
-  users = [
-    {user: alice, password: $PASS, permissions: $ADMIN}
-    {user: bob,   password: $PASS, permissions: $REQUESTOR}
-    {user: bench, password: $PASS, permissions: $BENCH}
-    {user: joe,   password: $PASS}
-    {user: ns, password: $PASS, permissions: $NEW_STYLE}
-    {user: ns-pub, password: $PASS, permissions: $NS_PUB}
-    {user: bench-deny, password: $PASS, permissions: $BENCH_DENY}
-    {user: svca, password: $PASS, permissions: $MY_SERVICE}
-    {user: svcb, password: $PASS, permissions: $MY_STREAM_SERVICE}
-  ]
-}
+                  # Users listed with permissions.
+                  users = [
+                    {user: alice, password: $PASS, permissions: $ADMIN}
+                    {user: bob,   password: $PASS, permissions: $REQUESTOR}
+                    {user: bench, password: $PASS, permissions: $BENCH}
+                    {user: joe,   password: $PASS}
+                    {user: ns, password: $PASS, permissions: $NEW_STYLE}
+                    {user: ns-pub, password: $PASS, permissions: $NS_PUB}
+                    {user: bench-deny, password: $PASS, permissions: $BENCH_DENY}
+                    {user: svca, password: $PASS, permissions: $MY_SERVICE}
+                    {user: svcb, password: $PASS, permissions: $MY_STREAM_SERVICE}
+                  ]
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/auths.conf
         CorpusFile(
@@ -1975,76 +1980,76 @@ authorization {
             isAcceptedByReference: false,
             referenceMessage: ##"nats-server: configs/auths.conf:26:1: unknown field "BENCH""##,
             text: ##"""
-# Our role based permissions.
+                # Our role based permissions.
 
-# Admin can do anything.
-ADMIN = {
-  publish = ">"
-  subscribe = ">"
-}
+                # Admin can do anything.
+                ADMIN = {
+                  publish = ">"
+                  subscribe = ">"
+                }
 
-# Can do requests on req.foo or req.bar, and subscribe to anything
-# that is a response, e.g. _INBOX.*
-#
-# Notice that authorization filters can be singletons or arrays.
+                # Can do requests on req.foo or req.bar, and subscribe to anything
+                # that is a response, e.g. _INBOX.*
+                #
+                # Notice that authorization filters can be singletons or arrays.
 
-REQUESTOR = {
-  publish = ["req.foo", "req.bar"]
-  subscribe = "_INBOX.*"
-}
+                REQUESTOR = {
+                  publish = ["req.foo", "req.bar"]
+                  subscribe = "_INBOX.*"
+                }
 
-# Default permissions if none presented. e.g. Joe below.
-DEFAULT_PERMISSIONS = {
-   publish = "SANDBOX.*"
-   subscribe = ["PUBLIC.>", "_INBOX.>"]
-}
+                # Default permissions if none presented. e.g. Joe below.
+                DEFAULT_PERMISSIONS = {
+                   publish = "SANDBOX.*"
+                   subscribe = ["PUBLIC.>", "_INBOX.>"]
+                }
 
-# This is to benchmark pub performance.
-BENCH = {
-   publish = "a"
-}
+                # This is to benchmark pub performance.
+                BENCH = {
+                   publish = "a"
+                }
 
-# New Style Permissions
+                # New Style Permissions
 
-NEW_STYLE = {
-  publish = {
-    allow = "*.*"
-    deny = ["SYS.*", "bar.baz", "foo.*"]
-  }
-  subscribe = {
-    allow = ["foo.*", "SYS.TEST.>"]
-    deny = ["foo.baz", "SYS.*"]
-  }
-}
+                NEW_STYLE = {
+                  publish = {
+                    allow = "*.*"
+                    deny = ["SYS.*", "bar.baz", "foo.*"]
+                  }
+                  subscribe = {
+                    allow = ["foo.*", "SYS.TEST.>"]
+                    deny = ["foo.baz", "SYS.*"]
+                  }
+                }
 
-NS_PUB = {
-  publish = "foo.baz"
-  subscribe = "foo.baz"
-}
+                NS_PUB = {
+                  publish = "foo.baz"
+                  subscribe = "foo.baz"
+                }
 
-BENCH_DENY = {
-   subscribe = {
-    allow = ["foo", "*"]
-    deny = "foo.bar"
-  }
-}
+                BENCH_DENY = {
+                   subscribe = {
+                    allow = ["foo", "*"]
+                    deny = "foo.bar"
+                  }
+                }
 
-# This is for services where you only want
-# responses to reply subjects to be allowed.
-MY_SERVICE = {
-    subscribe = "my.service.req"
-    publish_allow_responses: true
-  }
+                # This is for services where you only want
+                # responses to reply subjects to be allowed.
+                MY_SERVICE = {
+                    subscribe = "my.service.req"
+                    publish_allow_responses: true
+                  }
 
-# This is a more detailed example where responses
-# could be streams and you want to set the TTL
-# and maximum allowed.
-MY_STREAM_SERVICE = {
-    subscribe = "my.service.req"
-    allow_responses = {max: 10, ttl: "50ms"}
-}
+                # This is a more detailed example where responses
+                # could be streams and you want to set the TTL
+                # and maximum allowed.
+                MY_STREAM_SERVICE = {
+                    subscribe = "my.service.req"
+                    allow_responses = {max: 10, ttl: "50ms"}
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/cluster.conf
         CorpusFile(
@@ -2052,33 +2057,33 @@ MY_STREAM_SERVICE = {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/cluster.conf is valid"##,
             text: ##"""
-# Cluster config file
+                # Cluster config file
 
-listen: 127.0.0.1:5242
+                listen: 127.0.0.1:5242
 
-cluster {
-  listen: 127.0.0.1:5244
-  name: xyz
+                cluster {
+                  listen: 127.0.0.1:5244
+                  name: xyz
 
-  authorization {
-    user: route_user
-    password: top_secret
-    timeout: 0.5
-  }
+                  authorization {
+                    user: route_user
+                    password: top_secret
+                    timeout: 0.5
+                  }
 
-  # Routes are actively solicited and connected to from this server.
-  # Other servers can connect to us if they supply the correct credentials
-  # in their routes definitions from above.
+                  # Routes are actively solicited and connected to from this server.
+                  # Other servers can connect to us if they supply the correct credentials
+                  # in their routes definitions from above.
 
-  routes = [
-    nats-route://foo:bar@127.0.0.1:5245
-    nats-route://foo:bar@127.0.0.1:5246
-  ]
-}
+                  routes = [
+                    nats-route://foo:bar@127.0.0.1:5245
+                    nats-route://foo:bar@127.0.0.1:5246
+                  ]
+                }
 
-no_sys_acc: true
+                no_sys_acc: true
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/multi_accounts.conf
         CorpusFile(
@@ -2086,37 +2091,37 @@ no_sys_acc: true
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/multi_accounts.conf is valid"##,
             text: ##"""
-listen: 127.0.0.1:4033
-http: 127.0.0.1:8033
+                listen: 127.0.0.1:4033
+                http: 127.0.0.1:8033
 
-password = "s3cr3t!"
+                password = "s3cr3t!"
 
-accounts: {
-   engineering: {
-      users = [
-        {user: alice, password: $password}
-        {user: bob,   password: $password}
-      ]
-    }
+                accounts: {
+                   engineering: {
+                      users = [
+                        {user: alice, password: $password}
+                        {user: bob,   password: $password}
+                      ]
+                    }
 
-    legal: {
-      users = [
-        {user: john,  password: $password}
-        {user: mary,  password: $password}
-      ]
-    }
+                    legal: {
+                      users = [
+                        {user: john,  password: $password}
+                        {user: mary,  password: $password}
+                      ]
+                    }
 
-    finance: {
-      users = [
-        {user: peter, password: $password}
-        {user: paul,  password: $password}
-      ]
-    }
-}
+                    finance: {
+                      users = [
+                        {user: peter, password: $password}
+                        {user: paul,  password: $password}
+                      ]
+                    }
+                }
 
-no_sys_acc: true
+                no_sys_acc: true
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/multi_user.conf
         CorpusFile(
@@ -2124,17 +2129,17 @@ no_sys_acc: true
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/multi_user.conf is valid"##,
             text: ##"""
-listen: 127.0.0.1:4233
-http: 127.0.0.1:8233
+                listen: 127.0.0.1:4233
+                http: 127.0.0.1:8233
 
-authorization {
-    users = [
-      {user: alice, password: foo}
-      {user: bob,   password: bar}
-    ]
-}
+                authorization {
+                    users = [
+                      {user: alice, password: foo}
+                      {user: bob,   password: bar}
+                    ]
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/new_cluster.conf
         CorpusFile(
@@ -2142,27 +2147,27 @@ authorization {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/new_cluster.conf is valid"##,
             text: ##"""
-# New Cluster config file
+                # New Cluster config file
 
-listen: 127.0.0.1:5343
+                listen: 127.0.0.1:5343
 
-cluster {
-  listen: 127.0.0.1:5344
-  name: xyz
+                cluster {
+                  listen: 127.0.0.1:5344
+                  name: xyz
 
-  # Routes are actively solicited and connected to from this server.
-  # Other servers can connect to us if they supply the correct credentials
-  # in their routes definitions from above.
+                  # Routes are actively solicited and connected to from this server.
+                  # Other servers can connect to us if they supply the correct credentials
+                  # in their routes definitions from above.
 
-  routes = [
-    nats-route://127.0.0.1:5345
-    nats-route://127.0.0.1:5346
-  ]
-}
+                  routes = [
+                    nats-route://127.0.0.1:5345
+                    nats-route://127.0.0.1:5346
+                  ]
+                }
 
-no_sys_acc: true
+                no_sys_acc: true
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/operator.conf
         CorpusFile(
@@ -2170,24 +2175,24 @@ no_sys_acc: true
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/operator.conf is valid"##,
             text: ##"""
-# Server that loads an operator JWT
+                # Server that loads an operator JWT
 
-listen: 127.0.0.1:22222
+                listen: 127.0.0.1:22222
 
-# Can be an array of filenames as well.
-# Key can be operator, operators, roots, root, root_operators, root_operator
+                # Can be an array of filenames as well.
+                # Key can be operator, operators, roots, root, root_operators, root_operator
 
-operator = "./configs/nkeys/op.jwt"
+                operator = "./configs/nkeys/op.jwt"
 
-# This is for account resolution.
-# Can be MEMORY (Testing) or can be URL(url).
-# The resolver will append the account name to url for retrieval.
-# E.g.
-# resolver = URL("https://api.synadia.com/ngs/v1/accounts/jwt")
-#
-resolver = MEMORY
+                # This is for account resolution.
+                # Can be MEMORY (Testing) or can be URL(url).
+                # The resolver will append the account name to url for retrieval.
+                # E.g.
+                # resolver = URL("https://api.synadia.com/ngs/v1/accounts/jwt")
+                #
+                resolver = MEMORY
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/operator_inline.conf
         CorpusFile(
@@ -2195,22 +2200,22 @@ resolver = MEMORY
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/operator_inline.conf is valid"##,
             text: ##"""
-# Server that loads an operator JWT
+                # Server that loads an operator JWT
 
-listen: 127.0.0.1:22222
+                listen: 127.0.0.1:22222
 
-# This example is a single inline JWT.
-operator = "eyJ0eXAiOiJqd3QiLCJhbGciOiJlZDI1NTE5In0.eyJhdWQiOiJURVNUUyIsImV4cCI6MTg1OTEyMTI3NSwianRpIjoiWE5MWjZYWVBIVE1ESlFSTlFPSFVPSlFHV0NVN01JNVc1SlhDWk5YQllVS0VRVzY3STI1USIsImlhdCI6MTU0Mzc2MTI3NSwiaXNzIjoiT0NBVDMzTVRWVTJWVU9JTUdOR1VOWEo2NkFIMlJMU0RBRjNNVUJDWUFZNVFNSUw2NU5RTTZYUUciLCJuYW1lIjoiU3luYWRpYSBDb21tdW5pY2F0aW9ucyBJbmMuIiwibmJmIjoxNTQzNzYxMjc1LCJzdWIiOiJPQ0FUMzNNVFZVMlZVT0lNR05HVU5YSjY2QUgyUkxTREFGM01VQkNZQVk1UU1JTDY1TlFNNlhRRyIsInR5cGUiOiJvcGVyYXRvciIsIm5hdHMiOnsic2lnbmluZ19rZXlzIjpbIk9EU0tSN01ZRlFaNU1NQUo2RlBNRUVUQ1RFM1JJSE9GTFRZUEpSTUFWVk40T0xWMllZQU1IQ0FDIiwiT0RTS0FDU1JCV1A1MzdEWkRSVko2NTdKT0lHT1BPUTZLRzdUNEhONk9LNEY2SUVDR1hEQUhOUDIiLCJPRFNLSTM2TFpCNDRPWTVJVkNSNlA1MkZaSlpZTVlXWlZXTlVEVExFWjVUSzJQTjNPRU1SVEFCUiJdfX0.hyfz6E39BMUh0GLzovFfk3wT4OfualftjdJ_eYkLfPvu5tZubYQ_Pn9oFYGCV_6yKy3KMGhWGUCyCdHaPhalBw"
+                # This example is a single inline JWT.
+                operator = "eyJ0eXAiOiJqd3QiLCJhbGciOiJlZDI1NTE5In0.eyJhdWQiOiJURVNUUyIsImV4cCI6MTg1OTEyMTI3NSwianRpIjoiWE5MWjZYWVBIVE1ESlFSTlFPSFVPSlFHV0NVN01JNVc1SlhDWk5YQllVS0VRVzY3STI1USIsImlhdCI6MTU0Mzc2MTI3NSwiaXNzIjoiT0NBVDMzTVRWVTJWVU9JTUdOR1VOWEo2NkFIMlJMU0RBRjNNVUJDWUFZNVFNSUw2NU5RTTZYUUciLCJuYW1lIjoiU3luYWRpYSBDb21tdW5pY2F0aW9ucyBJbmMuIiwibmJmIjoxNTQzNzYxMjc1LCJzdWIiOiJPQ0FUMzNNVFZVMlZVT0lNR05HVU5YSjY2QUgyUkxTREFGM01VQkNZQVk1UU1JTDY1TlFNNlhRRyIsInR5cGUiOiJvcGVyYXRvciIsIm5hdHMiOnsic2lnbmluZ19rZXlzIjpbIk9EU0tSN01ZRlFaNU1NQUo2RlBNRUVUQ1RFM1JJSE9GTFRZUEpSTUFWVk40T0xWMllZQU1IQ0FDIiwiT0RTS0FDU1JCV1A1MzdEWkRSVko2NTdKT0lHT1BPUTZLRzdUNEhONk9LNEY2SUVDR1hEQUhOUDIiLCJPRFNLSTM2TFpCNDRPWTVJVkNSNlA1MkZaSlpZTVlXWlZXTlVEVExFWjVUSzJQTjNPRU1SVEFCUiJdfX0.hyfz6E39BMUh0GLzovFfk3wT4OfualftjdJ_eYkLfPvu5tZubYQ_Pn9oFYGCV_6yKy3KMGhWGUCyCdHaPhalBw"
 
-# This is for account resolution.
-# Can be MEMORY (Testing) or can be URL(url).
-# The resolver will append the account name to url for retrieval.
-# E.g.
-# resolver = URL("https://api.synadia.com/ngs/v1/accounts/jwt")
-#
-resolver = MEMORY
+                # This is for account resolution.
+                # Can be MEMORY (Testing) or can be URL(url).
+                # The resolver will append the account name to url for retrieval.
+                # E.g.
+                # resolver = URL("https://api.synadia.com/ngs/v1/accounts/jwt")
+                #
+                resolver = MEMORY
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/override.conf
         CorpusFile(
@@ -2218,14 +2223,14 @@ resolver = MEMORY
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/override.conf is valid"##,
             text: ##"""
-# Config file to test overrides to client
+                # Config file to test overrides to client
 
-listen: 127.0.0.1:5224
+                listen: 127.0.0.1:5224
 
-# maximum payload
-max_payload: 2222
+                # maximum payload
+                max_payload: 2222
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/resolver_preload.conf
         CorpusFile(
@@ -2233,34 +2238,34 @@ max_payload: 2222
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/resolver_preload.conf is valid"##,
             text: ##"""
-# Server that loads an operator JWT
+                # Server that loads an operator JWT
 
-listen: 127.0.0.1:22222
+                listen: 127.0.0.1:22222
 
-# Can be an array of filenames as well.
-# Key can be operator, operators, roots, root, root_operators, root_operator
+                # Can be an array of filenames as well.
+                # Key can be operator, operators, roots, root, root_operators, root_operator
 
-operator = "./configs/nkeys/op.jwt"
+                operator = "./configs/nkeys/op.jwt"
 
-system_account = "AD2VB6C25DQPEUUQ7KJBUFX2J4ZNVBPOHSCBISC7VFZXVWXZA7VASQZG"
+                system_account = "AD2VB6C25DQPEUUQ7KJBUFX2J4ZNVBPOHSCBISC7VFZXVWXZA7VASQZG"
 
-# This is for account resolution.
-# Can be MEMORY (Testing) or can be URL(url).
-# The resolver will append the account name to url for retrieval.
-# E.g.
-# resolver = URL("https://api.synadia.com/ngs/v1/accounts/jwt")
-#
-resolver = MEMORY
+                # This is for account resolution.
+                # Can be MEMORY (Testing) or can be URL(url).
+                # The resolver will append the account name to url for retrieval.
+                # E.g.
+                # resolver = URL("https://api.synadia.com/ngs/v1/accounts/jwt")
+                #
+                resolver = MEMORY
 
-# This is a map that can preload keys:jwts into a memory resolver.
-resolver_preload = {
-    AD2VB6C25DQPEUUQ7KJBUFX2J4ZNVBPOHSCBISC7VFZXVWXZA7VASQZG : "eyJ0eXAiOiJqd3QiLCJhbGciOiJlZDI1NTE5In0.eyJqdGkiOiJDSzU1UERKSUlTWU5QWkhLSUpMVURVVTdJT1dINlM3UkE0RUc2TTVGVUQzUEdGQ1RWWlJRIiwiaWF0IjoxNTQzOTU4NjU4LCJpc3MiOiJPQ0FUMzNNVFZVMlZVT0lNR05HVU5YSjY2QUgyUkxTREFGM01VQkNZQVk1UU1JTDY1TlFNNlhRRyIsInN1YiI6IkFEMlZCNkMyNURRUEVVVVE3S0pCVUZYMko0Wk5WQlBPSFNDQklTQzdWRlpYVldYWkE3VkFTUVpHIiwidHlwZSI6ImFjY291bnQiLCJuYXRzIjp7ImxpbWl0cyI6e319fQ.7m1fysYUsBw15Lj88YmYoHxOI4HlOzu6qgP8Zg-1q9mQXUURijuDGVZrtb7gFYRlo-nG9xZyd2ZTRpMA-b0xCQ"
+                # This is a map that can preload keys:jwts into a memory resolver.
+                resolver_preload = {
+                    AD2VB6C25DQPEUUQ7KJBUFX2J4ZNVBPOHSCBISC7VFZXVWXZA7VASQZG : "eyJ0eXAiOiJqd3QiLCJhbGciOiJlZDI1NTE5In0.eyJqdGkiOiJDSzU1UERKSUlTWU5QWkhLSUpMVURVVTdJT1dINlM3UkE0RUc2TTVGVUQzUEdGQ1RWWlJRIiwiaWF0IjoxNTQzOTU4NjU4LCJpc3MiOiJPQ0FUMzNNVFZVMlZVT0lNR05HVU5YSjY2QUgyUkxTREFGM01VQkNZQVk1UU1JTDY1TlFNNlhRRyIsInN1YiI6IkFEMlZCNkMyNURRUEVVVVE3S0pCVUZYMko0Wk5WQlBPSFNDQklTQzdWRlpYVldYWkE3VkFTUVpHIiwidHlwZSI6ImFjY291bnQiLCJuYXRzIjp7ImxpbWl0cyI6e319fQ.7m1fysYUsBw15Lj88YmYoHxOI4HlOzu6qgP8Zg-1q9mQXUURijuDGVZrtb7gFYRlo-nG9xZyd2ZTRpMA-b0xCQ"
 
-    ADM2CIIL3RWXBA6T2HW3FODNCQQOUJEHHQD6FKCPVAMHDNTTSMO73ROX: "eyJ0eXAiOiJqd3QiLCJhbGciOiJlZDI1NTE5In0.eyJqdGkiOiJCMk0zTFRMT1ZNRk03REY3U0M3SE9RTzNXUzI2RFhMTURINk0zRzY3RzRXRFdTWExPNlVBIiwiaWF0IjoxNTQzOTU4NzI0LCJpc3MiOiJPQ0FUMzNNVFZVMlZVT0lNR05HVU5YSjY2QUgyUkxTREFGM01VQkNZQVk1UU1JTDY1TlFNNlhRRyIsInN1YiI6IkFETTJDSUlMM1JXWEJBNlQySFczRk9ETkNRUU9VSkVISFFENkZLQ1BWQU1IRE5UVFNNTzczUk9YIiwidHlwZSI6ImFjY291bnQiLCJuYXRzIjp7ImxpbWl0cyI6e319fQ.pvvPmBei_IFEbspHGN5FkWJoSfHk8BVeJCCVODTgul8-xUU8p1fidvsg3sgMvrXqXtmL8SFc68jGQd0nGtk5Dw"
+                    ADM2CIIL3RWXBA6T2HW3FODNCQQOUJEHHQD6FKCPVAMHDNTTSMO73ROX: "eyJ0eXAiOiJqd3QiLCJhbGciOiJlZDI1NTE5In0.eyJqdGkiOiJCMk0zTFRMT1ZNRk03REY3U0M3SE9RTzNXUzI2RFhMTURINk0zRzY3RzRXRFdTWExPNlVBIiwiaWF0IjoxNTQzOTU4NzI0LCJpc3MiOiJPQ0FUMzNNVFZVMlZVT0lNR05HVU5YSjY2QUgyUkxTREFGM01VQkNZQVk1UU1JTDY1TlFNNlhRRyIsInN1YiI6IkFETTJDSUlMM1JXWEJBNlQySFczRk9ETkNRUU9VSkVISFFENkZLQ1BWQU1IRE5UVFNNTzczUk9YIiwidHlwZSI6ImFjY291bnQiLCJuYXRzIjp7ImxpbWl0cyI6e319fQ.pvvPmBei_IFEbspHGN5FkWJoSfHk8BVeJCCVODTgul8-xUU8p1fidvsg3sgMvrXqXtmL8SFc68jGQd0nGtk5Dw"
 
-}
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/seed.conf
         CorpusFile(
@@ -2268,20 +2273,20 @@ resolver_preload = {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/seed.conf is valid"##,
             text: ##"""
-# Cluster Seed Node
+                # Cluster Seed Node
 
-listen: 127.0.0.1:5222
+                listen: 127.0.0.1:5222
 
-http: 8222
+                http: 8222
 
-cluster {
-  listen: 127.0.0.1:4248
-  name: xyz
-}
+                cluster {
+                  listen: 127.0.0.1:4248
+                  name: xyz
+                }
 
-no_sys_acc: true
+                no_sys_acc: true
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/srv_a.conf
         CorpusFile(
@@ -2289,32 +2294,32 @@ no_sys_acc: true
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/srv_a.conf is valid"##,
             text: ##"""
-# Cluster Server A
+                # Cluster Server A
 
-listen: 127.0.0.1:5222
+                listen: 127.0.0.1:5222
 
-cluster {
-  listen: 127.0.0.1:5244
-  name: xyz
+                cluster {
+                  listen: 127.0.0.1:5244
+                  name: xyz
 
-  authorization {
-    user: ruser
-    password: top_secret
-    timeout: 0.5
-  }
+                  authorization {
+                    user: ruser
+                    password: top_secret
+                    timeout: 0.5
+                  }
 
-  # Routes are actively solicited and connected to from this server.
-  # Other servers can connect to us if they supply the correct credentials
-  # in their routes definitions from above.
+                  # Routes are actively solicited and connected to from this server.
+                  # Other servers can connect to us if they supply the correct credentials
+                  # in their routes definitions from above.
 
-  routes = [
-    nats-route://ruser:top_secret@127.0.0.1:5246
-  ]
-}
+                  routes = [
+                    nats-route://ruser:top_secret@127.0.0.1:5246
+                  ]
+                }
 
-no_sys_acc: true
+                no_sys_acc: true
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/srv_a_leaf.conf
         CorpusFile(
@@ -2322,34 +2327,34 @@ no_sys_acc: true
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/srv_a_leaf.conf is valid"##,
             text: ##"""
-# Cluster Server A
+                # Cluster Server A
 
-listen: 127.0.0.1:5222
+                listen: 127.0.0.1:5222
 
-leafnodes {
-  listen: 127.0.0.1:5223
-}
+                leafnodes {
+                  listen: 127.0.0.1:5223
+                }
 
-cluster {
-  listen: 127.0.0.1:5244
-  name: xyz
+                cluster {
+                  listen: 127.0.0.1:5244
+                  name: xyz
 
-  authorization {
-    user: ruser
-    password: top_secret
-    timeout: 0.5
-  }
+                  authorization {
+                    user: ruser
+                    password: top_secret
+                    timeout: 0.5
+                  }
 
-  # Routes are actively solicited and connected to from this server.
-  # Other servers can connect to us if they supply the correct credentials
-  # in their routes definitions from above.
+                  # Routes are actively solicited and connected to from this server.
+                  # Other servers can connect to us if they supply the correct credentials
+                  # in their routes definitions from above.
 
-  routes = [
-    nats-route://ruser:top_secret@127.0.0.1:5246
-  ]
-}
+                  routes = [
+                    nats-route://ruser:top_secret@127.0.0.1:5246
+                  ]
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/srv_a_perms.conf
         CorpusFile(
@@ -2357,41 +2362,41 @@ cluster {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/srv_a_perms.conf is valid"##,
             text: ##"""
-# Cluster Server A with Permissions
+                # Cluster Server A with Permissions
 
-listen: 127.0.0.1:5222
-http: 127.0.0.1:5223
+                listen: 127.0.0.1:5222
+                http: 127.0.0.1:5223
 
-cluster {
-  listen: 127.0.0.1:5244
-  name: xyz
+                cluster {
+                  listen: 127.0.0.1:5244
+                  name: xyz
 
-  authorization {
-    user: ruser
-    password: top_secret
-    timeout: 0.5
-  }
+                  authorization {
+                    user: ruser
+                    password: top_secret
+                    timeout: 0.5
+                  }
 
-  permissions {
-    import: "foo"
-    export: {
-      allow: "*"
-      deny: ["foo", "nats"]
-    }
-  }
+                  permissions {
+                    import: "foo"
+                    export: {
+                      allow: "*"
+                      deny: ["foo", "nats"]
+                    }
+                  }
 
-  # Routes are actively solicited and connected to from this server.
-  # Other servers can connect to us if they supply the correct credentials
-  # in their routes definitions from above.
+                  # Routes are actively solicited and connected to from this server.
+                  # Other servers can connect to us if they supply the correct credentials
+                  # in their routes definitions from above.
 
-  routes = [
-    nats-route://ruser:top_secret@127.0.0.1:5246
-  ]
-}
+                  routes = [
+                    nats-route://ruser:top_secret@127.0.0.1:5246
+                  ]
+                }
 
-no_sys_acc: true
+                no_sys_acc: true
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/srv_a_tls.conf
         CorpusFile(
@@ -2399,39 +2404,39 @@ no_sys_acc: true
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/srv_a_tls.conf is valid"##,
             text: ##"""
-# Cluster Server A
+                # Cluster Server A
 
-listen: 127.0.0.1:5222
+                listen: 127.0.0.1:5222
 
-cluster {
-  listen: 127.0.0.1:5244
-  name: xyz
+                cluster {
+                  listen: 127.0.0.1:5244
+                  name: xyz
 
-  tls {
-    # Route cert
-    cert_file: "./configs/certs/srva-cert.pem"
-    # Private key
-    key_file:  "./configs/certs/srva-key.pem"
-    # Specified time for handshake to complete
-    timeout: 2
+                  tls {
+                    # Route cert
+                    cert_file: "./configs/certs/srva-cert.pem"
+                    # Private key
+                    key_file:  "./configs/certs/srva-key.pem"
+                    # Specified time for handshake to complete
+                    timeout: 2
 
-    # Optional certificate authority verifying connected routes
-    # Required when we have self-signed CA, etc.
-    ca_file:   "./configs/certs/ca.pem"
-  }
+                    # Optional certificate authority verifying connected routes
+                    # Required when we have self-signed CA, etc.
+                    ca_file:   "./configs/certs/ca.pem"
+                  }
 
-  # Routes are actively solicited and connected to from this server.
-  # Other servers can connect to us if they supply the correct credentials
-  # in their routes definitions from above.
+                  # Routes are actively solicited and connected to from this server.
+                  # Other servers can connect to us if they supply the correct credentials
+                  # in their routes definitions from above.
 
-  routes = [
-    nats-route://127.0.0.1:5246
-  ]
-}
+                  routes = [
+                    nats-route://127.0.0.1:5246
+                  ]
+                }
 
-no_sys_acc: true
+                no_sys_acc: true
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/srv_b.conf
         CorpusFile(
@@ -2439,33 +2444,33 @@ no_sys_acc: true
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/srv_b.conf is valid"##,
             text: ##"""
-# Cluster Server B
+                # Cluster Server B
 
-listen: 127.0.0.1:5224
-http: 127.0.0.1:5225
+                listen: 127.0.0.1:5224
+                http: 127.0.0.1:5225
 
-cluster {
-  listen: 127.0.0.1:5246
-  name: xyz
+                cluster {
+                  listen: 127.0.0.1:5246
+                  name: xyz
 
-  authorization {
-    user: ruser
-    password: top_secret
-    timeout: 0.5
-  }
+                  authorization {
+                    user: ruser
+                    password: top_secret
+                    timeout: 0.5
+                  }
 
-  # Routes are actively solicited and connected to from this server.
-  # Other servers can connect to us if they supply the correct credentials
-  # in their routes definitions from above.
+                  # Routes are actively solicited and connected to from this server.
+                  # Other servers can connect to us if they supply the correct credentials
+                  # in their routes definitions from above.
 
-  routes = [
-    nats-route://ruser:top_secret@127.0.0.1:5244
-  ]
-}
+                  routes = [
+                    nats-route://ruser:top_secret@127.0.0.1:5244
+                  ]
+                }
 
-no_sys_acc: true
+                no_sys_acc: true
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/srv_b_tls.conf
         CorpusFile(
@@ -2473,39 +2478,39 @@ no_sys_acc: true
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/srv_b_tls.conf is valid"##,
             text: ##"""
-# Cluster Server B
+                # Cluster Server B
 
-listen: 127.0.0.1:5224
+                listen: 127.0.0.1:5224
 
-cluster {
-  listen: 127.0.0.1:5246
-  name: xyz
+                cluster {
+                  listen: 127.0.0.1:5246
+                  name: xyz
 
-  tls {
-    # Route cert
-    cert_file: "./configs/certs/srvb-cert.pem"
-    # Private key
-    key_file:  "./configs/certs/srvb-key.pem"
-    # Specified time for handshake to complete
-    timeout: 2
+                  tls {
+                    # Route cert
+                    cert_file: "./configs/certs/srvb-cert.pem"
+                    # Private key
+                    key_file:  "./configs/certs/srvb-key.pem"
+                    # Specified time for handshake to complete
+                    timeout: 2
 
-    # Optional certificate authority verifying connected routes
-    # Required when we have self-signed CA, etc.
-    ca_file:   "./configs/certs/ca.pem"
-  }
+                    # Optional certificate authority verifying connected routes
+                    # Required when we have self-signed CA, etc.
+                    ca_file:   "./configs/certs/ca.pem"
+                  }
 
-  # Routes are actively solicited and connected to from this server.
-  # Other servers can connect to us if they supply the correct credentials
-  # in their routes definitions from above.
+                  # Routes are actively solicited and connected to from this server.
+                  # Other servers can connect to us if they supply the correct credentials
+                  # in their routes definitions from above.
 
-  routes = [
-    nats-route://127.0.0.1:5244
-  ]
-}
+                  routes = [
+                    nats-route://127.0.0.1:5244
+                  ]
+                }
 
-no_sys_acc: true
+                no_sys_acc: true
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/srv_c.conf
         CorpusFile(
@@ -2513,32 +2518,32 @@ no_sys_acc: true
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/srv_c.conf is valid"##,
             text: ##"""
-# Cluster Server C
+                # Cluster Server C
 
-listen: 127.0.0.1:5226
+                listen: 127.0.0.1:5226
 
-cluster {
-  listen: 127.0.0.1:5248
-  name: xyz
+                cluster {
+                  listen: 127.0.0.1:5248
+                  name: xyz
 
-  authorization {
-    user: ruser
-    password: top_secret
-    timeout: 0.5
-  }
+                  authorization {
+                    user: ruser
+                    password: top_secret
+                    timeout: 0.5
+                  }
 
-  # Routes are actively solicited and connected to from this server.
-  # Other servers can connect to us if they supply the correct credentials
-  # in their routes definitions from above.
+                  # Routes are actively solicited and connected to from this server.
+                  # Other servers can connect to us if they supply the correct credentials
+                  # in their routes definitions from above.
 
-  routes = [
-    nats-route://ruser:top_secret@127.0.0.1:5244
-  ]
-}
+                  routes = [
+                    nats-route://ruser:top_secret@127.0.0.1:5244
+                  ]
+                }
 
-no_sys_acc: true
+                no_sys_acc: true
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/tls.conf
         CorpusFile(
@@ -2546,28 +2551,28 @@ no_sys_acc: true
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/tls.conf is valid"##,
             text: ##"""
-# Simple TLS config file
+                # Simple TLS config file
 
-listen: 127.0.0.1:5443
+                listen: 127.0.0.1:5443
 
-https: 11522
+                https: 11522
 
-tls {
-  # Server cert
-  cert_file: "./configs/certs/server-cert.pem"
-  # Server private key
-  key_file:  "./configs/certs/server-key.pem"
-  # Specified time for handshake to complete
-  timeout: 2
-}
+                tls {
+                  # Server cert
+                  cert_file: "./configs/certs/server-cert.pem"
+                  # Server private key
+                  key_file:  "./configs/certs/server-key.pem"
+                  # Specified time for handshake to complete
+                  timeout: 2
+                }
 
-authorization {
-  user:     derek
-  password: monkey
-  timeout:  1
-}
+                authorization {
+                  user:     derek
+                  password: monkey
+                  timeout:  1
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/tls_cert_cn.conf
         CorpusFile(
@@ -2576,42 +2581,42 @@ authorization {
             referenceMessage: ##"nats-server: configuration file configs/tls_cert_cn.conf is valid"##,
             text: ##"""
 
-listen: localhost:9334
+                listen: localhost:9334
 
-tls {
-  cert_file = "./configs/certs/tlsauth/server.pem"
-  key_file = "./configs/certs/tlsauth/server-key.pem"
-  ca_file = "./configs/certs/tlsauth/ca.pem"
-  verify = true
-  verify_and_map = true
-}
+                tls {
+                  cert_file = "./configs/certs/tlsauth/server.pem"
+                  key_file = "./configs/certs/tlsauth/server-key.pem"
+                  ca_file = "./configs/certs/tlsauth/ca.pem"
+                  verify = true
+                  verify_and_map = true
+                }
 
-authorization {
-  # Default permissions
-  permissions {
-    publish {
-      allow = ["public.>"]
-    }
-    subscribe {
-      allow = ["public.>"]
-    }
-  }
+                authorization {
+                  # Default permissions
+                  permissions {
+                    publish {
+                      allow = ["public.>"]
+                    }
+                    subscribe {
+                      allow = ["public.>"]
+                    }
+                  }
 
-  users [
-    { user = "CN=example.com,OU=NATS.io" }
-    { user = "CN=example.com,OU=CNCF", permissions = {
-	publish {
-	  allow = [">"]
-	}
-	subscribe {
-	  allow = [">"]
-	}
-      }
-    }
-  ]
-}
+                  users [
+                    { user = "CN=example.com,OU=NATS.io" }
+                    { user = "CN=example.com,OU=CNCF", permissions = {
+                	publish {
+                	  allow = [">"]
+                	}
+                	subscribe {
+                	  allow = [">"]
+                	}
+                      }
+                    }
+                  ]
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/tls_cert_cn_gateways.conf
         CorpusFile(
@@ -2620,21 +2625,21 @@ authorization {
             referenceMessage: ##"nats-server: configuration file configs/tls_cert_cn_gateways.conf is valid"##,
             text: ##"""
 
-gateway {
-  tls {
-    cert_file = "./configs/certs/tlsauth/server.pem"
-    key_file = "./configs/certs/tlsauth/server-key.pem"
-    ca_file = "./configs/certs/tlsauth/ca.pem"
-    verify_and_map = true
-    timeout = 2
-  }
+                gateway {
+                  tls {
+                    cert_file = "./configs/certs/tlsauth/server.pem"
+                    key_file = "./configs/certs/tlsauth/server-key.pem"
+                    ca_file = "./configs/certs/tlsauth/ca.pem"
+                    verify_and_map = true
+                    timeout = 2
+                  }
 
-  authorization {
-    user = "CN=localhost,OU=NATS.io Operators"
-  }
-}
+                  authorization {
+                    user = "CN=localhost,OU=NATS.io Operators"
+                  }
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/tls_cert_cn_gateways_invalid_auth.conf
         CorpusFile(
@@ -2643,21 +2648,21 @@ gateway {
             referenceMessage: ##"nats-server: configuration file configs/tls_cert_cn_gateways_invalid_auth.conf is valid"##,
             text: ##"""
 
-gateway {
-  tls {
-    cert_file = "./configs/certs/tlsauth/server-no-ou.pem"
-    key_file = "./configs/certs/tlsauth/server-no-ou-key.pem"
-    ca_file = "./configs/certs/tlsauth/ca.pem"
-    verify_and_map = true
-    timeout = 2
-  }
+                gateway {
+                  tls {
+                    cert_file = "./configs/certs/tlsauth/server-no-ou.pem"
+                    key_file = "./configs/certs/tlsauth/server-no-ou-key.pem"
+                    ca_file = "./configs/certs/tlsauth/ca.pem"
+                    verify_and_map = true
+                    timeout = 2
+                  }
 
-  authorization {
-    user = "CN=localhost"
-  }
-}
+                  authorization {
+                    user = "CN=localhost"
+                  }
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/tls_cert_cn_routes.conf
         CorpusFile(
@@ -2666,30 +2671,30 @@ gateway {
             referenceMessage: ##"nats-server: configuration file configs/tls_cert_cn_routes.conf is valid"##,
             text: ##"""
 
-cluster {
-  tls {
-    cert_file = "./configs/certs/tlsauth/server.pem"
-    key_file = "./configs/certs/tlsauth/server-key.pem"
-    ca_file = "./configs/certs/tlsauth/ca.pem"
-    verify_and_map = true
-    timeout = 2
-  }
+                cluster {
+                  tls {
+                    cert_file = "./configs/certs/tlsauth/server.pem"
+                    key_file = "./configs/certs/tlsauth/server-key.pem"
+                    ca_file = "./configs/certs/tlsauth/ca.pem"
+                    verify_and_map = true
+                    timeout = 2
+                  }
 
-  permissions {
-    publish {
-  	allow = ["public.>"]
-    }
-    subscribe {
-  	allow = ["public.>"]
-    }
-  }
+                  permissions {
+                    publish {
+                  	allow = ["public.>"]
+                    }
+                    subscribe {
+                  	allow = ["public.>"]
+                    }
+                  }
 
-  authorization {
-    user = "CN=localhost,OU=NATS.io Operators"
-  }
-}
+                  authorization {
+                    user = "CN=localhost,OU=NATS.io Operators"
+                  }
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/tls_cert_cn_routes_invalid_auth.conf
         CorpusFile(
@@ -2698,32 +2703,32 @@ cluster {
             referenceMessage: ##"nats-server: configuration file configs/tls_cert_cn_routes_invalid_auth.conf is valid"##,
             text: ##"""
 
-cluster {
-  tls {
-    cert_file = "./configs/certs/tlsauth/server-no-ou.pem"
-    key_file = "./configs/certs/tlsauth/server-no-ou-key.pem"
-    ca_file = "./configs/certs/tlsauth/ca.pem"
-    verify_and_map = true
-    timeout = 2
-  }
+                cluster {
+                  tls {
+                    cert_file = "./configs/certs/tlsauth/server-no-ou.pem"
+                    key_file = "./configs/certs/tlsauth/server-no-ou-key.pem"
+                    ca_file = "./configs/certs/tlsauth/ca.pem"
+                    verify_and_map = true
+                    timeout = 2
+                  }
 
-  no_advertise = true
+                  no_advertise = true
 
-  permissions {
-    publish {
-  	allow = ["public.>"]
-    }
-    subscribe {
-  	allow = ["public.>"]
-    }
-  }
+                  permissions {
+                    publish {
+                  	allow = ["public.>"]
+                    }
+                    subscribe {
+                  	allow = ["public.>"]
+                    }
+                  }
 
-  authorization {
-    user = "CN=localhost"
-  }
-}
+                  authorization {
+                    user = "CN=localhost"
+                  }
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/tls_cert_id.conf
         CorpusFile(
@@ -2731,32 +2736,32 @@ cluster {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/tls_cert_id.conf is valid"##,
             text: ##"""
-# TLS config file
-# We require client certs and pull the user from the cert itself.
+                # TLS config file
+                # We require client certs and pull the user from the cert itself.
 
-listen: 127.0.0.1:9333
+                listen: 127.0.0.1:9333
 
-tls {
-  # Server cert
-  cert_file: "./configs/certs/server-cert.pem"
-  # Server private key
-  key_file:  "./configs/certs/server-key.pem"
-  # Specified time for handshake to complete
-  timeout: 2
-  # Optional certificate authority for clients
-  ca_file:   "./configs/certs/ca.pem"
-  # Require a client certificate and map user id from certificate
-  verify_and_map: true
-}
+                tls {
+                  # Server cert
+                  cert_file: "./configs/certs/server-cert.pem"
+                  # Server private key
+                  key_file:  "./configs/certs/server-key.pem"
+                  # Specified time for handshake to complete
+                  timeout: 2
+                  # Optional certificate authority for clients
+                  ca_file:   "./configs/certs/ca.pem"
+                  # Require a client certificate and map user id from certificate
+                  verify_and_map: true
+                }
 
-# User authenticated from above in certificate.
-authorization {
-  users = [
-    {user: derek@nats.io, permissions: { publish:"foo" }}
-  ]
-}
+                # User authenticated from above in certificate.
+                authorization {
+                  users = [
+                    {user: derek@nats.io, permissions: { publish:"foo" }}
+                  ]
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/tls_cert_san_auth.conf
         CorpusFile(
@@ -2765,57 +2770,57 @@ authorization {
             referenceMessage: ##"nats-server: configuration file configs/tls_cert_san_auth.conf is valid"##,
             text: ##"""
 
-listen: localhost:9335
+                listen: localhost:9335
 
-tls {
-  cert_file = "./configs/certs/sans/server.pem"
-  key_file = "./configs/certs/sans/server-key.pem"
-  ca_file = "./configs/certs/sans/ca.pem"
-  verify = true
-  verify_and_map = true
-}
+                tls {
+                  cert_file = "./configs/certs/sans/server.pem"
+                  key_file = "./configs/certs/sans/server-key.pem"
+                  ca_file = "./configs/certs/sans/ca.pem"
+                  verify = true
+                  verify_and_map = true
+                }
 
-authorization {
-  # Default permissions
-  permissions {
-    publish {
-      allow = ["public.>"]
-    }
-    subscribe {
-      allow = ["public.>"]
-    }
-  }
+                authorization {
+                  # Default permissions
+                  permissions {
+                    publish {
+                      allow = ["public.>"]
+                    }
+                    subscribe {
+                      allow = ["public.>"]
+                    }
+                  }
 
-  users [
-    # CN used by default if there are no SANs
-    { user = "CN=www.nats.io" }
+                  users [
+                    # CN used by default if there are no SANs
+                    { user = "CN=www.nats.io" }
 
-    # All permissions
-    { user = "app.nats.prod", permissions = {
-	publish {
-	  allow = [">"]
-	}
-	subscribe {
-	  allow = [">"]
-	}
-      }
-    }
+                    # All permissions
+                    { user = "app.nats.prod", permissions = {
+                	publish {
+                	  allow = [">"]
+                	}
+                	subscribe {
+                	  allow = [">"]
+                	}
+                      }
+                    }
 
-    # Dev certs are isolated to own sandbox but can
-    # also publish to public.
-    { user = "app.nats.dev", permissions = {
-	publish {
-	  allow = ["public.>", "sandbox.>"]
-	}
-	subscribe {
-	  allow = ["public.>", "sandbox.>"]
-	}
-      }
-    }
-  ]
-}
+                    # Dev certs are isolated to own sandbox but can
+                    # also publish to public.
+                    { user = "app.nats.dev", permissions = {
+                	publish {
+                	  allow = ["public.>", "sandbox.>"]
+                	}
+                	subscribe {
+                	  allow = ["public.>", "sandbox.>"]
+                	}
+                      }
+                    }
+                  ]
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/tls_cert_san_emails.conf
         CorpusFile(
@@ -2824,57 +2829,57 @@ authorization {
             referenceMessage: ##"nats-server: configuration file configs/tls_cert_san_emails.conf is valid"##,
             text: ##"""
 
-listen: localhost:9336
+                listen: localhost:9336
 
-tls {
-  cert_file = "./configs/certs/sans/server.pem"
-  key_file = "./configs/certs/sans/server-key.pem"
-  ca_file = "./configs/certs/sans/ca.pem"
-  verify = true
-  verify_and_map = true
-}
+                tls {
+                  cert_file = "./configs/certs/sans/server.pem"
+                  key_file = "./configs/certs/sans/server-key.pem"
+                  ca_file = "./configs/certs/sans/ca.pem"
+                  verify = true
+                  verify_and_map = true
+                }
 
-authorization {
-  # Default permissions
-  permissions {
-    publish {
-      allow = ["public.>"]
-    }
-    subscribe {
-      allow = ["public.>"]
-    }
-  }
+                authorization {
+                  # Default permissions
+                  permissions {
+                    publish {
+                      allow = ["public.>"]
+                    }
+                    subscribe {
+                      allow = ["public.>"]
+                    }
+                  }
 
-  users [
-    # CN used by default if there are no SANs
-    { user = "CN=www.nats.io" }
+                  users [
+                    # CN used by default if there are no SANs
+                    { user = "CN=www.nats.io" }
 
-    # All permissions
-    { user = "*.app.nats.prod", permissions = {
-	publish {
-	  allow = [">"]
-	}
-	subscribe {
-	  allow = [">"]
-	}
-      }
-    }
+                    # All permissions
+                    { user = "*.app.nats.prod", permissions = {
+                	publish {
+                	  allow = [">"]
+                	}
+                	subscribe {
+                	  allow = [">"]
+                	}
+                      }
+                    }
 
-    # Dev certs are isolated to own sandbox but can
-    # also publish to public.
-    { user = "root@app.nats.dev", permissions = {
-	publish {
-	  allow = ["public.>", "sandbox.>"]
-	}
-	subscribe {
-	  allow = ["public.>", "sandbox.>"]
-	}
-      }
-    }
-  ]
-}
+                    # Dev certs are isolated to own sandbox but can
+                    # also publish to public.
+                    { user = "root@app.nats.dev", permissions = {
+                	publish {
+                	  allow = ["public.>", "sandbox.>"]
+                	}
+                	subscribe {
+                	  allow = ["public.>", "sandbox.>"]
+                	}
+                      }
+                    }
+                  ]
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/tls_curve_pref.conf
         CorpusFile(
@@ -2882,31 +2887,31 @@ authorization {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/tls_curve_pref.conf is valid"##,
             text: ##"""
-# Simple TLS config file
+                # Simple TLS config file
 
-listen: 127.0.0.1:5443
+                listen: 127.0.0.1:5443
 
-https: 11522
+                https: 11522
 
-tls {
-  # Server cert
-  cert_file: "./configs/certs/server-cert.pem"
-  # Server private key
-  key_file:  "./configs/certs/server-key.pem"
-  # Specified time for handshake to complete
-  timeout: 2
-  curve_preferences: [
-		"CurveP256"
-  ]
-}
+                tls {
+                  # Server cert
+                  cert_file: "./configs/certs/server-cert.pem"
+                  # Server private key
+                  key_file:  "./configs/certs/server-key.pem"
+                  # Specified time for handshake to complete
+                  timeout: 2
+                  curve_preferences: [
+                		"CurveP256"
+                  ]
+                }
 
-authorization {
-  user:     derek
-  password: boo
-  timeout:  1
-}
+                authorization {
+                  user:     derek
+                  password: boo
+                  timeout:  1
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/tls_mixed.conf
         CorpusFile(
@@ -2914,23 +2919,23 @@ authorization {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/tls_mixed.conf is valid"##,
             text: ##"""
-# Allow TLS and non TLS on same port.
+                # Allow TLS and non TLS on same port.
 
-listen: 127.0.0.1:-1
+                listen: 127.0.0.1:-1
 
-tls {
-  # Server cert
-  cert_file: "./configs/certs/server-cert.pem"
-  # Server private key
-  key_file:  "./configs/certs/server-key.pem"
-  # Specified time for handshake to complete
-  timeout: 2
-}
+                tls {
+                  # Server cert
+                  cert_file: "./configs/certs/server-cert.pem"
+                  # Server private key
+                  key_file:  "./configs/certs/server-key.pem"
+                  # Specified time for handshake to complete
+                  timeout: 2
+                }
 
-# This allows non tls traffic on same port.
-allow_non_tls: true
+                # This allows non tls traffic on same port.
+                allow_non_tls: true
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/tlsverify.conf
         CorpusFile(
@@ -2938,24 +2943,24 @@ allow_non_tls: true
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/tlsverify.conf is valid"##,
             text: ##"""
-# Simple TLS config file
+                # Simple TLS config file
 
-listen: 127.0.0.1:5443
+                listen: 127.0.0.1:5443
 
-tls {
-  # Server cert
-  cert_file: "./configs/certs/server-cert.pem"
-  # Server private key
-  key_file:  "./configs/certs/server-key.pem"
-  # Specified time for handshake to complete
-  timeout: 2
-  # Optional certificate authority for clients
-  ca_file:   "./configs/certs/ca.pem"
-  # Require a client certificate
-  verify:    true
-}
+                tls {
+                  # Server cert
+                  cert_file: "./configs/certs/server-cert.pem"
+                  # Server private key
+                  key_file:  "./configs/certs/server-key.pem"
+                  # Specified time for handshake to complete
+                  timeout: 2
+                  # Optional certificate authority for clients
+                  ca_file:   "./configs/certs/ca.pem"
+                  # Require a client certificate
+                  verify:    true
+                }
 
-"""##
+                """##
         ),
         // Source: nats-server/test/configs/tlsverify_noca.conf
         CorpusFile(
@@ -2963,25 +2968,25 @@ tls {
             isAcceptedByReference: true,
             referenceMessage: ##"nats-server: configuration file configs/tlsverify_noca.conf is valid"##,
             text: ##"""
-# Simple TLS config file
+                # Simple TLS config file
 
-listen: 127.0.0.1:5443
+                listen: 127.0.0.1:5443
 
-tls {
-  # Server cert
-  cert_file: "./configs/certs/server-cert.pem"
-  # Server private key
-  key_file:  "./configs/certs/server-key.pem"
-  # Specified time for handshake to complete
-  timeout: 2
-  # Require a client certificate
-  verify:    true
-  # Omit the client CA, this is to verify that
-  # the server is really trying to verify the
-  # client certificate.
-}
+                tls {
+                  # Server cert
+                  cert_file: "./configs/certs/server-cert.pem"
+                  # Server private key
+                  key_file:  "./configs/certs/server-key.pem"
+                  # Specified time for handshake to complete
+                  timeout: 2
+                  # Require a client certificate
+                  verify:    true
+                  # Omit the client CA, this is to verify that
+                  # the server is really trying to verify the
+                  # client certificate.
+                }
 
-"""##
+                """##
         ),
     ]
 

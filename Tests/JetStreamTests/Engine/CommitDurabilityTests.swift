@@ -17,7 +17,8 @@ struct CommitDurabilityTests {
             let storage = try SQLiteStorageEngine(directory: directory.path)
             let harness = try EngineHarness(fileStorage: storage)
             _ = harness.request("$JS.API.STREAM.CREATE.D", #"{"name":"D","subjects":["d"],"storage":"file"}"#)
-            let created = harness.request("$JS.API.CONSUMER.CREATE.D.worker", #"{"stream_name":"D","config":{"durable_name":"worker","ack_policy":"explicit"}}"#)
+            let created = harness.request(
+                "$JS.API.CONSUMER.CREATE.D.worker", #"{"stream_name":"D","config":{"durable_name":"worker","ack_policy":"explicit"}}"#)
             #expect(created["name"] as? String == "worker", "\(created)")
             let beforePublishing = storage.logSyncs
             for index in 1...4 {

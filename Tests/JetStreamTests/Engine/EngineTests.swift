@@ -63,7 +63,9 @@ struct EngineTests {
         _ = harness.request("$JS.API.STREAM.CREATE.P", #"{"name":"P","subjects":["p.*"]}"#)
         for index in 1...5 { harness.publish("p.x", "m\(index)") }
         _ = harness.transport.take()
-        let created = harness.request("$JS.API.CONSUMER.CREATE.P.worker", #"{"stream_name":"P","config":{"durable_name":"worker","ack_policy":"explicit","ack_wait":1000000000}}"#)
+        let created = harness.request(
+            "$JS.API.CONSUMER.CREATE.P.worker",
+            #"{"stream_name":"P","config":{"durable_name":"worker","ack_policy":"explicit","ack_wait":1000000000}}"#)
         #expect(created["name"] as? String == "worker")
         #expect(created["num_pending"] as? Int == 5)
         harness.publish("$JS.API.CONSUMER.MSG.NEXT.P.worker", #"{"batch":3}"#, reply: "_INBOX.pull")
@@ -89,7 +91,8 @@ struct EngineTests {
     func pullRequesterGone() throws {
         let harness = try EngineHarness()
         _ = harness.request("$JS.API.STREAM.CREATE.G", #"{"name":"G","subjects":["g"]}"#)
-        _ = harness.request("$JS.API.CONSUMER.DURABLE.CREATE.G.c", #"{"stream_name":"G","config":{"durable_name":"c","ack_policy":"explicit"}}"#)
+        _ = harness.request(
+            "$JS.API.CONSUMER.DURABLE.CREATE.G.c", #"{"stream_name":"G","config":{"durable_name":"c","ack_policy":"explicit"}}"#)
         harness.transport.inboxesHaveInterest = false
         harness.publish("$JS.API.CONSUMER.MSG.NEXT.G.c", #"{"batch":1,"expires":5000000000}"#, reply: "_INBOX.gone")
         harness.publish("g", "m1")
@@ -109,7 +112,8 @@ struct EngineTests {
     func pullStatuses() throws {
         let harness = try EngineHarness()
         _ = harness.request("$JS.API.STREAM.CREATE.E", #"{"name":"E","subjects":["e"]}"#)
-        _ = harness.request("$JS.API.CONSUMER.DURABLE.CREATE.E.c", #"{"stream_name":"E","config":{"durable_name":"c","ack_policy":"explicit"}}"#)
+        _ = harness.request(
+            "$JS.API.CONSUMER.DURABLE.CREATE.E.c", #"{"stream_name":"E","config":{"durable_name":"c","ack_policy":"explicit"}}"#)
         harness.publish("$JS.API.CONSUMER.MSG.NEXT.E.c", #"{"batch":1,"no_wait":true}"#, reply: "_INBOX.nw")
         #expect(harness.transport.take().first { $0.destination == "_INBOX.nw" }?.status == 404)
         harness.publish("$JS.API.CONSUMER.MSG.NEXT.E.c", #"{"batch":1,"expires":200000000}"#, reply: "_INBOX.ex")
@@ -125,7 +129,8 @@ struct EngineTests {
         harness.publish("s", "one")
         harness.transport.interest.insert("deliver.here")
         _ = harness.transport.take()
-        _ = harness.request("$JS.API.CONSUMER.CREATE.S", #"{"stream_name":"S","config":{"deliver_subject":"deliver.here","ack_policy":"none"}}"#)
+        _ = harness.request(
+            "$JS.API.CONSUMER.CREATE.S", #"{"stream_name":"S","config":{"deliver_subject":"deliver.here","ack_policy":"none"}}"#)
         harness.loop.run()
         harness.publish("s", "two")
         let delivered = harness.transport.take().filter { $0.destination == "deliver.here" }
@@ -133,7 +138,9 @@ struct EngineTests {
         #expect(delivered.allSatisfy { $0.subject == "s" })
     }
 
-    @Test("push flow control as nats-server: a 2 MiB window of delivery subject, reply, headers and payload, asked for at half, doubling with each answer")
+    @Test(
+        "push flow control as nats-server: a 2 MiB window of delivery subject, reply, headers and payload, asked for at half, doubling with each answer"
+    )
     func pushFlowControlWindow() throws {
         let harness = try EngineHarness()
         _ = harness.request("$JS.API.STREAM.CREATE.F", #"{"name":"F","subjects":["f"]}"#)
@@ -141,7 +148,10 @@ struct EngineTests {
         for _ in 0..<60_000 { harness.publish("f", payload) }
         harness.transport.interest.insert("fc.here")
         _ = harness.transport.take()
-        _ = harness.request("$JS.API.CONSUMER.CREATE.F", #"{"stream_name":"F","config":{"deliver_subject":"fc.here","ack_policy":"none","flow_control":true,"idle_heartbeat":1000000000}}"#)
+        _ = harness.request(
+            "$JS.API.CONSUMER.CREATE.F",
+            #"{"stream_name":"F","config":{"deliver_subject":"fc.here","ack_policy":"none","flow_control":true,"idle_heartbeat":1000000000}}"#
+        )
         harness.loop.run()
 
         /// What the window counts for each message (nats-server's `jsPubMsg.size()`).
@@ -224,7 +234,8 @@ struct AckSubjectTests {
         ]
         for (deliveries, sequence, consumerSequence, timestamp, pending) in cases {
             let built = AckSubject.make(
-                prefix: prefix, deliveries: deliveries, streamSequence: sequence, consumerSequence: consumerSequence, timestamp: timestamp, pending: pending)
+                prefix: prefix, deliveries: deliveries, streamSequence: sequence, consumerSequence: consumerSequence, timestamp: timestamp,
+                pending: pending)
             #expect(built == "$JS.ACK.ORDERS.worker.\(deliveries).\(sequence).\(consumerSequence).\(timestamp).\(pending)")
             if timestamp >= 0 { #expect(JetStreamEngine.parseAckSubject(built)?.sequence == sequence) }
         }

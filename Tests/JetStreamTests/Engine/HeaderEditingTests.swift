@@ -10,14 +10,18 @@ struct HeaderEditingTests {
     @Test("setting a field replaces an existing one and keeps the others; no block makes one")
     func setting() {
         let block = Array("NATS/1.0\r\nA: 1\r\nNats-Stream-Source: OLD 3\r\nB: 2\r\n\r\n".utf8)
-        #expect(text(NATSHeaders.setting("Nats-Stream-Source", to: "ORIG 7", in: block)) == "NATS/1.0\r\nA: 1\r\nB: 2\r\nNats-Stream-Source: ORIG 7\r\n\r\n")
+        #expect(
+            text(NATSHeaders.setting("Nats-Stream-Source", to: "ORIG 7", in: block))
+                == "NATS/1.0\r\nA: 1\r\nB: 2\r\nNats-Stream-Source: ORIG 7\r\n\r\n")
         #expect(text(NATSHeaders.setting("Nats-Stream-Source", to: "ORIG 1", in: nil)) == "NATS/1.0\r\nNats-Stream-Source: ORIG 1\r\n\r\n")
     }
 
     @Test("appending keeps every existing field, a same-named one too; no block or an empty one makes one")
     func appending() {
         let block = Array("NATS/1.0\r\nNats-Stream: MINE\r\nA: 1\r\n\r\n".utf8)
-        #expect(text(NATSHeaders.appending([("Nats-Stream", "S"), ("Nats-Sequence", "4")], to: block)) == "NATS/1.0\r\nNats-Stream: MINE\r\nA: 1\r\nNats-Stream: S\r\nNats-Sequence: 4\r\n\r\n")
+        #expect(
+            text(NATSHeaders.appending([("Nats-Stream", "S"), ("Nats-Sequence", "4")], to: block))
+                == "NATS/1.0\r\nNats-Stream: MINE\r\nA: 1\r\nNats-Stream: S\r\nNats-Sequence: 4\r\n\r\n")
         #expect(text(NATSHeaders.appending([("Nats-Stream", "S")], to: nil)) == "NATS/1.0\r\nNats-Stream: S\r\n\r\n")
         #expect(text(NATSHeaders.appending([("Nats-Stream", "S")], to: [])) == "NATS/1.0\r\nNats-Stream: S\r\n\r\n")
     }

@@ -50,7 +50,10 @@ struct SQLitePageSizeTests {
         try engine.beginBatch()
         let store = try engine.createStream(name: "S", configuration: Array("{}".utf8))
         for sequence in 1...500 as ClosedRange<UInt64> {
-            try store.append(StoredMessage(sequence: sequence, subject: "s.\(sequence % 7)", headers: nil, payload: Array(repeating: 7, count: 128), timestamp: Int64(sequence)))
+            try store.append(
+                StoredMessage(
+                    sequence: sequence, subject: "s.\(sequence % 7)", headers: nil, payload: Array(repeating: 7, count: 128),
+                    timestamp: Int64(sequence)))
         }
         try engine.commitBatch()
         engine.close()

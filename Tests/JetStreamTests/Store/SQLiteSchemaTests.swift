@@ -33,7 +33,9 @@ struct SQLiteSchemaTests {
         ]
         for sequence in 1...300 where sequence != 150 {
             let subject = sequence % 3 == 0 ? 2 : 1
-            sql.append("INSERT INTO messages(stream, seq, subject, ts, hdr, data) VALUES (1, \(sequence), \(subject), \(sequence * 10), NULL, x'\(String(format: "%04X", sequence))')")
+            sql.append(
+                "INSERT INTO messages(stream, seq, subject, ts, hdr, data) VALUES (1, \(sequence), \(subject), \(sequence * 10), NULL, x'\(String(format: "%04X", sequence))')"
+            )
         }
         sql.append("INSERT INTO messages(stream, seq, subject, ts, hdr, data) VALUES (2, 7, 1, 70, x'4E415453', x'')")
         sql.append("INSERT INTO consumers(stream, name, config, state) VALUES (1, 'C', x'7B7D', x'01')")

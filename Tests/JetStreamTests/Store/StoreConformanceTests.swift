@@ -25,7 +25,9 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
 }
 
 private func message(_ sequence: UInt64, _ subject: String, _ payload: String = "x", headers: String? = nil) -> StoredMessage {
-    StoredMessage(sequence: sequence, subject: subject, headers: headers.map { Array($0.utf8) }, payload: Array(payload.utf8), timestamp: 1_000_000 + Int64(sequence))
+    StoredMessage(
+        sequence: sequence, subject: subject, headers: headers.map { Array($0.utf8) }, payload: Array(payload.utf8),
+        timestamp: 1_000_000 + Int64(sequence))
 }
 
 /// Runs `body` with a stream store inside a batch that is committed afterwards.

@@ -28,7 +28,10 @@ struct WALWriteBufferTests {
     /// commit; checkpoints only when asked) with a table `t(id, data)`, its frames written.
     private func openTable(_ path: String) throws -> OpaquePointer {
         let db = try open(path, buffered: true)
-        try execSQL(db, "PRAGMA page_size=1024; PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(id INTEGER PRIMARY KEY, data BLOB)")
+        try execSQL(
+            db,
+            "PRAGMA page_size=1024; PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(id INTEGER PRIMARY KEY, data BLOB)"
+        )
         try #require(outpost_wal_buffer_flush(db) == SQLITE_OK)
         return db
     }
