@@ -49,6 +49,7 @@ let package = Package(
             dependencies: [
                 "Subjects",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -73,6 +74,7 @@ let package = Package(
             dependencies: [
                 "NATSWire", "Subjects", "Leafnode", "NKeys",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -85,6 +87,7 @@ let package = Package(
             dependencies: [
                 "Broker", "Subjects", "JetStream",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -96,6 +99,7 @@ let package = Package(
                 "Broker", "EdgeConfig", "Monitoring", "NATSWire", "Subjects", "Leafnode", "JetStream", "JetStreamSQLite", "NKeys",
                 "CLoaderMemory",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -124,7 +128,10 @@ let package = Package(
         ),
 
         // Test-only helpers: raw protocol client, server process runner.
-        .target(name: "EdgeTestSupport", swiftSettings: swiftSettings),
+        .target(
+            name: "EdgeTestSupport", dependencies: [.product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
 
         .testTarget(name: "NATSWireTests", dependencies: ["NATSWire"], swiftSettings: swiftSettings),
         .testTarget(name: "SubjectsTests", dependencies: ["Subjects"], swiftSettings: swiftSettings),

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Subjects
 import Synchronization
 
@@ -8,11 +9,11 @@ import Synchronization
 /// through their own small per-connection cache, which they drop when `generation` moves.
 package final class Account: Sendable {
     package let name: String
-    private let index: Mutex<LockedIndex>
+    private let index: NIOLockedValueBox<LockedIndex>
 
     /// The subject index as the lock holds it. `@unchecked Sendable`: the index (a class) is
-    /// created here and only ever reached through `index.withLock`, so no two threads touch it
-    /// at once; the lock's region checking cannot see that through a class reference.
+    /// created here and only ever reached inside `index`'s lock, so no two threads touch it at
+    /// once.
     private struct LockedIndex: @unchecked Sendable {
         let subjects: SubjectIndex<Subscription>
     }
@@ -22,13 +23,13 @@ package final class Account: Sendable {
     /// Callbacks waiting for a client to subscribe to a literal subject, each called once (push
     /// consumers whose deliver subject has no listener yet). The count spares every insert the
     /// lock while nobody waits.
-    private let interestWatches = Mutex<[UInt64: (subject: String, handler: @Sendable () -> Void)]>([:])
+    private let interestWatches = NIOLockedValueBox<[UInt64: (subject: String, handler: @Sendable () -> Void)]>([:])
     private let interestWatchCount = Atomic<Int>(0)
     private let lastInterestWatchID = Atomic<UInt64>(0)
 
     package init(name: String, subjectCacheEnabled: Bool = true) {
         self.name = name
-        self.index = Mutex(LockedIndex(subjects: SubjectIndex(cacheEnabled: subjectCacheEnabled)))
+        self.index = NIOLockedValueBox(LockedIndex(subjects: SubjectIndex(cacheEnabled: subjectCacheEnabled)))
     }
 
     /// Grows on every subscription added or removed.
@@ -36,7 +37,7 @@ package final class Account: Sendable {
     package var generation: UInt64 { generationCopy.load(ordering: .acquiring) }
 
     package func insert(_ subscription: Subscription) throws(SubjectIndexError) {
-        let failure: SubjectIndexError? = index.withLock { locked in
+        let failure: SubjectIndexError? = index.withLockedValue { locked in
             let index = locked.subjects
             do {
                 try index.insert(subscription, subject: subscription.subject, queue: subscription.queue)
@@ -58,7 +59,7 @@ package final class Account: Sendable {
     /// subscription matching the literal `subject` is added. Returns the watch's id.
     package func watchInterest(in subject: String, _ handler: @escaping @Sendable () -> Void) -> UInt64 {
         let id = lastInterestWatchID.add(1, ordering: .relaxed).newValue
-        interestWatches.withLock { watches in
+        interestWatches.withLockedValue { watches in
             watches[id] = (subject, handler)
             interestWatchCount.store(watches.count, ordering: .relaxed)
         }
@@ -66,14 +67,14 @@ package final class Account: Sendable {
     }
 
     package func cancelInterestWatch(_ id: UInt64) {
-        interestWatches.withLock { watches in
+        interestWatches.withLockedValue { watches in
             watches[id] = nil
             interestWatchCount.store(watches.count, ordering: .relaxed)
         }
     }
 
     private func fireInterestWatches(matchedBy pattern: String) {
-        let fired = interestWatches.withLock { watches in
+        let fired = interestWatches.withLockedValue { watches in
             let matched = watches.filter { SubjectPattern.matches(pattern: pattern, subject: $0.value.subject) }
             for id in matched.keys { watches[id] = nil }
             interestWatchCount.store(watches.count, ordering: .relaxed)
@@ -84,7 +85,7 @@ package final class Account: Sendable {
 
     @discardableResult
     package func remove(_ subscription: Subscription) -> Bool {
-        index.withLock { locked in
+        index.withLockedValue { locked in
             let index = locked.subjects
             let removed = index.remove(subscription, subject: subscription.subject, queue: subscription.queue)
             generationCopy.store(index.generation, ordering: .releasing)
@@ -93,23 +94,23 @@ package final class Account: Sendable {
     }
 
     package func match(_ subject: UnsafeRawBufferPointer, cached: Bool = true) -> SubjectMatch<Subscription> {
-        index.withLock { $0.subjects.match(subject, cacheResult: cached, lookInCache: cached) }
+        index.withLockedValue { $0.subjects.match(subject, cacheResult: cached, lookInCache: cached) }
     }
 
     package func match(_ subject: String, cacheResult: Bool = true) -> SubjectMatch<Subscription> {
-        index.withLock { $0.subjects.match(subject, cacheResult: cacheResult) }
+        index.withLockedValue { $0.subjects.match(subject, cacheResult: cacheResult) }
     }
 
     /// Calls `body` with every subscription, inside the index lock: do not call back into the
     /// account from `body`.
     package func forEachSubscription(_ body: (Subscription) -> Void) {
-        index.withLock { index in
+        index.withLockedValue { index in
             index.subjects.forEach { subscription, _, _ in body(subscription) }
         }
     }
 
     /// Subscription count, for /varz and /subsz.
-    package var subscriptionCount: Int { index.withLock { $0.subjects.count } }
+    package var subscriptionCount: Int { index.withLockedValue { $0.subjects.count } }
 
     package struct IndexStatistics: Sendable {
         package var subscriptions: Int
@@ -123,7 +124,7 @@ package final class Account: Sendable {
     }
 
     package var indexStatistics: IndexStatistics {
-        index.withLock { locked in
+        index.withLockedValue { locked in
             let index = locked.subjects
             let fanout = index.cachedFanout()
             return IndexStatistics(

@@ -4,7 +4,7 @@ extension Broker {
     /// its own loop, whether its peer must hear of it.
     package func interestChanged(_ subscription: Subscription, account: Account, isAdded: Bool) {
         guard establishedLinkCount.load(ordering: .acquiring) > 0 else { return }
-        let links = registry.withLock { registry in
+        let links = registry.withLockedValue { registry in
             registry.establishedLinks.values.filter { $0.account === account }.map(\.link)
         }
         for link in links {

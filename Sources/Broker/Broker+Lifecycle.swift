@@ -5,7 +5,7 @@ extension Broker {
     /// Stops accepting, closes every connection (after writing what is pending) and returns
     /// when all are closed.
     package func shutDown() async {
-        let transports = registry.withLock { registry in
+        let transports = registry.withLockedValue { registry in
             registry.isShuttingDown = true
             return registry.clients.values.map(\.transport) + registry.links.values.map(\.transport)
         }
@@ -19,7 +19,7 @@ extension Broker {
     /// Lame duck mode (SIGUSR2): refuse new clients, tell connected ones (INFO `ldm: true`) so
     /// they move elsewhere, then close them spread over `lame_duck_duration`, after a grace period.
     package func enterLameDuckMode() async {
-        let clients = registry.withLock { registry in
+        let clients = registry.withLockedValue { registry in
             registry.isLameDuck = true
             registry.isShuttingDown = true
             return Array(registry.clients.values)

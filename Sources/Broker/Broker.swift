@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import Synchronization
 
@@ -6,7 +7,7 @@ import Synchronization
 /// about the server (INFO, authentication) — the one ``SessionHost``.
 ///
 /// Thread-safe: sessions on every event loop call into it. Mutable state sits behind one
-/// `Mutex` each (`registry`, `reloadable`), counters are atomics. Lock order: no other lock is
+/// lock each (`registry`, `reloadable`), counters are atomics. Lock order: no other lock is
 /// taken while `registry` is held; a transport's inbox lock and an account's index lock are
 /// never held while taking it.
 package final class Broker: SessionHost, Sendable {
@@ -29,8 +30,8 @@ package final class Broker: SessionHost, Sendable {
         var isShuttingDown = false
     }
 
-    let registry = Mutex(Registry())
-    private let leafRemoteList = Mutex<[LeafRemote]>([])
+    let registry = NIOLockedValueBox(Registry())
+    private let leafRemoteList = NIOLockedValueBox<[LeafRemote]>([])
     private let nextConnectionID = Atomic<UInt64>(1)
     /// Established leafnode links, readable without the lock (interest changes skip the
     /// leafnode fan-out when there is none).
@@ -47,7 +48,7 @@ package final class Broker: SessionHost, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.passwordPool = passwordPool
-        self.reloadable = Mutex(Reloadable(authentication: configuration.authentication, clientTLS: configuration.clientTLS))
+        self.reloadable = NIOLockedValueBox(Reloadable(authentication: configuration.authentication, clientTLS: configuration.clientTLS))
         self.globalAccount = Account(name: "$G", subjectCacheEnabled: configuration.subjectCacheEnabled)
         self.startTime = WallClock.now
         self.loopDetectionSubject = "$LDS." + ServerNonce.make(length: 22)
@@ -72,16 +73,16 @@ package final class Broker: SessionHost, Sendable {
         var clientTLS: ServerTLS?
     }
 
-    private let reloadable: Mutex<Reloadable>
+    private let reloadable: NIOLockedValueBox<Reloadable>
 
-    package var authentication: AuthenticationConfiguration { reloadable.withLock { $0.authentication } }
-    package var clientTLS: ServerTLS? { reloadable.withLock { $0.clientTLS } }
+    package var authentication: AuthenticationConfiguration { reloadable.withLockedValue { $0.authentication } }
+    package var clientTLS: ServerTLS? { reloadable.withLockedValue { $0.clientTLS } }
 
     /// Applies a reloaded configuration: new connections see it at once; each open client
     /// connection has its CONNECT checked again on its own loop, and is closed if it is no
     /// longer allowed, or keeps going with its user's new permissions.
     package func reload(authentication: AuthenticationConfiguration, clientTLS: ServerTLS?) {
-        reloadable.withLock {
+        reloadable.withLockedValue {
             $0.authentication = authentication
             $0.clientTLS = clientTLS
         }
@@ -103,8 +104,8 @@ package final class Broker: SessionHost, Sendable {
 
     /// The configured leafnode remotes (set once by the server at start), for monitoring.
     package var leafRemotes: [LeafRemote] {
-        get { leafRemoteList.withLock { $0 } }
-        set { leafRemoteList.withLock { $0 = newValue } }
+        get { leafRemoteList.withLockedValue { $0 } }
+        set { leafRemoteList.withLockedValue { $0 = newValue } }
     }
 
     // MARK: - Sessions
@@ -117,7 +118,7 @@ package final class Broker: SessionHost, Sendable {
     /// The delivery batcher of `eventLoop` (one per loop, made on first use).
     package func deliveryLoop(for eventLoop: any EventLoop) -> DeliveryLoop {
         let key = ObjectIdentifier(eventLoop)
-        return registry.withLock { registry in
+        return registry.withLockedValue { registry in
             if let existing = registry.deliveryLoops[key] { return existing }
             let seed =
                 UInt64(truncatingIfNeeded: WallClock.now.nanosecondsSince1970) ^ UInt64(registry.deliveryLoops.count + 1)
@@ -130,7 +131,7 @@ package final class Broker: SessionHost, Sendable {
 
     package func register(client: any ClientConnectionSession) -> Bool {
         statistics.totalConnections.add(1, ordering: .relaxed)
-        return registry.withLock { registry in
+        return registry.withLockedValue { registry in
             if registry.isShuttingDown { return false }
             if registry.clients.count >= configuration.maxConnections { return false }
             registry.clients[client.transport.id] = client
@@ -139,12 +140,12 @@ package final class Broker: SessionHost, Sendable {
     }
 
     package func unregister(client: any ClientConnectionSession) {
-        let removed = registry.withLock { $0.clients.removeValue(forKey: client.transport.id) != nil }
+        let removed = registry.withLockedValue { $0.clients.removeValue(forKey: client.transport.id) != nil }
         if removed { addToClosedTotals(client.transport) }
     }
 
     package func register(link: LeafSession) -> Bool {
-        registry.withLock { registry in
+        registry.withLockedValue { registry in
             if registry.isShuttingDown { return false }
             registry.links[link.transport.id] = link
             return true
@@ -152,7 +153,7 @@ package final class Broker: SessionHost, Sendable {
     }
 
     package func linkEstablished(_ link: LeafSession, account: Account) {
-        registry.withLock { registry in
+        registry.withLockedValue { registry in
             guard registry.links[link.transport.id] != nil else { return }
             registry.establishedLinks[link.transport.id] = (link, account)
             establishedLinkCount.store(registry.establishedLinks.count, ordering: .releasing)
@@ -160,7 +161,7 @@ package final class Broker: SessionHost, Sendable {
     }
 
     package func unregister(link: LeafSession) {
-        let removed = registry.withLock { registry in
+        let removed = registry.withLockedValue { registry in
             registry.establishedLinks.removeValue(forKey: link.transport.id)
             establishedLinkCount.store(registry.establishedLinks.count, ordering: .releasing)
             return registry.links.removeValue(forKey: link.transport.id) != nil
@@ -177,25 +178,25 @@ package final class Broker: SessionHost, Sendable {
 
     /// The client sessions open now (leafnode links are in ``links``).
     package var clients: [any ClientConnectionSession] {
-        registry.withLock { Array($0.clients.values) }
+        registry.withLockedValue { Array($0.clients.values) }
     }
 
     /// The leafnode links open now, established or still in their handshake.
     package var links: [LeafSession] {
-        registry.withLock { Array($0.links.values) }
+        registry.withLockedValue { Array($0.links.values) }
     }
 
     /// Whether an established leafnode link (either way, past its handshake and credentials)
     /// is bound to `account` now.
     package func hasLeafConnections(in account: Account) -> Bool {
-        registry.withLock { $0.establishedLinks.values.contains { $0.account === account } }
+        registry.withLockedValue { $0.establishedLinks.values.contains { $0.account === account } }
     }
 
     package var connectionCount: Int {
-        registry.withLock { $0.clients.count }
+        registry.withLockedValue { $0.clients.count }
     }
 
-    package var isLameDuck: Bool { registry.withLock { $0.isLameDuck } }
+    package var isLameDuck: Bool { registry.withLockedValue { $0.isLameDuck } }
 }
 
 /// Server-wide counters (closed connections' totals; live ones are summed on demand).

@@ -1,5 +1,5 @@
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -56,7 +56,7 @@ package final class LogSink: Sendable {
     private let descriptor: Int32
     private let showTime: Bool
     private let pid: Int32
-    private let lock = Mutex(())
+    private let lock = NIOLock()
 
     /// - Parameters:
     ///   - path: a log file to append to; `nil` for standard error.
@@ -94,7 +94,7 @@ package final class LogSink: Sendable {
 
     func write(_ line: String) {
         var line = line
-        lock.withLock { _ in
+        lock.withLock {
             line.withUTF8 { bytes in
                 var offset = 0
                 while offset < bytes.count {

@@ -2,10 +2,10 @@ import Broker
 import JetStreamSQLite
 import Logging
 import Monitoring
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
 
 /// The composition root: binds the listeners, builds the broker, wires JetStream and the
 /// store-and-forward buffers to it, and makes the services that run the server. The one place
@@ -296,8 +296,8 @@ package final class OutpostServer: Sendable {
 
 /// The broker, for listeners bound before it exists (they accept nothing until it does).
 final class BrokerBox: Sendable {
-    private let broker = Mutex<Broker?>(nil)
+    private let broker = NIOLockedValueBox<Broker?>(nil)
 
-    func set(_ value: Broker) { broker.withLock { $0 = value } }
-    @Sendable func get() -> Broker? { broker.withLock { $0 } }
+    func set(_ value: Broker) { broker.withLockedValue { $0 = value } }
+    @Sendable func get() -> Broker? { broker.withLockedValue { $0 } }
 }

@@ -1,20 +1,20 @@
 import Broker
+import NIOConcurrencyHelpers
 import NIOPosix
-import Synchronization
 
 /// Where bcrypt checks run: NIO's thread pool, with a fixed number of threads, so a burst of
 /// CONNECTs with hashed passwords queues instead of starting a thread each (the broker bounds
 /// the queue). Started at the first check: a server without bcrypt users never has the thread.
 final class PasswordPool: BlockingWorkPool {
     private let pool: NIOThreadPool
-    private let isStarted = Mutex(false)
+    private let isStarted = NIOLockedValueBox(false)
 
     init(threads: Int) {
         pool = NIOThreadPool(numberOfThreads: threads)
     }
 
     func submit(_ work: @escaping @Sendable () -> Void) {
-        isStarted.withLock { started in
+        isStarted.withLockedValue { started in
             if !started {
                 pool.start()
                 started = true
@@ -24,7 +24,7 @@ final class PasswordPool: BlockingWorkPool {
     }
 
     func shutDown() async {
-        guard isStarted.withLock({ $0 }) else { return }
+        guard isStarted.withLockedValue({ $0 }) else { return }
         try? await pool.shutdownGracefully()
     }
 }

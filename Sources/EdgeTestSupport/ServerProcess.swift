@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Which server a test talks to: ours, or the reference nats-server. Integration tests run
 /// against both, so every assertion is known to describe the reference's behaviour.
@@ -60,18 +60,18 @@ public enum SharedServers {
         var registeredExitHandler = false
     }
 
-    private static let state = Mutex(State())
+    private static let state = NIOLockedValueBox(State())
 
     /// The shared plain server (default options) of `kind`, started on first use.
     public static func server(_ kind: ServerKind) throws -> ServerProcess {
-        try state.withLock { state in
+        try state.withLockedValue { state in
             if let server = state.servers[kind], server.process.isRunning { return server }
             let server = try ServerProcess(kind)
             state.servers[kind] = server
             if !state.registeredExitHandler {
                 state.registeredExitHandler = true
                 atexit {
-                    let servers = SharedServers.state.withLock { Array($0.servers.values) }
+                    let servers = SharedServers.state.withLockedValue { Array($0.servers.values) }
                     for server in servers where server.process.isRunning {
                         kill(server.process.processIdentifier, SIGKILL)
                     }
@@ -95,7 +95,7 @@ public final class ServerProcess: @unchecked Sendable {
     /// connection, so a pipe drained late once stopped it accepting after 35 refusals.
     private let logReader: FileHandle
     /// What was read of the log so far.
-    private let logBytes = Mutex(Data())
+    private let logBytes = NIOLockedValueBox(Data())
     public let temporaryDirectory: URL
 
     /// Starts `kind` with `arguments` (appended after `-a 127.0.0.1 -p -1`) and waits until it
@@ -167,7 +167,7 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// Everything the server logged so far.
     public var log: String {
-        logBytes.withLock { bytes in
+        logBytes.withLockedValue { bytes in
             if let more = try? logReader.readToEnd() { bytes += more }
             return String(decoding: bytes, as: UTF8.self)
         }
@@ -226,13 +226,13 @@ public final class ServerProcess: @unchecked Sendable {
     /// Ports handed out so far in this process: the kernel may give a port it just released to
     /// the next `bind(0)`, and tests that pick several ports before binding them (a hub, a proxy
     /// in front of it, a monitor port) once got the same one twice.
-    private static let handedOut = Mutex<Set<Int>>([])
+    private static let handedOut = NIOLockedValueBox<Set<Int>>([])
 
     /// A loopback port no other server is bound to now, never handed out before in this process.
     public static func freePort() throws -> Int {
         for _ in 0..<100 {
             let port = try unboundPort()
-            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+            if handedOut.withLockedValue({ $0.insert(port).inserted }) { return port }
         }
         throw ServerStartError(description: "no unused loopback port found")
     }

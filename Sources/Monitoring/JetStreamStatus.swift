@@ -1,6 +1,6 @@
 import Broker
 import JetStream
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// What /jsz shows, gathered by the JetStream runtime.
 package struct JetStreamStatus: Sendable {
@@ -81,21 +81,21 @@ package struct JetStreamDetailRequest: Sendable {
 package final class JetStreamStatusSource: Sendable {
     package typealias Provider = @Sendable (JetStreamDetailRequest?) async -> JetStreamStatus?
 
-    private let state = Mutex<(provider: Provider?, accountNames: Set<String>)>((nil, []))
+    private let state = NIOLockedValueBox<(provider: Provider?, accountNames: Set<String>)>((nil, []))
 
     package init() {}
 
     /// JetStream runs, in these accounts.
     package func set(accountNames: Set<String>, provider: @escaping Provider) {
-        state.withLock { $0 = (provider, accountNames) }
+        state.withLockedValue { $0 = (provider, accountNames) }
     }
 
     /// The accounts JetStream runs in, for `/accountz`.
-    package var accountNames: Set<String> { state.withLock { $0.accountNames } }
+    package var accountNames: Set<String> { state.withLockedValue { $0.accountNames } }
 
     /// nil without JetStream.
     package func status(details: JetStreamDetailRequest?) async -> JetStreamStatus? {
-        guard let provider = state.withLock({ $0.provider }) else { return nil }
+        guard let provider = state.withLockedValue({ $0.provider }) else { return nil }
         return await provider(details)
     }
 }

@@ -1,5 +1,5 @@
 import Broker
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -17,7 +17,7 @@ package final class MonitoringEndpoints: Sendable {
     package let eventLoopCount: Int
     /// JetStream's side of /jsz and /accountz (empty without JetStream).
     package let jetStream: JetStreamStatusSource
-    private let requestCounts = Mutex<[String: Int]>([:])
+    private let requestCounts = NIOLockedValueBox<[String: Int]>([:])
 
     package init(broker: Broker, eventLoopCount: Int, jetStream: JetStreamStatusSource = JetStreamStatusSource()) {
         self.broker = broker
@@ -26,7 +26,7 @@ package final class MonitoringEndpoints: Sendable {
     }
 
     func countRequest(_ path: String) {
-        requestCounts.withLock { $0[path, default: 0] += 1 }
+        requestCounts.withLockedValue { $0[path, default: 0] += 1 }
     }
 
     package func varz() -> Varz {
@@ -81,7 +81,7 @@ package final class MonitoringEndpoints: Sendable {
             outBytes: totals.outBytes,
             slowConsumers: broker.statistics.slowConsumers.load(ordering: .relaxed),
             subscriptions: broker.globalAccount.subscriptionCount,
-            httpReqStats: requestCounts.withLock { $0 },
+            httpReqStats: requestCounts.withLockedValue { $0 },
             configLoadTime: GoFormat.timestamp(broker.startTime)
         )
     }

@@ -25,13 +25,7 @@ extension ClientSession {
         case .unsubscribe(let unsubscribe):
             processUnsubscribe(unsubscribe)
         case .ping:
-            if transport.isTracing {
-                transport.trace("<<- [PING]")
-                transport.trace("->> [PONG]")
-            }
-            transport.outbound.writePong()
-            transport.markForFlush()
-            transport.pingReceived()
+            transport.answerPing()
         case .pong:
             if transport.isTracing { transport.trace("<<- [PONG]") }
             transport.pongReceived()

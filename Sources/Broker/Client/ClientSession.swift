@@ -80,14 +80,9 @@ package final class ClientSession: ProtocolSession, MessageSubscriber, ClientCon
     /// The channel handler of a client connection (client port, or WebSocket after its upgrade).
     package static func channelHandler(host: any SessionHost, logger: Logger, webSocket: Bool = false) -> SessionChannelHandler {
         let configuration = host.configuration
-        let limits = ConnectionTransport.Limits(maxPending: configuration.maxPending, writeDeadline: configuration.writeDeadline)
         let parserLimits = ProtocolParser.Limits(maxControlLine: configuration.maxControlLine, maxPayload: configuration.maxPayload)
         return SessionChannelHandler(startsWhenAdded: webSocket, logger: logger) { context in
-            let transport = ConnectionTransport(
-                id: host.makeConnectionID(), eventLoop: context.eventLoop, deliveryLoop: host.deliveryLoop(for: context.eventLoop),
-                remoteAddress: context.channel.remoteAddress, limits: limits, statistics: host.statistics, logger: logger,
-                kindName: "Client", idLabel: "cid"
-            )
+            let transport = host.makeTransport(for: context, logger: logger, kindName: "Client", idLabel: "cid")
             let session = ClientSession(host: host, transport: transport, isWebSocket: webSocket)
             return .make(session: session, parser: ProtocolParser(limits: parserLimits), context: context)
         }
@@ -172,9 +167,7 @@ package final class ClientSession: ProtocolSession, MessageSubscriber, ClientCon
     // MARK: - Writing
 
     func sendError(_ text: String) {
-        if transport.isTracing { transport.trace("->> [-ERR \(text)]") }
-        transport.outbound.writeError(text)
-        transport.markForFlush()
+        transport.sendError(text)
     }
 
     func sendOK() {

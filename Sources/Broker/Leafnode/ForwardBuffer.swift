@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import Synchronization
 
@@ -45,6 +46,10 @@ package struct ForwardEntry: Sendable {
 /// after the batch (the hub has processed everything before it). A batch the link lost is sent
 /// again on the next link, and the id lets a hub stream with a duplicate window drop the copy.
 ///
+/// Threading: the buffer's state belongs to its own event loop (one thread for every buffer,
+/// checked in debug builds); publishers hand messages in through `intake`, the link's loop
+/// sends what the buffer gives it and reports back on the buffer's loop.
+///
 /// Bounded by `max_msgs`, `max_bytes`, `max_age` (discarding the oldest, or refusing new
 /// messages with `discard: new`; every discard is counted and logged) and paced by `rate_limit`.
 /// Only messages whose subject has interest on the hub are sent; the others wait.
@@ -58,7 +63,7 @@ package final class ForwardBuffer: @unchecked Sendable {
     private let logger: Logger
 
     /// Messages not yet journaled, filled from any thread.
-    private let intake = Mutex<(messages: [ForwardEntry], isScheduled: Bool)>(([], false))
+    private let intake = NIOLockedValueBox<(messages: [ForwardEntry], isScheduled: Bool)>(([], false))
 
     // Loop state.
     private var link: LeafSession?
@@ -158,7 +163,7 @@ package final class ForwardBuffer: @unchecked Sendable {
             subject: message.subject, reply: message.reply, headers: message.headers, payload: message.payload,
             timestamp: WallClock.now.nanosecondsSince1970
         )
-        let schedule = intake.withLock { intake in
+        let schedule = intake.withLockedValue { intake in
             intake.messages.append(entry)
             if intake.isScheduled { return false }
             intake.isScheduled = true
@@ -171,7 +176,8 @@ package final class ForwardBuffer: @unchecked Sendable {
 
     /// Journals what arrived (one transaction), applying the limits, then sends.
     private func drainIntake() {
-        var messages = intake.withLock { intake in
+        loop.assertInEventLoop()
+        var messages = intake.withLockedValue { intake in
             intake.isScheduled = false
             let taken = intake.messages
             intake.messages.removeAll(keepingCapacity: true)
@@ -211,6 +217,7 @@ package final class ForwardBuffer: @unchecked Sendable {
     }
 
     private func enforceLimits() {
+        loop.assertInEventLoop()
         let oldestAllowed =
             configuration.maxAge > .zero
             ? WallClock.now.nanosecondsSince1970 - Self.nanoseconds(configuration.maxAge) : 0
@@ -299,6 +306,7 @@ package final class ForwardBuffer: @unchecked Sendable {
 
     /// Sends batches while the link is up, the window has room and the rate limit allows.
     private func pump() {
+        loop.assertInEventLoop()
         let window = configuration.rateLimit > 0 ? 1 : Self.window
         while let link, !isSyncing, batchesInFlight < window, bytesInFlight < Self.windowBytes {
             let now = NIODeadline.now()
@@ -369,6 +377,7 @@ package final class ForwardBuffer: @unchecked Sendable {
 
     private func batchEnded(generation: Int, bytes: Int, sent: [(id: Int64, size: Int)], refused: [(id: Int64, size: Int)], confirmed: Bool)
     {
+        loop.assertInEventLoop()
         guard generation == linkGeneration else { return }
         batchesInFlight -= 1
         bytesInFlight -= bytes

@@ -1,5 +1,5 @@
 import Leafnode
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The live state of one configured remote, shared by its dialer and its link's session: the
 /// ``LeafReconnectPolicy`` (which URL next, how long to wait) and the link's status for /varz.
@@ -25,35 +25,35 @@ package final class LeafRemote: Sendable {
         var status = Status()
     }
 
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
 
     package init(configuration: LeafRemoteConfiguration, index: Int, reconnectInterval: Duration, forwardBuffer: ForwardBuffer? = nil) {
         self.configuration = configuration
         self.index = index
         self.forwardBuffer = forwardBuffer
-        self.state = Mutex(State(policy: LeafReconnectPolicy(urls: configuration.urls, interval: reconnectInterval)))
+        self.state = NIOLockedValueBox(State(policy: LeafReconnectPolicy(urls: configuration.urls, interval: reconnectInterval)))
     }
 
-    package var status: Status { state.withLock { $0.status } }
+    package var status: Status { state.withLockedValue { $0.status } }
 
     // MARK: The dialer
 
     /// The URL for the next attempt.
     package func nextURL() -> LeafURL {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.status.state = .connecting
             return state.policy.dial()
         }
     }
 
     package func dialSucceeded() {
-        state.withLock { $0.policy.dialSucceeded() }
+        state.withLockedValue { $0.policy.dialSucceeded() }
     }
 
     /// The dial failed (`text` says why). Returns the failures in a row so far and whether this
     /// one is worth an error line.
     package func dialFailed(_ text: String) -> (count: Int, isLogged: Bool) {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.status.lastError = text
             state.status.state = .waiting
             let isLogged = state.policy.dialFailed()
@@ -64,7 +64,7 @@ package final class LeafRemote: Sendable {
     /// The attempt is over: how long to wait, and whether the wait is worth an info line (not in
     /// the middle of a long outage).
     package func attemptEnded() -> (delay: Duration, isQuiet: Bool) {
-        state.withLock { state in
+        state.withLockedValue { state in
             var generator = SystemRandomNumberGenerator()
             return (state.policy.attemptEnded(using: &generator), state.policy.isQuiet)
         }
@@ -74,16 +74,16 @@ package final class LeafRemote: Sendable {
 
     /// `leafnode_urls` from the hub's INFO, with the credentials of `current`.
     func learn(urls: [String], from current: LeafURL) {
-        state.withLock { $0.policy.learn(urls: urls, from: current) }
+        state.withLockedValue { $0.policy.learn(urls: urls, from: current) }
     }
 
     /// Waits this long after the link closed before the next attempt (once).
     func delayNextAttempt(by duration: Duration) {
-        state.withLock { $0.policy.delayNextAttempt(by: duration) }
+        state.withLockedValue { $0.policy.delayNextAttempt(by: duration) }
     }
 
     func report(_ status: LeafLinkStateMachine<Subscription>.RemoteStatus) {
-        state.withLock { state in
+        state.withLockedValue { state in
             switch status {
             case .handshaking:
                 state.status.state = .handshaking
@@ -95,7 +95,7 @@ package final class LeafRemote: Sendable {
     }
 
     package func recordFailure(_ text: String) {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.status.lastError = text
             state.status.state = .waiting
         }
@@ -104,7 +104,7 @@ package final class LeafRemote: Sendable {
     /// The link closed (`reason`): shown as the last error unless the handshake had already
     /// said something more precise.
     func linkClosed(reason: String, wasEstablished: Bool) {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.status.state = .waiting
             if state.status.lastError == nil || wasEstablished { state.status.lastError = reason }
         }

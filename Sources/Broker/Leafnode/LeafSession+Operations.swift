@@ -45,13 +45,7 @@ extension LeafSession {
             }
             processMessage(message)
         case .ping:
-            if transport.isTracing {
-                transport.trace("<<- [PING]")
-                transport.trace("->> [PONG]")
-            }
-            transport.outbound.writePong()
-            transport.markForFlush()
-            transport.pingReceived()
+            transport.answerPing()
         case .pong:
             transport.pongReceived()
             run(link.pongReceived())

@@ -85,16 +85,11 @@ package final class LeafSession: ProtocolSession, FanoutLink, @unchecked Sendabl
     /// dialled to `remote`.
     package static func channelHandler(host: any SessionHost, logger: Logger, remote: (LeafRemote, LeafURL)?) -> SessionChannelHandler {
         let configuration = host.configuration
-        let limits = ConnectionTransport.Limits(maxPending: configuration.maxPending, writeDeadline: configuration.writeDeadline)
         // Interest lines carry long subjects (a hub's whole account); the payload limit is ours.
         let parserLimits = ProtocolParser.Limits(
             maxControlLine: max(configuration.maxControlLine, 64 * 1024), maxPayload: configuration.maxPayload)
         return SessionChannelHandler(logger: logger) { context in
-            let transport = ConnectionTransport(
-                id: host.makeConnectionID(), eventLoop: context.eventLoop, deliveryLoop: host.deliveryLoop(for: context.eventLoop),
-                remoteAddress: context.channel.remoteAddress, limits: limits, statistics: host.statistics, logger: logger,
-                kindName: "Leafnode", idLabel: "lid"
-            )
+            let transport = host.makeTransport(for: context, logger: logger, kindName: "Leafnode", idLabel: "lid")
             let session = LeafSession(host: host, transport: transport, remote: remote)
             return .make(session: session, parser: ProtocolParser(dialect: .leaf, limits: parserLimits), context: context)
         }
@@ -283,9 +278,7 @@ package final class LeafSession: ProtocolSession, FanoutLink, @unchecked Sendabl
     }
 
     func sendError(_ text: String) {
-        if transport.isTracing { transport.trace("->> [-ERR \(text)]") }
-        transport.outbound.writeError(text)
-        transport.markForFlush()
+        transport.sendError(text)
     }
 
     /// /leafz's view of the link. On its loop.

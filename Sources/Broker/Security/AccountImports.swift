@@ -1,6 +1,6 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import Subjects
-import Synchronization
 
 /// An account other than `$G`, with what it imports (`accounts { NAME: { ... } }`).
 package struct AccountDefinition: Sendable, Equatable {
@@ -43,8 +43,8 @@ final class AccountImports: Sendable {
         var expires: NIODeadline
     }
 
-    private let responses = Mutex<[String: PendingResponse]>([:])
-    private let counter = Mutex<UInt64>(0)
+    private let responses = NIOLockedValueBox<[String: PendingResponse]>([:])
+    private let counter = NIOLockedValueBox<UInt64>(0)
     static let responseThreshold: TimeAmount = .minutes(2)
 
     /// Subscribes what every import needs. Called once, when the broker starts.
@@ -82,12 +82,12 @@ final class AccountImports: Sendable {
             let subject = Self.mapped(message.subject, from: local, to: item.subject, prefix: nil)
             var reply: String?
             if let original = message.reply {
-                let token = self.counter.withLock { value -> UInt64 in
+                let token = self.counter.withLockedValue { value -> UInt64 in
                     value &+= 1
                     return value
                 }
                 let mapped = "_R_.\(String(token, radix: 36)).\(ServerNonce.make(length: 6))"
-                self.responses.withLock { pending in
+                self.responses.withLockedValue { pending in
                     if pending.count > 10_000 {
                         let now = NIODeadline.now()
                         pending = pending.filter { $0.value.expires > now }
@@ -107,7 +107,7 @@ final class AccountImports: Sendable {
     private func wireResponses(in exporter: Account, broker: Broker) {
         let subscription = Subscription(internalSubject: "_R_.>") { [weak broker, weak self] message in
             guard let broker, let self else { return }
-            guard let pending = self.responses.withLock({ $0.removeValue(forKey: message.subject) }), pending.expires > .now() else {
+            guard let pending = self.responses.withLockedValue({ $0.removeValue(forKey: message.subject) }), pending.expires > .now() else {
                 return
             }
             broker.publishInternal(

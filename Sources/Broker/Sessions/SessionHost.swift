@@ -1,4 +1,5 @@
 import Leafnode
+import Logging
 import NIOCore
 
 /// Everything a protocol session asks of the server around it, and nothing more: the broker is
@@ -77,4 +78,19 @@ package protocol ClientConnectionSession: AnyObject, Sendable {
     func reauthorize()
     /// Lame duck mode: tell the peer to move elsewhere. On its loop.
     func announceLameDuck()
+}
+
+extension SessionHost {
+    /// The transport of a new connection on `context`'s channel, with the server's limits.
+    /// - Parameters:
+    ///   - kindName: what the peer is, in log lines (`Client`, `Leafnode`).
+    ///   - idLabel: the connection id's label in log lines (`cid`, `lid`).
+    func makeTransport(for context: ChannelHandlerContext, logger: Logger, kindName: String, idLabel: String) -> ConnectionTransport {
+        ConnectionTransport(
+            id: makeConnectionID(), eventLoop: context.eventLoop, deliveryLoop: deliveryLoop(for: context.eventLoop),
+            remoteAddress: context.channel.remoteAddress,
+            limits: .init(maxPending: configuration.maxPending, writeDeadline: configuration.writeDeadline), statistics: statistics,
+            logger: logger, kindName: kindName, idLabel: idLabel
+        )
+    }
 }

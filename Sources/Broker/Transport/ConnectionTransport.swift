@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import Synchronization
 
@@ -103,7 +104,7 @@ package final class ConnectionTransport: @unchecked Sendable {
     // MARK: Cross-loop
 
     /// Deliveries from publishers on other event loops, applied on ours.
-    private let inbox = Mutex<[PendingDelivery]>([])
+    private let inbox = NIOLockedValueBox<[PendingDelivery]>([])
 
     // MARK: Statistics (written on the loop only; read anywhere)
 
@@ -298,7 +299,7 @@ package final class ConnectionTransport: @unchecked Sendable {
 
     /// Queues a delivery from another event loop; the first one schedules a drain on ours.
     func enqueueFromOtherLoop(_ delivery: PendingDelivery) {
-        let wasEmpty = inbox.withLock { queue in
+        let wasEmpty = inbox.withLockedValue { queue in
             let wasEmpty = queue.isEmpty
             queue.append(delivery)
             return wasEmpty
@@ -311,7 +312,7 @@ package final class ConnectionTransport: @unchecked Sendable {
     /// Applies the deliveries queued by other loops, in the order they were queued.
     private func drainInbox() {
         eventLoop.assertInEventLoop()
-        let deliveries = inbox.withLock { queue in
+        let deliveries = inbox.withLockedValue { queue in
             let taken = queue
             queue.removeAll(keepingCapacity: true)
             return taken
@@ -338,7 +339,7 @@ package final class ConnectionTransport: @unchecked Sendable {
         tlsHandshakeTask = nil
         delegate?.transportWillClose(reason: reason)
         delegate = nil
-        inbox.withLock { $0.removeAll() }
+        inbox.withLockedValue { $0.removeAll() }
         readingResumed = nil
         if let context {
             if outbound.readableBytes > 0 {

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Holds services back until the parts they depend on run: the listeners accept the first
 /// client only once JetStream, the store-and-forward buffers and monitoring are up (a client
@@ -14,16 +14,16 @@ final class StartupBarrier: Sendable {
         var lastWaiterID: UInt64 = 0
     }
 
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
 
     /// - Parameter parts: the names that must all be marked ready before waiters go on.
     init(waitingFor parts: Set<String>) {
-        state = Mutex(State(missing: parts))
+        state = NIOLockedValueBox(State(missing: parts))
     }
 
     /// `part` runs.
     func markReady(_ part: String) {
-        let released = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
+        let released = state.withLockedValue { state -> [CheckedContinuation<Void, any Error>] in
             state.missing.remove(part)
             guard state.missing.isEmpty else { return [] }
             defer { state.waiters.removeAll() }
@@ -32,17 +32,17 @@ final class StartupBarrier: Sendable {
         for waiter in released { waiter.resume() }
     }
 
-    var isOpen: Bool { state.withLock { $0.missing.isEmpty } }
+    var isOpen: Bool { state.withLockedValue { $0.missing.isEmpty } }
 
     /// Returns once every part is ready.
     func wait() async throws {
-        let id = state.withLock { state -> UInt64 in
+        let id = state.withLockedValue { state -> UInt64 in
             state.lastWaiterID += 1
             return state.lastWaiterID
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let resumeNow: (any Error)?? = state.withLock { state in
+                let resumeNow: (any Error)?? = state.withLockedValue { state in
                     if Task.isCancelled { return .some(CancellationError()) }
                     if state.missing.isEmpty { return .some(nil) }
                     state.waiters[id] = continuation
@@ -55,7 +55,7 @@ final class StartupBarrier: Sendable {
                 }
             }
         } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(throwing: CancellationError())
+            state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.resume(throwing: CancellationError())
         }
     }
 }

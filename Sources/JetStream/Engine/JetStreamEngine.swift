@@ -1,7 +1,7 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import Subjects
-import Synchronization
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -64,7 +64,7 @@ public final class JetStreamEngine: @unchecked Sendable {
     var sourceLinks: [String: StreamSourceLink] = [:]
     private var linkCounter: UInt64 = 0
     private var apiSubscriptions: [JetStreamSubscription] = []
-    private let inbox = Mutex<(messages: [JetStreamMessage], scheduled: Bool)>(([], false))
+    private let inbox = NIOLockedValueBox<(messages: [JetStreamMessage], scheduled: Bool)>(([], false))
     private var deliveryQueue: [Consumer] = []
     private var isDeliveryScheduled = false
     private var tokenCounter: UInt64 = 0
@@ -177,7 +177,7 @@ public final class JetStreamEngine: @unchecked Sendable {
 
     /// Hands a message to the engine. Any thread.
     public func receive(_ message: JetStreamMessage) {
-        let schedule = inbox.withLock { inbox in
+        let schedule = inbox.withLockedValue { inbox in
             inbox.messages.append(message)
             if inbox.scheduled { return false }
             inbox.scheduled = true
@@ -197,8 +197,9 @@ public final class JetStreamEngine: @unchecked Sendable {
 
     /// Handles everything queued, in batches of at most `maxBatch` messages.
     func drainInbox() {
+        eventLoop.assertInEventLoop()
         while true {
-            let batch: [JetStreamMessage] = inbox.withLock { inbox in
+            let batch: [JetStreamMessage] = inbox.withLockedValue { inbox in
                 let count = min(inbox.messages.count, configuration.maxBatch)
                 let taken = Array(inbox.messages.prefix(count))
                 inbox.messages.removeFirst(count)
@@ -207,7 +208,7 @@ public final class JetStreamEngine: @unchecked Sendable {
             }
             if batch.isEmpty { return }
             process(batch)
-            if inbox.withLock({ !$0.scheduled }) { return }
+            if inbox.withLockedValue({ !$0.scheduled }) { return }
         }
     }
 
