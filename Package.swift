@@ -145,7 +145,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "BrokerTests",
-            dependencies: ["Broker", .product(name: "NIOEmbedded", package: "swift-nio")],
+            dependencies: [
+                "Broker", .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The composition root in-process: services starting, serving, unwinding a failed start.
