@@ -100,8 +100,10 @@ extension ClientSession {
         }
     }
 
+    /// ``deliver(_:subject:reply:headerLength:payload:)`` with the subscription's transport (ours)
+    /// in hand: the fan-out calls this directly.
     @inline(__always)
-    private func write(
+    func write(
         _ subscription: Subscription, transport: ConnectionTransport, subject: UnsafeRawBufferPointer, reply: UnsafeRawBufferPointer?,
         headerLength: Int?, payload: UnsafeRawBufferPointer
     ) -> Bool {

@@ -64,35 +64,49 @@ struct SubscriptionDelivery: FanoutSink {
         return transport.eventLoop.inEventLoop
     }
 
+    /// The hot path is the first branch (a client on this loop); the rest is out of line, so the
+    /// fan-out loop stays small.
     @inline(__always)
     mutating func deliverLocally(to member: Subscription, _ op: borrowing MessageOp) -> Bool {
         member.withTransport { transport in
-            guard let transport else {
-                guard let handler = member.handler, !member.isClosed.load(ordering: .relaxed) else { return false }
-                handler(
-                    InternalMessage.copying(
-                        subject: subject, reply: reply, headerLength: headerLength, payload: payload, account: account, origin: origin))
-                return true
-            }
+            guard let transport else { return deliverToHandler(member) }
             if !echo && ObjectIdentifier(transport) == publisher { return false }
-            if isOnLoop(of: transport) {
-                // The session is alive while its transport is open (see `Subscription.session`).
-                guard !transport.isClosed else { return false }
-                if let client = member.client {
-                    return client._withUnsafeGuaranteedRef {
-                        $0.deliver(member, subject: subject, reply: reply, headerLength: headerLength, payload: payload)
-                    }
+            guard isOnLoop(of: transport) else { return handOff(member, to: transport, op) }
+            // The session is alive while its transport is open (see `Subscription.session`).
+            guard !transport.isClosed else { return false }
+            if let client = member.client {
+                return client._withUnsafeGuaranteedRef {
+                    $0.write(member, transport: transport, subject: subject, reply: reply, headerLength: headerLength, payload: payload)
                 }
-                guard let session = member.session else { return false }
-                return session.deliver(member, subject: subject, reply: reply, headerLength: headerLength, payload: payload)
             }
-            if member.isClosed.load(ordering: .relaxed) { return false }
-            transport.enqueueFromOtherLoop(PendingDelivery(subscription: member, op: copy op))
-            return true
+            return deliverToOtherSession(member)
         }
     }
 
-    @inline(__always)
+    @inline(never)
+    private func deliverToHandler(_ member: Subscription) -> Bool {
+        guard let handler = member.handler, !member.isClosed.load(ordering: .relaxed) else { return false }
+        handler(
+            InternalMessage.copying(
+                subject: subject, reply: reply, headerLength: headerLength, payload: payload, account: account, origin: origin))
+        return true
+    }
+
+    @inline(never)
+    private func deliverToOtherSession(_ member: Subscription) -> Bool {
+        guard let session = member.session else { return false }
+        return session.deliver(member, subject: subject, reply: reply, headerLength: headerLength, payload: payload)
+    }
+
+    /// To a subscriber on another loop: through its inbox, written there in order.
+    @inline(never)
+    private func handOff(_ member: Subscription, to transport: ConnectionTransport, _ op: borrowing MessageOp) -> Bool {
+        if member.isClosed.load(ordering: .relaxed) { return false }
+        transport.enqueueFromOtherLoop(PendingDelivery(subscription: member, op: copy op))
+        return true
+    }
+
+    @inline(never)
     mutating func forward(over link: LeafSession, member: Subscription, queues: [String], _ op: borrowing MessageOp) {
         let transport = link.transport
         if let linkOp {
