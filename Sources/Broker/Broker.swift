@@ -80,14 +80,29 @@ package final class Broker: SessionHost, Sendable {
 
     /// Applies a reloaded configuration: new connections see it at once; each open client
     /// connection has its CONNECT checked again on its own loop, and is closed if it is no
-    /// longer allowed, or keeps going with its user's new permissions.
-    package func reload(authentication: AuthenticationConfiguration, clientTLS: ServerTLS?) {
+    /// longer allowed, or keeps going with its user's new permissions. Returns once every
+    /// connection has been checked (as nats-server, which reports the reload only then): a
+    /// client's next operation after the report is held to the new rules.
+    package func reload(authentication: AuthenticationConfiguration, clientTLS: ServerTLS?) async {
         reloadable.withLockedValue {
             $0.authentication = authentication
             $0.clientTLS = clientTLS
         }
-        for client in clients {
-            client.transport.onLoop { client.reauthorize() }
+        let clients = self.clients
+        guard !clients.isEmpty else { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let remaining = NIOLockedValueBox(clients.count)
+            for client in clients {
+                client.transport.onLoop {
+                    client.reauthorize {
+                        let left = remaining.withLockedValue {
+                            $0 -= 1
+                            return $0
+                        }
+                        if left == 0 { continuation.resume() }
+                    }
+                }
+            }
         }
     }
 

@@ -178,10 +178,11 @@ extension ClientSession {
     /// nkey's signature of our nonce still holds). Refused now, or bound to another account,
     /// it is closed (silently, as nats-server does); allowed, it takes its user's new
     /// permissions, and subscriptions those no longer allow are removed. On our loop.
-    package func reauthorize() {
+    package func reauthorize(then done: @escaping @Sendable () -> Void) {
         transport.eventLoop.assertInEventLoop()
-        guard state == .connected else { return }
+        guard state == .connected else { return done() }
         authenticate(options) { client in
+            defer { done() }
             guard self.state == .connected else { return }
             guard let client, client.account === self.account else {
                 // nats-server closes such a client without a word to it.

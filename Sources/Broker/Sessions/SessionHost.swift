@@ -74,8 +74,9 @@ package protocol ClientConnectionSession: AnyObject, Sendable {
     var transport: ConnectionTransport { get }
     /// /connz's view of the connection. On its loop.
     func snapshot() -> ConnectionSnapshot
-    /// The configuration was reloaded: check the credentials again. On its loop.
-    func reauthorize()
+    /// The configuration was reloaded: check the credentials again, then call `done` (once,
+    /// on its loop). On its loop.
+    func reauthorize(then done: @escaping @Sendable () -> Void)
     /// Lame duck mode: tell the peer to move elsewhere. On its loop.
     func announceLameDuck()
 }

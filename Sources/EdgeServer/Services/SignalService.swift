@@ -45,7 +45,7 @@ struct SignalService: Service {
                     }
                     switch reload() {
                     case .success(let reloaded):
-                        broker.reload(authentication: reloaded.authentication, clientTLS: reloaded.clientTLS)
+                        await broker.reload(authentication: reloaded.authentication, clientTLS: reloaded.clientTLS)
                         logger.info("Reloaded server configuration")
                     case .failure(let error):
                         logger.error("Failed to reload server configuration: \(error.text)")
