@@ -20,12 +20,11 @@ package final class Account: Sendable {
     /// A copy of the index's generation, readable without the lock.
     private let generationCopy = Atomic<UInt64>(0)
 
-    /// Callbacks waiting for a client to subscribe to a literal subject, each called once (push
-    /// consumers whose deliver subject has no listener yet). The count spares every insert the
-    /// lock while nobody waits.
-    private let interestWatches = NIOLockedValueBox<[UInt64: (subject: String, handler: @Sendable () -> Void)]>([:])
-    private let interestWatchCount = Atomic<Int>(0)
-    private let lastInterestWatchID = Atomic<UInt64>(0)
+    /// Callbacks waiting for a client to subscribe to a literal subject (push consumers whose
+    /// deliver subject has no listener yet), and for one to unsubscribe from it (push consumers
+    /// whose listener may be gone); each called once.
+    private let arrivalWatches = InterestWatchList()
+    private let lossWatches = InterestWatchList()
 
     package init(name: String, subjectCacheEnabled: Bool = true) {
         self.name = name
@@ -50,47 +49,38 @@ package final class Account: Sendable {
             return nil
         }
         if let failure { throw failure }
-        if subscription.isConsumerInterest && interestWatchCount.load(ordering: .relaxed) > 0 {
-            fireInterestWatches(matchedBy: subscription.subject)
-        }
+        if subscription.isConsumerInterest { arrivalWatches.fire(matchedBy: subscription.subject) }
     }
 
     /// Calls `handler` once, on the thread of the subscribing connection, when a client
     /// subscription matching the literal `subject` is added. Returns the watch's id.
     package func watchInterest(in subject: String, _ handler: @escaping @Sendable () -> Void) -> UInt64 {
-        let id = lastInterestWatchID.add(1, ordering: .relaxed).newValue
-        interestWatches.withLockedValue { watches in
-            watches[id] = (subject, handler)
-            interestWatchCount.store(watches.count, ordering: .relaxed)
-        }
-        return id
+        arrivalWatches.add(subject, handler)
     }
 
+    /// Calls `handler` once, on the thread of the unsubscribing connection, when a client
+    /// subscription matching the literal `subject` is removed (others may still match: the
+    /// handler looks). Returns the watch's id.
+    package func watchInterestLoss(in subject: String, _ handler: @escaping @Sendable () -> Void) -> UInt64 {
+        lossWatches.add(subject, handler)
+    }
+
+    /// Forgets a watch of either kind that has not fired.
     package func cancelInterestWatch(_ id: UInt64) {
-        interestWatches.withLockedValue { watches in
-            watches[id] = nil
-            interestWatchCount.store(watches.count, ordering: .relaxed)
-        }
-    }
-
-    private func fireInterestWatches(matchedBy pattern: String) {
-        let fired = interestWatches.withLockedValue { watches in
-            let matched = watches.filter { SubjectPattern.matches(pattern: pattern, subject: $0.value.subject) }
-            for id in matched.keys { watches[id] = nil }
-            interestWatchCount.store(watches.count, ordering: .relaxed)
-            return matched.values.map(\.handler)
-        }
-        for handler in fired { handler() }
+        arrivalWatches.cancel(id)
+        lossWatches.cancel(id)
     }
 
     @discardableResult
     package func remove(_ subscription: Subscription) -> Bool {
-        index.withLockedValue { locked in
+        let removed = index.withLockedValue { locked in
             let index = locked.subjects
             let removed = index.remove(subscription, subject: subscription.subject, queue: subscription.queue)
             generationCopy.store(index.generation, ordering: .releasing)
             return removed
         }
+        if removed && subscription.isConsumerInterest { lossWatches.fire(matchedBy: subscription.subject) }
+        return removed
     }
 
     package func match(_ subject: UnsafeRawBufferPointer, cached: Bool = true) -> SubjectMatch<Subscription> {
@@ -131,5 +121,43 @@ package final class Account: Sendable {
                 subscriptions: index.count, cacheEntries: index.cacheCount, matches: index.matchCount, cacheHits: index.cacheHits,
                 inserts: index.insertCount, removes: index.removeCount, maxFanout: fanout.maximum, averageFanout: fanout.average)
         }
+    }
+}
+
+/// Callbacks keyed by id, each waiting for a subscription change on a literal subject. The
+/// count spares every subscribe and unsubscribe the lock while nobody waits.
+private final class InterestWatchList: Sendable {
+    private let watches = NIOLockedValueBox<[UInt64: (subject: String, handler: @Sendable () -> Void)]>([:])
+    private let count = Atomic<Int>(0)
+    /// Ids are unique across the lists of the process, so a cancel may go to every list.
+    private static let lastID = Atomic<UInt64>(0)
+
+    func add(_ subject: String, _ handler: @escaping @Sendable () -> Void) -> UInt64 {
+        let id = Self.lastID.add(1, ordering: .relaxed).newValue
+        watches.withLockedValue { watches in
+            watches[id] = (subject, handler)
+            count.store(watches.count, ordering: .relaxed)
+        }
+        return id
+    }
+
+    func cancel(_ id: UInt64) {
+        guard count.load(ordering: .relaxed) > 0 else { return }
+        watches.withLockedValue { watches in
+            watches[id] = nil
+            count.store(watches.count, ordering: .relaxed)
+        }
+    }
+
+    /// Calls (outside the lock) and forgets every watch whose subject `pattern` matches.
+    func fire(matchedBy pattern: String) {
+        guard count.load(ordering: .relaxed) > 0 else { return }
+        let fired = watches.withLockedValue { watches in
+            let matched = watches.filter { SubjectPattern.matches(pattern: pattern, subject: $0.value.subject) }
+            for id in matched.keys { watches[id] = nil }
+            count.store(watches.count, ordering: .relaxed)
+            return matched.values.map(\.handler)
+        }
+        for handler in fired { handler() }
     }
 }

@@ -55,6 +55,10 @@ package final class JetStreamBridge: JetStreamTransport, @unchecked Sendable {
         InterestWatch(id: account.watchInterest(in: subject, handler))
     }
 
+    package func watchInterestLoss(in subject: String, _ handler: @escaping @Sendable () -> Void) -> InterestWatch? {
+        InterestWatch(id: account.watchInterestLoss(in: subject, handler))
+    }
+
     package func cancelInterestWatch(_ watch: InterestWatch) {
         account.cancelInterestWatch(watch.id)
     }

@@ -30,6 +30,9 @@ struct JetStreamClientTests {
         "object_store_put_get", "object_store_delete_watch",
         // Account
         "account_info",
+        // Details a drop-in replacement must get right
+        "consumer_create_names_existing_durable", "msg_delete_errors_per_storage", "pull_max_bytes_counts_whole_delivery",
+        "no_wait_pull_waits_for_ack_room", "inactive_threshold_from_unsubscribe", "unknown_api_subjects_unanswered",
     ]
 
     @Test("scenario", arguments: ServerKind.allCases, scenarios)

@@ -69,6 +69,7 @@ extension Consumer {
 
     /// Records the delivery of `message` and builds its ack reply subject.
     private func recordDelivery(_ message: StoredMessage, isRedelivery: Bool, now: Int64) -> String {
+        let reply = ackReply(forNext: message, isRedelivery: isRedelivery)
         deliveredConsumerSequence += 1
         var deliveries = 1
         if isRedelivery {
@@ -94,13 +95,21 @@ extension Consumer {
         }
         lastActive = JetStreamTime(nanoseconds: now)
         isDirty = true
+        return reply
+    }
+
+    /// The ack reply subject the next delivery of `message` carries, as ``recordDelivery``
+    /// will record it (a pull request's `max_bytes` counts it before the delivery is made).
+    private func ackReply(forNext message: StoredMessage, isRedelivery: Bool) -> String {
+        let deliveries = isRedelivery ? (pending[message.sequence]?.deliveries ?? 0) + 1 : 1
+        let pendingAfter = isRedelivery || pendingCount == 0 ? pendingCount : pendingCount - 1
         return AckSubject.make(
             prefix: ackSubjectPrefix,
             deliveries: UInt64(deliveries),
             streamSequence: message.sequence,
-            consumerSequence: deliveredConsumerSequence,
+            consumerSequence: deliveredConsumerSequence + 1,
             timestamp: message.timestamp,
-            pending: pendingCount
+            pending: pendingAfter
         )
     }
 
@@ -118,7 +127,10 @@ extension Consumer {
         guard let deliverSubject = configuration.deliverSubject else { return }
         guard engine.transport.hasInterest(subject: deliverSubject) else {
             if isPushActive { isPushActive = false }
-            if noInterestSince == nil { noInterestSince = engine.eventLoop.now }
+            if noInterestSince == nil {
+                noInterestSince = engine.eventLoop.now
+                scheduleInactivityDeletion()
+            }
             watchForInterest(in: deliverSubject)
             scheduleInterestPoll()
             return
@@ -127,8 +139,11 @@ extension Consumer {
             engine.transport.cancelInterestWatch(interestWatch)
             self.interestWatch = nil
         }
+        watchForInterestLoss(in: deliverSubject)
         isPushActive = true
         noInterestSince = nil
+        inactivityTask?.cancel()
+        inactivityTask = nil
         let now = engine.now()
         var delivered = 0
         while !isFlowControlStalled, let (message, isRedelivery) = peekNext(now: now) {
@@ -193,6 +208,36 @@ extension Consumer {
         }
     }
 
+    /// While a push consumer has a listener: a watch that fires when one unsubscribes, so an
+    /// ephemeral consumer's inactivity starts counting then (nats-server starts its delete
+    /// timer when the deliver subject loses interest), not at the next sweep.
+    private func watchForInterestLoss(in deliverSubject: String) {
+        guard interestLossWatch == nil, !isDurable else { return }
+        let engine = self.engine
+        let streamName = stream.name
+        let consumerName = name
+        interestLossWatch = engine.transport.watchInterestLoss(in: deliverSubject) {
+            engine.interestMayBeLost(stream: streamName, consumer: consumerName)
+        }
+    }
+
+    /// An ephemeral push consumer without a listener goes at its inactivity threshold.
+    private func scheduleInactivityDeletion() {
+        guard !isDurable else { return }
+        inactivityTask?.cancel()
+        let threshold =
+            configuration.inactiveThreshold > 0 ? configuration.inactiveThreshold : JetStreamEngine.defaultEphemeralInactivity
+        inactivityTask = engine.eventLoop.scheduleTask(in: .nanoseconds(threshold)) { [weak self] in
+            guard let self, !self.isDeleted, self.noInterestSince != nil else { return }
+            self.inactivityTask = nil
+            if let deliverSubject = self.configuration.deliverSubject, self.engine.transport.hasInterest(subject: deliverSubject) {
+                self.deliverAvailable()
+            } else {
+                self.engine.deleteInactiveConsumer(self)
+            }
+        }
+    }
+
     /// Push consumers without interest look again shortly (and ephemeral ones expire).
     private func scheduleInterestPoll() {
         guard interestPoll == nil else { return }
@@ -253,20 +298,23 @@ extension Consumer {
                 replyWithInterest = request.reply
             }
             let content = deliveredContent(message)
-            let size = content.payload.count + (content.headers?.count ?? 0) + message.subject.utf8.count
-            if request.maxBytes > 0 && request.bytesDelivered + size > request.maxBytes {
-                if !request.deliveredAny {
-                    engine.transport.publish(
-                        subject: request.reply, reply: nil, headers: NATSHeaders.status(409, "Message Size Exceeds MaxBytes"), payload: [])
+            if request.maxBytes > 0 {
+                // nats-server counts what the delivery carries: subject, ack reply, headers,
+                // payload. A message that does not fit ends the request, delivered part or not.
+                let size =
+                    message.subject.utf8.count + ackReply(forNext: message, isRedelivery: isRedelivery).utf8.count
+                    + (content.headers?.count ?? 0) + content.payload.count
+                if request.bytesDelivered + size > request.maxBytes {
+                    endRequest(request, status: 409, description: "Message Size Exceeds MaxBytes")
+                    waiting.removeFirst()
+                    continue
                 }
-                waiting.removeFirst()
-                continue
+                request.bytesDelivered += size
             }
             let reply = recordDelivery(message, isRedelivery: isRedelivery, now: now)
             engine.transport.deliver(
                 to: request.reply, subject: message.subject, reply: reply, headers: content.headers, payload: content.payload)
             request.remaining -= 1
-            request.bytesDelivered += size
             request.deliveredAny = true
             request.lastActivity = engine.eventLoop.now
             if request.remaining <= 0 {
@@ -281,8 +329,9 @@ extension Consumer {
             }
         }
         // A no-wait request that got something ends when nothing more is available, with the
-        // reference's 408 and what it still wanted.
-        if !waiting.isEmpty && peekNext(now: now) == nil {
+        // reference's 408 and what it still wanted. One held back by max_ack_pending while
+        // messages wait stays: acks make room and it goes on (as nats-server).
+        if !waiting.isEmpty && peekNext(now: now) == nil && (hasAckRoom || pendingCount == 0) {
             waiting.removeAll { request in
                 guard request.noWait && request.deliveredAny else { return false }
                 sendRequestTimeout(request)

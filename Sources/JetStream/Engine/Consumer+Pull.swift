@@ -104,10 +104,15 @@ extension Consumer {
     /// Ends a pull request with the reference's 408 and what it still wanted (expired, or a
     /// no-wait request that got part of its batch).
     func sendRequestTimeout(_ request: PullRequest) {
+        endRequest(request, status: 408, description: "Request Timeout")
+    }
+
+    /// Ends a pull request with a status and what it still wanted (messages, bytes).
+    func endRequest(_ request: PullRequest, status: Int, description: String) {
         engine.transport.publish(
             subject: request.reply, reply: nil,
             headers: NATSHeaders.status(
-                408, "Request Timeout",
+                status, description,
                 [
                     (JetStreamHeader.pendingMessages, String(request.remaining)),
                     (JetStreamHeader.pendingBytes, String(max(0, request.maxBytes - request.bytesDelivered))),

@@ -91,6 +91,10 @@ final class Consumer {
     var interestPoll: Scheduled<Void>?
     /// Registered while a push consumer waits for a listener on its deliver subject.
     var interestWatch: InterestWatch?
+    /// Registered while a push consumer has a listener: tells when one goes.
+    var interestLossWatch: InterestWatch?
+    /// An ephemeral push consumer without a listener is deleted when this fires.
+    var inactivityTask: Scheduled<Void>?
     var lastPullActivity = NIODeadline.uptimeNanoseconds(0)
 
     init(stream: Stream, name: String, configuration: ConsumerConfiguration, created: JetStreamTime, isDurable: Bool) {
@@ -341,8 +345,11 @@ final class Consumer {
         heartbeatTask?.cancel()
         pullTimer?.cancel()
         interestPoll?.cancel()
+        inactivityTask?.cancel()
         if let interestWatch { engine.transport.cancelInterestWatch(interestWatch) }
         interestWatch = nil
+        if let interestLossWatch { engine.transport.cancelInterestWatch(interestLossWatch) }
+        interestLossWatch = nil
         if deleted {
             for request in waiting {
                 engine.transport.publish(

@@ -14,7 +14,6 @@ extension JetStreamEngine {
     static let apiNamesPageLimit = 1024
 
     func handleAPI(_ message: JetStreamMessage) {
-        apiTotal += 1
         var tokens = message.subject.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         // "$JS.API.<...>" or "$JS.<domain>.API.<...>"
         guard tokens.count >= 3, tokens[0] == "$JS" else { return }
@@ -25,6 +24,11 @@ extension JetStreamEngine {
         } else {
             return
         }
+        // nats-server subscribes its endpoints one by one: a request to any other subject gets
+        // no answer at all (an answer here would race a real responder, e.g. a service import
+        // that maps the same subject twice).
+        guard Self.isAPIEndpoint(tokens) else { return }
+        apiTotal += 1
         let reply = message.reply
         guard let reply, !reply.isEmpty else { return }
         let payload = message.payload
@@ -70,6 +74,30 @@ extension JetStreamEngine {
             break
         default:
             fail("", .badRequest)
+        }
+    }
+
+    /// The request subjects nats-server 2.9 answers (`server/jetstream_api.go`), after
+    /// `$JS.API.`: `*` is one token, `>` one or more.
+    static let apiEndpoints: [[Substring]] = [
+        "INFO",
+        "STREAM.CREATE.*", "STREAM.UPDATE.*", "STREAM.NAMES", "STREAM.LIST", "STREAM.INFO.*", "STREAM.DELETE.*",
+        "STREAM.PURGE.*", "STREAM.SNAPSHOT.*", "STREAM.RESTORE.*", "STREAM.MSG.DELETE.*", "STREAM.MSG.GET.*",
+        "STREAM.PEER.REMOVE.*", "STREAM.LEADER.STEPDOWN.*",
+        "STREAM.TEMPLATE.CREATE.*", "STREAM.TEMPLATE.NAMES", "STREAM.TEMPLATE.INFO.*", "STREAM.TEMPLATE.DELETE.*",
+        "CONSUMER.CREATE.*", "CONSUMER.CREATE.*.*", "CONSUMER.CREATE.*.*.>", "CONSUMER.DURABLE.CREATE.*.*",
+        "CONSUMER.NAMES.*", "CONSUMER.LIST.*", "CONSUMER.INFO.*.*", "CONSUMER.DELETE.*.*", "CONSUMER.LEADER.STEPDOWN.*.*",
+        "CONSUMER.MSG.NEXT.*.*",
+        "META.LEADER.STEPDOWN", "SERVER.REMOVE", "ACCOUNT.PURGE.*",
+    ].map { $0.split(separator: ".") }
+
+    static func isAPIEndpoint(_ tokens: [String]) -> Bool {
+        apiEndpoints.contains { pattern in
+            for (index, part) in pattern.enumerated() {
+                if part == ">" { return tokens.count > index }
+                guard index < tokens.count, part == "*" || part == tokens[index] else { return false }
+            }
+            return tokens.count == pattern.count
         }
     }
 
@@ -183,7 +211,7 @@ extension JetStreamEngine {
                 }
                 let removed = (try? stream.remove(sequence: request.sequence)) ?? nil
                 guard removed != nil else {
-                    return fail(APIResponseType.streamMessageDelete, .streamMsgDeleteFailed("no message found"))
+                    return fail(APIResponseType.streamMessageDelete, Self.messageNotDeleted(request.sequence, in: stream))
                 }
                 saveStreamRecord(stream)
                 touchedStreams.insert(stream.name)
@@ -194,6 +222,17 @@ extension JetStreamEngine {
         default:
             fail("", .badRequest)
         }
+    }
+
+    /// Why `sequence` could not be deleted, in the words of nats-server's store of the same
+    /// kind: its memory store only says the sequence is not there; its file store tells a
+    /// sequence past the end ("stream store EOF") and one before the first message ("no
+    /// message found") from a gap inside the stream.
+    static func messageNotDeleted(_ sequence: UInt64, in stream: Stream) -> JetStreamAPIError {
+        if stream.isMemory { return .sequenceNotFound(sequence) }
+        if sequence > stream.lastSequence { return .streamMsgDeleteFailed("stream store EOF") }
+        if sequence == 0 || sequence < stream.firstSequence { return .streamMsgDeleteFailed("no message found") }
+        return .sequenceNotFound(sequence)
     }
 
     /// `STREAM.MSG.GET`: by sequence, last on a subject, or next on a subject from a sequence.

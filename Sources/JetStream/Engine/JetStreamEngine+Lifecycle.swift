@@ -282,6 +282,8 @@ extension JetStreamEngine {
         old.metadata = configuration.metadata
         old.filterSubject = configuration.filterSubject
         old.filterSubjects = configuration.filterSubjects
+        // A durable made without `name` (DURABLE.CREATE) may be named now by its own name.
+        if old.name == nil, configuration.name == consumer.name { old.name = configuration.name }
         guard old == configuration else {
             if !consumer.configuration.isPull && consumer.isPushActive
                 && consumer.configuration.deliverSubject != configuration.deliverSubject

@@ -195,6 +195,15 @@ public final class JetStreamEngine: @unchecked Sendable {
         }
     }
 
+    /// A client unsubscribed from a push consumer's deliver subject (its loss watch fired).
+    func interestMayBeLost(stream: String, consumer: String) {
+        eventLoop.execute {
+            guard let consumer = self.streams[stream]?.consumers[consumer] else { return }
+            consumer.interestLossWatch = nil
+            consumer.deliverAvailable()
+        }
+    }
+
     /// Handles everything queued, in batches of at most `maxBatch` messages.
     func drainInbox() {
         eventLoop.assertInEventLoop()

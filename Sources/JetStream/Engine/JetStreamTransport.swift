@@ -26,6 +26,11 @@ public protocol JetStreamTransport: AnyObject, Sendable {
     /// the literal `subject`; `nil` when the transport can not tell (the engine polls).
     func watchInterest(in subject: String, _ handler: @escaping @Sendable () -> Void) -> InterestWatch?
 
+    /// Calls `handler` once, from any thread, when a client unsubscribes from a subject that
+    /// matches the literal `subject` (others may still match); `nil` when the transport can not
+    /// tell (the engine notices at its next look).
+    func watchInterestLoss(in subject: String, _ handler: @escaping @Sendable () -> Void) -> InterestWatch?
+
     /// Forgets a watch that has not fired.
     func cancelInterestWatch(_ watch: InterestWatch)
 }
@@ -40,6 +45,7 @@ public struct InterestWatch: Sendable, Hashable {
 extension JetStreamTransport {
     public var interestCanLag: Bool { false }
     public func watchInterest(in subject: String, _ handler: @escaping @Sendable () -> Void) -> InterestWatch? { nil }
+    public func watchInterestLoss(in subject: String, _ handler: @escaping @Sendable () -> Void) -> InterestWatch? { nil }
     public func cancelInterestWatch(_ watch: InterestWatch) {}
 }
 

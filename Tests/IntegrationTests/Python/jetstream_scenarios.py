@@ -2032,6 +2032,212 @@ async def account_info(url):
     await nc.close()
 
 
+# Details a drop-in replacement must get right ----------------------------------------------
+
+
+async def api_request(nc, subject, body=None, timeout=5):
+    """A JetStream API request (`subject` after `$JS.API.`); the decoded answer."""
+    reply = await nc.request("$JS.API." + subject, json.dumps(body).encode() if body is not None else b"", timeout=timeout)
+    return json.loads(reply.data)
+
+
+async def pull_raw(nc, stream, consumer, request, until_status=True, timeout=3.0):
+    """Sends one pull request by hand; returns the messages it got, up to and including the
+    first status message (`until_status`) or until `timeout`."""
+    inbox = nc.new_inbox()
+    sub = await nc.subscribe(inbox)
+    await nc.publish(f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}", json.dumps(request).encode(), reply=inbox)
+    got = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            message = await sub.next_msg(timeout=max(0.01, deadline - time.monotonic()))
+        except nats.errors.TimeoutError:
+            break
+        got.append(message)
+        if until_status and header(message.headers, "Status"):
+            break
+    await sub.unsubscribe()
+    return got
+
+
+def delivered_size(message):
+    """What nats-server counts of a delivery (without headers) against a pull request's max_bytes."""
+    assert not message.headers, message.headers
+    return len(message.subject) + len(message.reply or "") + len(message.data)
+
+
+@scenario
+async def consumer_create_names_existing_durable(url):
+    """A durable made by DURABLE.CREATE (no `name`), created again through CONSUMER.CREATE
+    with `name` and `durable_name` both its name, is the same consumer (nats.go does this)."""
+    nc, js = await connect(url)
+    name = "S" + token()
+    await js.add_stream(name=name, subjects=[name + ".>"])
+    made = await api_request(nc, f"CONSUMER.DURABLE.CREATE.{name}.D", {"stream_name": name, "config": {"durable_name": "D", "ack_policy": "explicit"}})
+    assert "error" not in made, made
+    again = await api_request(
+        nc, f"CONSUMER.CREATE.{name}.D", {"stream_name": name, "config": {"name": "D", "durable_name": "D", "ack_policy": "explicit"}}
+    )
+    assert "error" not in again, f"created again: {again}"
+    assert again["name"] == "D" and again["created"] == made["created"], again
+    assert again["config"].get("name") == "D" and again["config"]["durable_name"] == "D", again["config"]
+    info = await js.consumer_info(name, "D")
+    assert info.name == "D"
+    await nc.close()
+
+
+@scenario
+async def msg_delete_errors_per_storage(url):
+    """STREAM.MSG.DELETE of a sequence that is not there: a memory stream says "sequence N not
+    found" (10043) whatever N; a file stream says so for a gap, "stream store EOF" past the end
+    and "no message found" before the first message (both 10057, code 500)."""
+    nc, js = await connect(url)
+    for storage in ("memory", "file"):
+        name = "S" + token()
+        await js.add_stream(name=name, subjects=[name], storage=storage)
+        for _ in range(4):
+            await js.publish(name, b"x")
+        answer = await api_request(nc, f"STREAM.MSG.DELETE.{name}", {"seq": 2})
+        assert answer.get("success") is True, answer
+        answer = await api_request(nc, f"STREAM.MSG.DELETE.{name}", {"seq": 1, "no_erase": True})
+        assert answer.get("success") is True, answer
+        expected = {
+            "memory": {2: (400, 10043, "sequence 2 not found"), 9: (400, 10043, "sequence 9 not found"),
+                       0: (400, 10043, "sequence 0 not found"), 1: (400, 10043, "sequence 1 not found")},
+            "file": {2: (500, 10057, "no message found"), 9: (500, 10057, "stream store EOF"),
+                     0: (500, 10057, "no message found"), 1: (500, 10057, "no message found")},
+        }[storage]
+        for sequence, (code, err_code, description) in expected.items():
+            answer = await api_request(nc, f"STREAM.MSG.DELETE.{name}", {"seq": sequence})
+            error = answer.get("error") or {}
+            got = (error.get("code"), error.get("err_code"), error.get("description"))
+            assert got == (code, err_code, description), f"{storage} seq {sequence}: {answer}"
+        # A gap inside the stream (first is 3 now): seq 5 deleted, then asked again.
+        await js.publish(name, b"x")
+        await api_request(nc, f"STREAM.MSG.DELETE.{name}", {"seq": 4})
+        answer = await api_request(nc, f"STREAM.MSG.DELETE.{name}", {"seq": 4})
+        error = answer.get("error") or {}
+        assert (error.get("code"), error.get("err_code"), error.get("description")) == (400, 10043, "sequence 4 not found"), (
+            f"{storage} gap: {answer}"
+        )
+    await nc.close()
+
+
+@scenario
+async def pull_max_bytes_counts_whole_delivery(url):
+    """A pull request's max_bytes counts subject, ack reply, headers and payload; a message
+    that does not fit ends the request with 409 "Message Size Exceeds MaxBytes" and what it
+    still wanted, after a partial delivery too; an expired one says what bytes were left."""
+    nc, js = await connect(url)
+    name = "S" + token()
+    await js.add_stream(name=name, subjects=[name])
+    for _ in range(3):
+        await js.publish(name, b"0123456789")
+    for limit, wanted in ((1, 0), (100, 1), (150, 2)):  # about 69 bytes a delivery
+        consumer = f"P{limit}"
+        await js.add_consumer(name, durable_name=consumer, ack_policy="explicit")
+        got = await pull_raw(nc, name, consumer, {"batch": 10, "max_bytes": limit, "expires": 2_000_000_000})
+        messages, status = got[:-1], got[-1]
+        assert len(messages) == wanted, f"max_bytes {limit}: {len(messages)} messages, wanted {wanted}"
+        assert header(status.headers, "Status") == "409", f"max_bytes {limit}: {status.headers}"
+        assert header(status.headers, "Description") == "Message Size Exceeds MaxBytes", status.headers
+        used = sum(delivered_size(m) for m in messages)
+        assert header(status.headers, "Nats-Pending-Messages") == str(10 - wanted), status.headers
+        assert header(status.headers, "Nats-Pending-Bytes") == str(limit - used), f"max_bytes {limit}, used {used}: {status.headers}"
+    await js.add_consumer(name, durable_name="Pbig", ack_policy="explicit")
+    got = await pull_raw(nc, name, "Pbig", {"batch": 10, "max_bytes": 1000, "expires": 300_000_000})
+    messages, status = got[:-1], got[-1]
+    assert len(messages) == 3 and header(status.headers, "Status") == "408", got
+    used = sum(delivered_size(m) for m in messages)
+    assert header(status.headers, "Nats-Pending-Bytes") == str(1000 - used), f"used {used}: {status.headers}"
+    await nc.close()
+
+
+@scenario
+async def no_wait_pull_waits_for_ack_room(url):
+    """A no_wait pull held back by max_ack_pending stays open while messages wait: acks make
+    room and it goes on; it ends (408) only when nothing is left."""
+    nc, js = await connect(url)
+    name = "S" + token()
+    await js.add_stream(name=name, subjects=[name])
+    for _ in range(5):
+        await js.publish(name, b"x")
+    await js.add_consumer(name, durable_name="Q", ack_policy="explicit", max_ack_pending=2)
+    inbox = nc.new_inbox()
+    sub = await nc.subscribe(inbox)
+    await nc.publish(f"$JS.API.CONSUMER.MSG.NEXT.{name}.Q", json.dumps({"batch": 5, "no_wait": True}).encode(), reply=inbox)
+    received = []
+    for round_size in (2, 2, 1):
+        batch = [await sub.next_msg(timeout=3) for _ in range(round_size)]
+        for message in batch:
+            assert not header(message.headers, "Status"), f"after {len(received)} messages: status {message.headers}"
+        received += batch
+        if len(received) < 5:
+            try:
+                extra = await sub.next_msg(timeout=0.3)
+                raise AssertionError(f"after {len(received)} messages, with the ack window full: {extra.subject} {extra.headers}")
+            except nats.errors.TimeoutError:
+                pass
+        for message in batch:
+            await nc.publish(message.reply, b"+ACK")
+    assert [m.metadata.sequence.stream for m in received] == [1, 2, 3, 4, 5]
+    await sub.unsubscribe()
+    await nc.close()
+
+
+@scenario
+async def inactive_threshold_from_unsubscribe(url):
+    """An ephemeral push consumer goes its inactive_threshold after its deliver subject loses
+    its last subscriber (not at a periodic sweep)."""
+    nc, js = await connect(url)
+    name = "S" + token()
+    await js.add_stream(name=name, subjects=[name])
+    deliver = "deliver." + token()
+    sub = await nc.subscribe(deliver)
+    answer = await api_request(
+        nc, f"CONSUMER.CREATE.{name}",
+        {"stream_name": name, "config": {"deliver_subject": deliver, "ack_policy": "none", "inactive_threshold": 400_000_000}},
+    )
+    consumer = answer["name"]
+    await asyncio.sleep(0.6)  # longer than the threshold: a listener keeps it
+    info = await api_request(nc, f"CONSUMER.INFO.{name}.{consumer}")
+    assert "error" not in info, f"deleted while its deliver subject had a subscriber: {info}"
+    await sub.unsubscribe()
+    await nc.flush()
+    start = time.monotonic()
+    while True:
+        info = await api_request(nc, f"CONSUMER.INFO.{name}.{consumer}")
+        elapsed = time.monotonic() - start
+        if "error" in info:
+            break
+        assert elapsed < 3, "still there 3 s after the last subscriber left"
+        await asyncio.sleep(0.01)
+    assert 0.3 <= elapsed <= 0.75, f"deleted {elapsed:.3f} s after the last subscriber left (threshold 0.4 s)"
+    await nc.close()
+
+
+@scenario
+async def unknown_api_subjects_unanswered(url):
+    """nats-server answers only the API subjects it serves: any other $JS.API subject (or a
+    known one with the wrong number of tokens) gets no answer at all."""
+    nc, js = await connect(url)
+    name = "S" + token()
+    await js.add_stream(name=name, subjects=[name])
+    for subject in ("FOO", "STREAM.INFO", "STREAM.FOO." + name, "STREAM.INFO.a.b", "STREAM.MSG.GET.a.b",
+                    "CONSUMER.INFO." + name, "CONSUMER.FOO.a.b", "CONSUMER.NAMES", "CONSUMER.DURABLE.CREATE.a"):
+        try:
+            reply = await nc.request("$JS.API." + subject, b"{}", timeout=0.4)
+            raise AssertionError(f"$JS.API.{subject} was answered: {reply.headers} {reply.data!r}")
+        except nats.errors.TimeoutError:
+            pass
+    answer = await api_request(nc, "STREAM.INFO." + name)
+    assert answer["config"]["name"] == name, answer
+    answer = await api_request(nc, "STREAM.INFO.missing" + token())
+    assert answer["error"]["err_code"] == 10059, answer
+    await nc.close()
+
+
 async def main():
     name, url = sys.argv[1], sys.argv[2]
     task = asyncio.ensure_future(SCENARIOS[name](url))
