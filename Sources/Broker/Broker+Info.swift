@@ -8,8 +8,9 @@ extension Broker {
             json.add("auth_required", true)
         }
         if let tls = clientTLS, !isWebSocket {
-            json.add("tls_required", true)
+            if !tls.allowsNonTLS || tls.handshakeFirst { json.add("tls_required", true) }
             if tls.verifyClients { json.add("tls_verify", true) }
+            if tls.allowsNonTLS && !tls.handshakeFirst { json.add("tls_available", true) }
         }
         json.add("max_payload", configuration.maxPayload)
         if configuration.jetStreamEnabled { json.add("jetstream", true) }

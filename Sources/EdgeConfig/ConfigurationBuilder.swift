@@ -177,6 +177,8 @@ struct ConfigurationBuilder {
         case "accounts":
             configuration.accounts = value
             processAccounts(value, key: key, at: at)
+        case "allow_non_tls":
+            configuration.allowNonTLS = bool(value, key: key, at: at) ?? false
         case "tls":
             configuration.tls = value
             configuration.tlsSettings = tlsSettings(value, key: key, at: at)
@@ -222,7 +224,6 @@ struct ConfigurationBuilder {
         "proxies": "not supported yet: ignored",
         "ocsp": "not supported: Outpost has no TLS yet",
         "ocsp_cache": "not supported: Outpost has no TLS yet",
-        "allow_non_tls": "not supported: Outpost has no TLS yet",
         "write_timeout": "not supported yet: slow consumers are always closed",
         "resolver_tls": noOperatorMode,
         "resolver_preload": noOperatorMode,

@@ -62,7 +62,7 @@ package struct StoreAndForwardSettings: Hashable, Sendable {
     package init() {}
 }
 
-/// `nats-leaf://user:password@host:port` (also `nats://`; the port defaults to 7422).
+/// `nats-leaf://user:password@host:port` (also `leaf://` and `nats://`; the port defaults to 7422).
 package struct LeafRemoteURL: Hashable, Sendable {
     package var host: String
     package var port: Int
@@ -76,7 +76,7 @@ package struct LeafRemoteURL: Hashable, Sendable {
         let parts = text.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2 else { return .failure(LeafURLError(text: "missing scheme in \"\(text)\"")) }
         let scheme = parts[0].lowercased()
-        guard ["nats-leaf", "nats", "tls"].contains(scheme) else {
+        guard ["nats-leaf", "leaf", "nats", "tls"].contains(scheme) else {
             let reason =
                 ["wss", "ws"].contains(scheme)
                 ? "scheme \"\(scheme)\" is not supported yet (Outpost's leafnode links are TCP, plain or TLS)"

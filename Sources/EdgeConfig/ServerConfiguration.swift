@@ -121,6 +121,9 @@ package struct ServerConfiguration: Hashable, Sendable {
     package var tls: ConfigValue?
     /// `tls` (or the `--tls*` flags): TLS on the client port.
     package var tlsSettings: TLSSettings?
+    /// `allow_non_tls`: with TLS on the client port, plain clients are served too (INFO says
+    /// `tls_available` instead of `tls_required`).
+    package var allowNonTLS = false
     /// `websocket` (also `ws`), as written.
     package var websocket: ConfigValue?
     /// `websocket`: the WebSocket listener.

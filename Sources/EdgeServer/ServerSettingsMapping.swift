@@ -198,12 +198,13 @@ package enum ServerSettingsMapping {
         return leafNodes
     }
 
-    /// JetStream settings. With no configuration file (the embedded default) JetStream is on and
-    /// stores under `./data`; otherwise it runs when the file or `-js` turns it on.
+    /// JetStream settings: as nats-server, JetStream runs only when `-js` or the configuration
+    /// file turns it on (a bare start stores nothing). Without `store_dir` it stores under
+    /// `./data` (nats-server: the system's temporary directory, which a Pi's tmpfs loses at
+    /// every reboot).
     static func jetStreamSettings(from configuration: ServerConfiguration) -> JetStreamSettings? {
         let jetStream = configuration.jetStream
-        let isEmbeddedDefault = configuration.configurationFile == nil
-        guard jetStream.isEnabled || isEmbeddedDefault else { return nil }
+        guard jetStream.isEnabled else { return nil }
         let directory = jetStream.storeDirectory.flatMap { $0.isEmpty ? nil : $0 }
         var settings = JetStreamSettings(
             storeDirectory: directory ?? "./data", isDefaultDirectory: directory == nil, domain: jetStream.domain)

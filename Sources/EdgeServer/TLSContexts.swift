@@ -18,7 +18,10 @@ package struct TLSContexts: Sendable {
     package static func load(from configuration: ServerConfiguration) -> Result<TLSContexts, ConfigError> {
         var contexts = TLSContexts()
         do throws(ConfigError) {
-            if let settings = configuration.tlsSettings { contexts.clientPort = try server(settings) }
+            if let settings = configuration.tlsSettings {
+                contexts.clientPort = try server(settings)
+                contexts.clientPort?.allowsNonTLS = configuration.allowNonTLS
+            }
             if let settings = configuration.leafNodeSettings?.tls { contexts.leafPort = try server(settings) }
             if let settings = configuration.webSocketSettings?.tls { contexts.webSocket = try server(settings) }
             for (index, remote) in (configuration.leafNodeSettings?.remotes ?? []).enumerated()

@@ -103,6 +103,8 @@ public final class ServerProcess: @unchecked Sendable {
     /// - Parameter configuration: text of a configuration file to pass with `-c`.
     /// - Parameter executable: another binary of `kind` (a hub of another version).
     /// - Parameter cpus: a CPU list for `taskset -c` (e.g. "0"): the server runs on those only.
+    /// - Parameter workingDirectory: where the server runs (its own temporary directory if nil;
+    ///   the log is kept there either way).
     public init(
         _ kind: ServerKind,
         executable: String? = nil,
@@ -111,6 +113,7 @@ public final class ServerProcess: @unchecked Sendable {
         configuration: String? = nil,
         monitor: Bool = false,
         environment: [String: String] = [:],
+        workingDirectory: URL? = nil,
         timeout: TimeInterval = 10
     ) throws {
         self.kind = kind
@@ -142,7 +145,7 @@ public final class ServerProcess: @unchecked Sendable {
         logReader = try FileHandle(forReadingFrom: logFile)
         process.standardOutput = logWriter
         process.standardError = logWriter
-        process.currentDirectoryURL = temporaryDirectory
+        process.currentDirectoryURL = workingDirectory ?? temporaryDirectory
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         }

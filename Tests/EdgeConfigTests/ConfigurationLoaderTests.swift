@@ -44,6 +44,15 @@ struct ConfigurationLoaderTests {
         #expect(configuration == ServerConfiguration())
     }
 
+    @Test("allow_non_tls is read, not ignored; a value that is not a boolean is an error")
+    func allowNonTLS() throws {
+        #expect(try Self.load("allow_non_tls: true\n").configuration.allowNonTLS)
+        #expect(try !Self.load("port: 4222\n").configuration.allowNonTLS)
+        let loaded = try Self.load("allow_non_tls: true\n")
+        #expect(loaded.warnings.isEmpty, "\(loaded.warnings)")
+        #expect(Self.errors("allow_non_tls: [1]\n") != nil)
+    }
+
     @Test("client listener and limits")
     func clientSettings() throws {
         let loaded = try Self.load(
@@ -184,7 +193,7 @@ struct ConfigurationLoaderTests {
               reconnect: "2s"
               authorization { user: leafu, password: leafp, timeout: 3 }
               remotes [
-                { urls: ["nats-leaf://u:p%40ss@hub1:7000", "nats://hub2"], deny_imports: "secret.>", deny_exports: ["private.>", "x.*"] }
+                { urls: ["nats-leaf://u:p%40ss@hub1:7000", "nats://hub2", "leaf://hub3:7001"], deny_imports: "secret.>", deny_exports: ["private.>", "x.*"] }
                 { url: "nats-leaf://[::1]:7423", tls { ca_file: ca.pem } }
               ]
             }
@@ -200,6 +209,7 @@ struct ConfigurationLoaderTests {
             leafNodes.remotes[0].urls == [
                 LeafRemoteURL(host: "hub1", port: 7000, user: "u", password: "p@ss"),
                 LeafRemoteURL(host: "hub2", port: 7422),
+                LeafRemoteURL(host: "hub3", port: 7001),
             ])
         #expect(leafNodes.remotes[0].denyImports == ["secret.>"])
         #expect(leafNodes.remotes[0].denyExports == ["private.>", "x.*"])

@@ -15,6 +15,27 @@ struct IdentityTests {
         return (field("server_id"), field("server_name"))
     }
 
+    /// As nats-server: without `-js` or a configuration that enables it, no JetStream, nothing
+    /// written to the working directory, and a fresh id at every start.
+    @Test("two bare starts in one directory get different ids and write nothing", arguments: ServerKind.allCases)
+    func bareStartsKeepNothing(kind: ServerKind) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-bare-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try ServerProcess(kind, workingDirectory: directory)
+        let second = try ServerProcess(kind, workingDirectory: directory)
+        let firstID = try serverIDAndName(first).id
+        let secondID = try serverIDAndName(second).id
+        let info = try RawClient(port: first.port).read(untilContains: "\r\n")
+        first.stop()
+        second.stop()
+        #expect(firstID.count == 56 && secondID.count == 56 && firstID != secondID, "\(kind): \(firstID) \(secondID)")
+        #expect(!info.contains("\"jetstream\""), "\(kind): \(info)")
+        #expect(!second.log.contains("in use"), "\(kind): \(second.log)")
+        let written = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        #expect(written.isEmpty, "\(kind) wrote \(written) into its working directory")
+    }
+
     @Test("the id survives restarts, is the name when none is configured, and is replaced when the store comes from another machine")
     func keptAcrossRestarts() throws {
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-identity-\(UUID().uuidString)")

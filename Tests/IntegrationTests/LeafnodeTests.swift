@@ -30,8 +30,14 @@ struct LeafnodeTests {
         /// - Parameters:
         ///   - leafPort: the hub's leafnode port (a free one if nil).
         ///   - proxyPort: a fault proxy's port in front of `leafPort`, which the edge dials.
-        init(edge kind: ServerKind, leafPort chosenPort: Int? = nil, throughProxyPort proxyPort: Int? = nil) throws {
+        /// The scheme of the edge's remote URL (`nats-leaf`, `leaf` or `nats`: all the same link).
+        let scheme: String
+
+        init(
+            edge kind: ServerKind, leafPort chosenPort: Int? = nil, throughProxyPort proxyPort: Int? = nil, scheme: String = "nats-leaf"
+        ) throws {
             self.kind = kind
+            self.scheme = scheme
             leafPort = try chosenPort ?? ServerProcess.freePort()
             dialPort = proxyPort ?? leafPort
             keepalive = proxyPort == nil ? "" : "ping_interval: \"1s\"\nping_max: 2"
@@ -64,7 +70,7 @@ struct LeafnodeTests {
                 configuration: """
                     server_name: edge
                     \(keepalive)
-                    leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(dialPort)" } ] }
+                    leafnodes { remotes [ { url: "\(scheme)://127.0.0.1:\(dialPort)" } ] }
                     jetstream { store_dir: "\(edgeStore.path)", domain: edge }
                     """, monitor: true)
         }
@@ -210,6 +216,13 @@ struct LeafnodeTests {
         _ = line.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
         var answer = [UInt8](repeating: 0, count: 16)
         _ = answer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+    }
+
+    @Test("a remote URL written leaf:// links as nats-leaf:// does", arguments: ServerKind.allCases)
+    func leafSchemeLinks(kind: ServerKind) throws {
+        let pair = try Pair(edge: kind, scheme: "leaf")
+        let result = try pair.run("interest")
+        #expect(result.status == 0, "interest over a leaf:// remote with a \(kind) leaf:\n\(result.output)\n\(pair.logs)")
     }
 
     @Test("two servers linked both ways detect the loop and report it", arguments: ServerKind.allCases)

@@ -110,7 +110,11 @@ package final class ClientSession: ProtocolSession, MessageSubscriber, ClientCon
         }
         if let tls, !tls.handshakeFirst {
             transport.flushNow()  // the INFO goes out in plain text; everything after it through TLS
-            if !transport.beginServerTLS(tls) { return }
+            if tls.allowsNonTLS {
+                transport.tlsOnClientHello = tls  // the client's first byte decides
+            } else if !transport.beginServerTLS(tls) {
+                return
+            }
         }
         // nats-server pings from the start, CONNECT or not: a silent socket goes stale.
         startLiveness()

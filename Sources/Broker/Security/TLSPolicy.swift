@@ -13,6 +13,9 @@ package struct ServerTLS: Sendable, Equatable {
     package var handshakeFirst: Bool
     /// `verify_and_map`: the client's certificate names its user (see ``CertificateIdentity``).
     package var mapsCertificateToUser: Bool
+    /// `allow_non_tls` (client port): a client that does not start a handshake after INFO is
+    /// served in plain text.
+    package var allowsNonTLS = false
 
     package init(
         context: NIOSSLContext, verifyClients: Bool, handshakeTimeout: Duration, handshakeFirst: Bool, mapsCertificateToUser: Bool = false
@@ -27,7 +30,7 @@ package struct ServerTLS: Sendable, Equatable {
     package static func == (lhs: ServerTLS, rhs: ServerTLS) -> Bool {
         lhs.context === rhs.context && lhs.verifyClients == rhs.verifyClients
             && lhs.handshakeTimeout == rhs.handshakeTimeout && lhs.handshakeFirst == rhs.handshakeFirst
-            && lhs.mapsCertificateToUser == rhs.mapsCertificateToUser
+            && lhs.mapsCertificateToUser == rhs.mapsCertificateToUser && lhs.allowsNonTLS == rhs.allowsNonTLS
     }
 }
 

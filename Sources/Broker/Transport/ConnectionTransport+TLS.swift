@@ -15,6 +15,18 @@ extension ConnectionTransport {
         return addTLSHandler(timeout: tls.handshakeTimeout) { NIOSSLServerHandler(context: tls.context) }
     }
 
+    /// `allow_non_tls`: called with the connection's first read. A TLS record (a ClientHello
+    /// starts with 0x16, a byte no protocol's first operation starts with) turns the connection
+    /// to TLS and the read goes through the handshake; anything else is served in plain text.
+    /// Returns whether the read was taken.
+    func takeFirstReadForTLS(_ data: NIOAny, _ bytes: ByteBuffer, context: ChannelHandlerContext) -> Bool {
+        guard let tls = tlsOnClientHello else { return false }
+        tlsOnClientHello = nil
+        guard bytes.readableBytes > 0, bytes.getInteger(at: bytes.readerIndex, as: UInt8.self) == 0x16 else { return false }
+        if beginServerTLS(tls) { context.pipeline.fireChannelRead(data) }
+        return true
+    }
+
     /// Starts the client side of the handshake with a hub at `host`.
     func beginClientTLS(_ tls: ClientTLS, host: String) -> Bool {
         addTLSHandler(timeout: tls.handshakeTimeout) {

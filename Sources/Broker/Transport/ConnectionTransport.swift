@@ -100,6 +100,8 @@ package final class ConnectionTransport: @unchecked Sendable {
     /// The peer's certificate (DER), read after the handshake when `capturesPeerCertificate`.
     var peerCertificate: [UInt8]?
     var capturesPeerCertificate = false
+    /// `allow_non_tls`: TLS starts only if the client's first byte opens a handshake.
+    var tlsOnClientHello: ServerTLS?
 
     // MARK: Cross-loop
 

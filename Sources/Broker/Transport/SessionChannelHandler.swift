@@ -133,7 +133,9 @@ package final class SessionChannelHandler: ChannelInboundHandler {
         guard !transport.isClosed else { return }
         transport.isTracing = logger.logLevel <= .trace
         transport.noteActivity()
-        binding.read(unwrapInboundIn(data))
+        let bytes = unwrapInboundIn(data)
+        if transport.tlsOnClientHello != nil, transport.takeFirstReadForTLS(data, bytes, context: context) { return }
+        binding.read(bytes)
     }
 
     package func channelWritabilityChanged(context: ChannelHandlerContext) {

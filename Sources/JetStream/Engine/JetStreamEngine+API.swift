@@ -384,9 +384,9 @@ extension JetStreamEngine {
             deleteConsumer(consumer)
             respond(APIResponse.success(type: APIResponseType.consumerDelete, SuccessBody()))
         case "MSG":
-            // MSG.NEXT.<stream>.<consumer>
+            // MSG.NEXT.<stream>.<consumer>: each consumer of nats-server subscribes its own, so a
+            // request for one that does not exist gets no answer.
             guard tokens.count == 4, tokens[1] == "NEXT", let stream = streams[tokens[2]], let consumer = stream.consumers[tokens[3]] else {
-                replyAfterCommit(reply, payload: [], headers: NATSHeaders.status(404, "No Messages"))
                 return
             }
             guard consumer.configuration.isPull else {

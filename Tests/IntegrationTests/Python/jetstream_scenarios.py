@@ -2225,7 +2225,8 @@ async def unknown_api_subjects_unanswered(url):
     name = "S" + token()
     await js.add_stream(name=name, subjects=[name])
     for subject in ("FOO", "STREAM.INFO", "STREAM.FOO." + name, "STREAM.INFO.a.b", "STREAM.MSG.GET.a.b",
-                    "CONSUMER.INFO." + name, "CONSUMER.FOO.a.b", "CONSUMER.NAMES", "CONSUMER.DURABLE.CREATE.a"):
+                    "CONSUMER.INFO." + name, "CONSUMER.FOO.a.b", "CONSUMER.NAMES", "CONSUMER.DURABLE.CREATE.a",
+                    f"CONSUMER.MSG.NEXT.{name}.missing", "CONSUMER.MSG.NEXT.missing.missing"):
         try:
             reply = await nc.request("$JS.API." + subject, b"{}", timeout=0.4)
             raise AssertionError(f"$JS.API.{subject} was answered: {reply.headers} {reply.data!r}")

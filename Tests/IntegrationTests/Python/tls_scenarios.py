@@ -8,9 +8,11 @@ reason) when the server does not behave as nats-server does.
 """
 
 import asyncio
+import json
 import os
 import ssl
 import sys
+from urllib.parse import urlparse
 
 import nats
 
@@ -88,6 +90,28 @@ async def client_certificate_required(url, pki):
     nc = await connect(url, context(pki, client_certificate=True))
     await exercise(nc)
     await nc.close()
+
+
+@scenario
+async def allow_non_tls(url, pki):
+    # allow_non_tls: the INFO offers TLS without requiring it; a TLS client and a plain one
+    # are both served, and they talk to each other.
+    reader, writer = await asyncio.open_connection(urlparse(url).hostname, urlparse(url).port)
+    info = json.loads((await reader.readline()).decode()[5:])
+    writer.close()
+    assert info.get("tls_available") is True and "tls_required" not in info, info
+    secure = await connect(url, context(pki))
+    plain = await nats.connect(url, allow_reconnect=False, max_reconnect_attempts=0, connect_timeout=3)
+    await exercise(secure)
+    await exercise(plain)
+    sub = await plain.subscribe("mixed")
+    await plain.flush()  # the subscription is in place before the other client publishes
+    await secure.publish("mixed", b"from tls")
+    await secure.flush()
+    message = await sub.next_msg(timeout=3)
+    assert message.data == b"from tls", message
+    await secure.close()
+    await plain.close()
 
 
 @scenario
