@@ -35,6 +35,13 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        // MQTT 3.1.1 packets (the parser with the specification's checks, the encoder) and the
+        // mapping between MQTT topics and NATS subjects. Pure (NIOCore buffers only).
+        .target(
+            name: "MQTTWire",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         // Subject validation, tokenizing and the subscription index with its match cache.
         .target(name: "Subjects", swiftSettings: swiftSettings),
         // nkeys (Ed25519 keys in NATS's encoding, the system's libcrypto loaded on first use) and
@@ -134,6 +141,7 @@ let package = Package(
         ),
 
         .testTarget(name: "NATSWireTests", dependencies: ["NATSWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "MQTTWireTests", dependencies: ["MQTTWire"], swiftSettings: swiftSettings),
         .testTarget(name: "SubjectsTests", dependencies: ["Subjects"], swiftSettings: swiftSettings),
         .testTarget(name: "LeafnodeTests", dependencies: ["Leafnode"], swiftSettings: swiftSettings),
         .testTarget(name: "NKeysTests", dependencies: ["NKeys"], swiftSettings: swiftSettings),
