@@ -86,8 +86,12 @@ extension Consumer {
         guard !isDeleted else { return }
         let now = engine.eventLoop.now
         let transport = engine.transport
+        // As nats-server 2.9's `processWaiting`, run by this timer: an expired request ends, and
+        // so does a no-wait request that has had messages and still waits (for acks to free
+        // max_ack_pending; until this timer runs, acks let it go on).
         waiting.removeAll { request in
-            guard let expires = request.expires, expires <= now else { return false }
+            let isExpired = request.expires.map { $0 <= now } ?? false
+            guard isExpired || (request.noWait && request.deliveredAny) else { return false }
             sendRequestTimeout(request)
             return true
         }
