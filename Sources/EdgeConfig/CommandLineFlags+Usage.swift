@@ -38,15 +38,32 @@ extension CommandLineFlags {
                 --pass <password>            Password required for connections
                 --auth <token>               Authorization token required for connections
 
+        \(tlsOptions)
         Accepted for compatibility with nats-server, without effect (a warning is printed):
             -s, --syslog, -r, --remote_syslog, -sl, --signal, --profile, --client_advertise,
-            --tls, --tlscert, --tlskey, --tlsverify, --tlscacert, --help_tls,
             --routes, --cluster, --cluster_listen, --cluster_name, --cluster_advertise,
             --no_advertise, --connect_retries
 
         Common Options:
             -h, --help                       Show this message
             -v, --version                    Show version
+                --help_tls                   TLS help
+
+        Subcommands:
+            outpost bench <mode> [options]   Load-test a NATS server (outpost bench --help)
+
+        """
+
+    /// The TLS flags, also printed alone by `--help_tls`.
+    package static let tlsOptions = """
+        TLS Options:
+                --tls                        Enable TLS, do not verify clients (default: false)
+                --tlscert <file>             Server certificate file
+                --tlskey <file>              Private key for server certificate
+                --tlsverify                  Enable TLS, verify client certificates
+                --tlscacert <file>           Client certificate CA for verification
+            (TLS 1.2 and later, BoringSSL's default ciphers and curves; a tls block in the
+            configuration file sets the rest)
 
         """
 }

@@ -191,12 +191,14 @@ struct ConfigLexer {
                 text.unicodeScalars.append(scalar)
                 advance()
             }
-            guard peek() != nil else { throw .syntax("Unexpected EOF.", at: position) }
+            // Said at the opening quote (nats-server says it at the end of the file, where
+            // nothing points at the cause).
+            guard peek() != nil else { throw .syntax(Self.unterminatedMessage("single"), at: start) }
             advance()
             return ConfigToken(kind: .string(text), position: start)
         case "\"":
             advance()
-            return ConfigToken(kind: .string(try scanDoubleQuotedString()), position: start)
+            return ConfigToken(kind: .string(try scanDoubleQuotedString(openedAt: start)), position: start)
         case "-":
             advance()
             return try scanNegativeNumber(start: start)
@@ -214,7 +216,7 @@ struct ConfigLexer {
 
     /// The inside of a `"..."` string, whose opening quote is consumed (`lexDubQuotedString`).
     /// New lines are allowed inside; escapes are those of ``appendEscape(to:)``.
-    private mutating func scanDoubleQuotedString() throws(ConfigError) -> String {
+    private mutating func scanDoubleQuotedString(openedAt start: ConfigPosition) throws(ConfigError) -> String {
         var bytes: [UInt8] = []
         while let scalar = peek() {
             if scalar == "\"" {
@@ -228,7 +230,11 @@ struct ConfigLexer {
                 bytes.append(contentsOf: Array(String(scalar).utf8))
             }
         }
-        throw .syntax("Unexpected EOF.", at: position)
+        throw .syntax(Self.unterminatedMessage("double"), at: start)
+    }
+
+    static func unterminatedMessage(_ quote: String) -> String {
+        "Unexpected EOF: the \(quote)-quoted string that starts here is never closed."
     }
 
     /// Reads the character after a backslash (`lexStringEscape`, `lexStringBinary`).

@@ -66,8 +66,12 @@ enum BenchCommand {
         """
 
     static func main(_ arguments: [String]) async {
+        if let first = arguments.first, ["-h", "--help", "-help", "help"].contains(first) {
+            SystemFiles.standardOutput(usage)
+            exit(0)
+        }
         guard let options = parse(arguments) else {
-            SystemFiles.standardError(usage)
+            SystemFiles.standardError("outpost bench: invalid arguments: \(arguments.joined(separator: " "))\n" + usage)
             exit(2)
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, min(4, EventLoopSizing.cpusAvailable())))

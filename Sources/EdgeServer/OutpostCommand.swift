@@ -29,6 +29,10 @@ public enum OutpostCommand {
             SystemFiles.standardOutput(CommandLineFlags.usage + "\n")
             exit(0)
         }
+        if flags.isTLSHelpRequested {
+            SystemFiles.standardOutput("\n" + CommandLineFlags.tlsOptions + "\n")
+            exit(0)
+        }
         if flags.isVersionRequested {
             SystemFiles.standardOutput(
                 "outpost: v\(OutpostVersion.current) (nats-server protocol level \(BrokerConfiguration.protocolFeatureLevel))\n")

@@ -93,14 +93,17 @@ package final class OutpostServer: Sendable {
 
             // Bound with accepting off: the broker learns the real ports before anyone connects.
             let brokerBox = BrokerBox()
-            let clientChannel = try await bindClientListener(
-                group: group, configuration: configuration, brokerBox: brokerBox, logger: logger)
+            let clientChannel = try await ListenFailure.naming(.client, host: configuration.host, port: configuration.port) {
+                try await bindClientListener(group: group, configuration: configuration, brokerBox: brokerBox, logger: logger)
+            }
             bound.append(clientChannel)
             configuration.port = clientChannel.localAddress?.port ?? configuration.port
             var leafChannel: (any Channel)?
             if var leafNodes = configuration.leafNodes, let port = leafNodes.acceptPort {
                 let host = leafNodes.acceptHost ?? configuration.host
-                let channel = try await bindLeafListener(group: group, host: host, port: port, brokerBox: brokerBox, logger: logger)
+                let channel = try await ListenFailure.naming(.leafnode, host: host, port: port) {
+                    try await bindLeafListener(group: group, host: host, port: port, brokerBox: brokerBox, logger: logger)
+                }
                 bound.append(channel)
                 leafChannel = channel
                 leafNodes.acceptHost = host
@@ -109,8 +112,11 @@ package final class OutpostServer: Sendable {
             }
             var webSocketChannel: (any Channel)?
             if let webSocket = configuration.webSocket {
-                let channel = try await WebSocketListener.bind(
-                    group: group, configuration: webSocket, maxPayload: configuration.maxPayload, brokerBox: brokerBox.get, logger: logger)
+                let channel = try await ListenFailure.naming(.webSocket, host: webSocket.host, port: webSocket.port) {
+                    try await WebSocketListener.bind(
+                        group: group, configuration: webSocket, maxPayload: configuration.maxPayload, brokerBox: brokerBox.get,
+                        logger: logger)
+                }
                 bound.append(channel)
                 webSocketChannel = channel
             }

@@ -140,7 +140,7 @@ public final class ServerProcess: @unchecked Sendable {
             process.arguments = allArguments
         }
         let logFile = temporaryDirectory.appendingPathComponent("server.log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let logWriter = try FileHandle(forWritingTo: logFile)
         logReader = try FileHandle(forReadingFrom: logFile)
         process.standardOutput = logWriter
@@ -160,7 +160,9 @@ public final class ServerProcess: @unchecked Sendable {
             }
             if port != 0 && log.contains("Server is ready") { return }
             if !process.isRunning {
-                throw ServerStartError(description: "\(kind) exited (\(process.terminationStatus)) before it was ready:\n\(log)")
+                let error = ServerStartError(description: "\(kind) exited (\(process.terminationStatus)) before it was ready:\n\(log)")
+                try? FileManager.default.removeItem(at: temporaryDirectory)
+                throw error
             }
             Thread.sleep(forTimeInterval: 0.02)
         }
@@ -222,8 +224,14 @@ public final class ServerProcess: @unchecked Sendable {
         return process.isRunning ? nil : process.terminationStatus
     }
 
+    /// Stops the server if a test did not, and removes its directory either way (a server that
+    /// exited by itself, as some tests expect, left it behind).
     deinit {
-        if process.isRunning { stop(grace: 1) }
+        if process.isRunning {
+            stop(grace: 1)
+        } else {
+            try? FileManager.default.removeItem(at: temporaryDirectory)
+        }
     }
 
     /// Ports handed out so far in this process: the kernel may give a port it just released to

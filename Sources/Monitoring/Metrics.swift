@@ -11,7 +11,7 @@ import Broker
 extension MonitoringEndpoints {
     package func metrics() async -> String {
         var text = MetricsText()
-        let varz = varz()
+        let varz = await varz()
         text.gauge("gnatsd_varz_connections", "Clients connected now", Double(varz.connections))
         text.counter("gnatsd_varz_total_connections", "Clients connected since the start", Double(varz.totalConnections))
         text.gauge("gnatsd_varz_subscriptions", "Subscriptions now", Double(varz.subscriptions))

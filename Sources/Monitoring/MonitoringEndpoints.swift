@@ -29,7 +29,8 @@ package final class MonitoringEndpoints: Sendable {
         requestCounts.withLockedValue { $0[path, default: 0] += 1 }
     }
 
-    package func varz() -> Varz {
+    package func varz() async -> Varz {
+        let jetStreamStatus = await jetStream.status(details: nil)
         let configuration = broker.configuration
         let now = WallClock.now
         let totals = broker.totals
@@ -60,7 +61,7 @@ package final class MonitoringEndpoints: Sendable {
             leaf: leafVarz(),
             mqtt: EmptyObject(),
             websocket: EmptyObject(),
-            jetstream: EmptyObject(),
+            jetstream: VarzJetStream(jetStreamStatus),
             tlsTimeout: 2,
             writeDeadline: TimeNanoseconds.of(configuration.writeDeadline),
             start: GoFormat.timestamp(broker.startTime),

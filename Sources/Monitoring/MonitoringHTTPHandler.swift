@@ -41,7 +41,7 @@ package final class MonitoringHTTPHandler: ChannelInboundHandler {
         let future: EventLoopFuture<(HTTPResponseStatus, Data)> = context.eventLoop.makeFutureWithTask {
             switch path {
             case "/varz":
-                return (.ok, try Self.encode(endpoints.varz()))
+                return (.ok, try Self.encode(await endpoints.varz()))
             case "/connz":
                 return (.ok, try Self.encode(await endpoints.connz(.init(query: query))))
             case "/leafz":
@@ -58,7 +58,7 @@ package final class MonitoringHTTPHandler: ChannelInboundHandler {
             case "/healthz":
                 // `?js-enabled-only=true` checks JetStream only where it is enabled (nats-server
                 // 2.9 answers ok without JetStream too); a running JetStream here is healthy.
-                return (.ok, try Self.encode(endpoints.healthz()))
+                return (.ok, try Self.encode(endpoints.healthz(), pretty: false))
             case "/":
                 let links = ["varz", "connz", "subsz", "accountz", "leafz", "jsz", "healthz", "metrics"].map {
                     "<a href=\"./\($0)\">\($0)</a>"
@@ -91,13 +91,15 @@ package final class MonitoringHTTPHandler: ChannelInboundHandler {
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if !keepAlive {
-            done.whenComplete { _ in context.close(promise: nil) }
+            let channel = context.channel
+            done.whenComplete { _ in channel.close(promise: nil) }
         }
     }
 
-    private static func encode<Value: Encodable>(_ value: Value) throws -> Data {
+    /// Indented as nats-server's monitor indents, except `/healthz`, which it answers on one line.
+    private static func encode<Value: Encodable>(_ value: Value, pretty: Bool = true) throws -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .withoutEscapingSlashes] : [.withoutEscapingSlashes]
         return try encoder.encode(value)
     }
 

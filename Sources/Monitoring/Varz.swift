@@ -28,7 +28,7 @@ package struct Varz: Encodable, Sendable {
     package var leaf: LeafVarz
     package var mqtt: EmptyObject
     package var websocket: EmptyObject
-    package var jetstream: EmptyObject
+    package var jetstream: VarzJetStream
     package var tlsTimeout: Double
     package var writeDeadline: Int64
     package var start: String
@@ -84,6 +84,60 @@ package struct Varz: Encodable, Sendable {
         case subscriptions
         case httpReqStats = "http_req_stats"
         case configLoadTime = "config_load_time"
+    }
+}
+
+/// `/varz` `jetstream`: `{}` without JetStream; its configuration and totals with it (nats-server
+/// 2.9's `JetStreamVarz`).
+package struct VarzJetStream: Encodable, Sendable {
+    package var config: Config?
+    package var stats: Stats?
+
+    package struct Config: Encodable, Sendable {
+        package var maxMemory: Int64
+        package var maxStorage: Int64
+        package var storeDirectory: String
+        package var domain: String?
+
+        enum CodingKeys: String, CodingKey {
+            case maxMemory = "max_memory"
+            case maxStorage = "max_storage"
+            case storeDirectory = "store_dir"
+            case domain
+        }
+    }
+
+    package struct Stats: Encodable, Sendable {
+        package var memory: UInt64
+        package var storage: UInt64
+        package var reservedMemory: UInt64 = 0
+        package var reservedStorage: UInt64 = 0
+        package var accounts: Int
+        package var haAssets: Int = 0
+        package var api: API
+
+        package struct API: Encodable, Sendable {
+            package var total: UInt64
+            package var errors: UInt64
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case memory, storage
+            case reservedMemory = "reserved_memory"
+            case reservedStorage = "reserved_storage"
+            case accounts
+            case haAssets = "ha_assets"
+            case api
+        }
+    }
+
+    package init(_ status: JetStreamStatus?) {
+        guard let status else { return }
+        config = Config(
+            maxMemory: status.maxMemory, maxStorage: status.maxStorage, storeDirectory: status.storeDirectory, domain: status.domain)
+        stats = Stats(
+            memory: status.memory, storage: status.storage, accounts: status.accounts.count,
+            api: .init(total: status.apiTotal, errors: status.apiErrors))
     }
 }
 

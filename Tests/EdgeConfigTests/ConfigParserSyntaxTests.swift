@@ -306,6 +306,15 @@ struct ConfigParserSyntaxTests {
         #expect(Self.syntaxError("a = (\nno end")?.message == "Unexpected EOF processing block.")
     }
 
+    @Test("an unterminated string is reported at its opening quote, not at the end of the file")
+    func unterminatedString() throws {
+        for (quote, name) in [("\"", "double"), ("'", "single")] {
+            let error = try #require(Self.syntaxError("port: 4222\nserver_name: \(quote)abc\nmax_payload: 1MB\n"))
+            #expect(error.message == "Unexpected EOF: the \(name)-quoted string that starts here is never closed.")
+            #expect(error.position?.line == 2 && error.position?.column == 14, "\(String(describing: error.position))")
+        }
+    }
+
     @Test("a top-level document may be wrapped in braces, JSON-like (nats-server 2.10+)")
     func topLevelBraces() throws {
         let map = try Self.parse(#"{ "port": 4222, "debug": true, "jetstream": { "max_mem": 1GB } }"#)

@@ -70,6 +70,30 @@ struct MonitoringTests {
         #expect(missing.isEmpty, "keys the reference has and we do not: \(missing.sorted())")
     }
 
+    @Test("/varz jetstream: {} without JetStream, the reference's config and stats with it; /healthz on one line")
+    func varzJetStreamAndHealthz() throws {
+        var keys: [ServerKind: Set<String>] = [:]
+        for kind in ServerKind.allCases {
+            let plain = try ServerProcess(kind, monitor: true)
+            let empty = try MonitoringClient.get(port: plain.monitorPort!, path: "/varz")["jetstream"] as? [String: Any]
+            #expect(empty?.isEmpty == true, "\(kind): \(empty ?? [:])")
+            let health = try MonitoringClient.getText(port: plain.monitorPort!, path: "/healthz")
+            #expect(health.trimmingCharacters(in: .whitespacesAndNewlines) == #"{"status":"ok"}"#, "\(kind): \(health)")
+            plain.stop()
+
+            let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-varz-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: store) }
+            let server = try ServerProcess(kind, arguments: ["-js", "-sd", store.path], monitor: true)
+            defer { server.stop() }
+            let jetstream = try #require(try MonitoringClient.get(port: server.monitorPort!, path: "/varz")["jetstream"] as? [String: Any])
+            keys[kind] = Self.deepKeyPaths(jetstream)
+            let stats = jetstream["stats"] as? [String: Any]
+            #expect(stats?["accounts"] as? Int == 1, "\(kind): \(jetstream)")
+            #expect((jetstream["config"] as? [String: Any])?["store_dir"] as? String != nil, "\(kind): \(jetstream)")
+        }
+        #expect(keys[.reference] == keys[.outpost], "reference \(keys[.reference]!.sorted()), ours \(keys[.outpost]!.sorted())")
+    }
+
     @Test("/connz lists each connection with the reference's keys, subscriptions on request")
     func connz() throws {
         var keys: [ServerKind: Set<String>] = [:]

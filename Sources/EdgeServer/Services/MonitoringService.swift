@@ -29,17 +29,20 @@ final class MonitoringService: Service {
 
     func run() async throws {
         let endpoints = self.endpoints
-        let channel = try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 64)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(MonitoringHTTPHandler(endpoints: endpoints))
+        let (group, host, port) = (self.group, self.host, self.port)
+        let channel = try await ListenFailure.naming(.monitoring, host: host, port: port) {
+            try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 64)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try channel.pipeline.syncOperations.addHandler(MonitoringHTTPHandler(endpoints: endpoints))
+                    }
                 }
-            }
-            .bind(host: host, port: max(0, port))
-            .get()
+                .bind(host: host, port: max(0, port))
+                .get()
+        }
         let bound = channel.localAddress?.port ?? port
         logger.info("Starting http monitor on \(host):\(bound)")
         barrier.markReady(Self.readinessName)
