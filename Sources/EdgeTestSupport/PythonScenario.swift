@@ -25,7 +25,7 @@ public enum PythonScenario {
         process.arguments = [TestPaths.packageRoot + "/" + script] + arguments
         // Output goes to a file: no pipe to drain while waiting, nothing lost at exit.
         let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("scenario-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
         let handle = try FileHandle(forWritingTo: outputFile)
         defer {
             try? handle.close()
@@ -55,7 +55,7 @@ extension PythonScenario {
 
         init(script: String, arguments: [String]) throws {
             outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("scenario-\(UUID().uuidString).log")
-            FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
             handle = try FileHandle(forWritingTo: outputFile)
             process.executableURL = URL(fileURLWithPath: PythonScenario.interpreter)
             process.arguments = [TestPaths.packageRoot + "/" + script] + arguments
@@ -86,6 +86,8 @@ extension PythonScenario {
 
         deinit {
             stop()
+            try? handle.close()
+            try? FileManager.default.removeItem(at: outputFile)
         }
     }
 

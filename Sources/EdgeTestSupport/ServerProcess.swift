@@ -72,8 +72,9 @@ public enum SharedServers {
                 state.registeredExitHandler = true
                 atexit {
                     let servers = SharedServers.state.withLockedValue { Array($0.servers.values) }
-                    for server in servers where server.process.isRunning {
-                        kill(server.process.processIdentifier, SIGKILL)
+                    for server in servers {
+                        if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) }
+                        try? FileManager.default.removeItem(at: server.temporaryDirectory)
                     }
                 }
             }

@@ -36,6 +36,7 @@ struct CommandLineTests {
     @Test("the flags people type are accepted, in Go's forms")
     func goStyleFlags() throws {
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("sd-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: store) }
         let server = try ServerProcess(.outpost, arguments: ["-js", "-sd=\(store)", "-DV", "-n", "edge-1", "-user", "u", "-pass", "p"])
         defer { server.stop() }
         let client = try RawClient(port: server.port)
