@@ -144,8 +144,9 @@ final class WebSocketNATSAdapter: ChannelDuplexHandler {
             let code = data.readInteger(as: UInt16.self) ?? 1000
             var payload = context.channel.allocator.buffer(capacity: 2)
             payload.writeInteger(code)
+            let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: payload))).whenComplete { _ in
-                context.close(promise: nil)
+                channel.close(promise: nil)
             }
         default:
             break
@@ -171,6 +172,7 @@ final class PlainRequestRefusal: ChannelInboundHandler, RemovableChannelHandler,
         headers.add(name: "Connection", value: "close")
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 }

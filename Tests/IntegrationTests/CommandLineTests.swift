@@ -11,7 +11,7 @@ struct CommandLineTests {
         process.executableURL = URL(fileURLWithPath: ServerKind.outpost.executable)
         process.arguments = arguments
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
         defer {
             try? handle.close()

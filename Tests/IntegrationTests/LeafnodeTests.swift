@@ -313,8 +313,6 @@ struct LeafnodeTests {
             "nats": ["pub": [String: Any](), "sub": [String: Any](), "subs": -1, "data": -1, "payload": -1, "type": "user", "version": 2],
         ]
         let userJWT = try Self.jwt(userClaims, issuer: account)
-        // The same user, issued by an account the hub was never told about.
-        let strangerJWT = try Self.jwt(userClaims, issuer: try NKeys.KeyPair(generating: .account))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-creds-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

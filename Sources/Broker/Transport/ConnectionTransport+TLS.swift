@@ -23,7 +23,7 @@ extension ConnectionTransport {
         guard let tls = tlsOnClientHello else { return false }
         tlsOnClientHello = nil
         guard bytes.readableBytes > 0, bytes.getInteger(at: bytes.readerIndex, as: UInt8.self) == 0x16 else { return false }
-        if beginServerTLS(tls) { context.pipeline.fireChannelRead(data) }
+        if beginServerTLS(tls) { context.pipeline.syncOperations.fireChannelRead(data) }
         return true
     }
 

@@ -105,7 +105,7 @@ extension Consumer {
         if let current = ackTimerDeadline, current <= deadline, ackTimer != nil { return }
         ackTimer?.cancel()
         ackTimerDeadline = deadline
-        ackTimer = engine.eventLoop.scheduleTask(deadline: deadline) { [weak self] in
+        ackTimer = engine.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
             guard let self else { return }
             self.ackTimer = nil
             self.ackTimerDeadline = nil

@@ -227,7 +227,7 @@ extension Consumer {
         inactivityTask?.cancel()
         let threshold =
             configuration.inactiveThreshold > 0 ? configuration.inactiveThreshold : JetStreamEngine.defaultEphemeralInactivity
-        inactivityTask = engine.eventLoop.scheduleTask(in: .nanoseconds(threshold)) { [weak self] in
+        inactivityTask = engine.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(threshold)) { [weak self] in
             guard let self, !self.isDeleted, self.noInterestSince != nil else { return }
             self.inactivityTask = nil
             if let deliverSubject = self.configuration.deliverSubject, self.engine.transport.hasInterest(subject: deliverSubject) {
@@ -241,7 +241,7 @@ extension Consumer {
     /// Push consumers without interest look again shortly (and ephemeral ones expire).
     private func scheduleInterestPoll() {
         guard interestPoll == nil else { return }
-        interestPoll = engine.eventLoop.scheduleTask(in: .milliseconds(100)) { [weak self] in
+        interestPoll = engine.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(100)) { [weak self] in
             guard let self, !self.isDeleted else { return }
             self.interestPoll = nil
             if !self.isDurable, let since = self.noInterestSince {
@@ -261,8 +261,11 @@ extension Consumer {
     func startHeartbeats() {
         guard configuration.idleHeartbeat > 0, let deliverSubject = configuration.deliverSubject else { return }
         let interval = TimeAmount.nanoseconds(configuration.idleHeartbeat)
-        heartbeatTask = engine.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] _ in
+        // One task per tick, re-armed by the last: the loop-isolated scheduler takes a closure
+        // that is not Sendable (the consumer is not), and has no repeated form.
+        heartbeatTask = engine.eventLoop.assumeIsolated().scheduleTask(in: interval) { [weak self] in
             guard let self, !self.isDeleted else { return }
+            self.startHeartbeats()
             guard engine.eventLoop.now - self.lastDeliveryDeadline >= interval else { return }
             var fields = [
                 (JetStreamHeader.lastConsumer, String(self.deliveredConsumerSequence)),
@@ -354,7 +357,7 @@ extension Consumer {
     private func scheduleRedeliveryWakeUp(now: Int64) {
         guard let first = redeliveries.first, first.notBefore > now else { return }
         let delay = first.notBefore - now
-        _ = engine.eventLoop.scheduleTask(in: .nanoseconds(delay)) { [weak self] in
+        _ = engine.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(delay)) { [weak self] in
             self?.deliverAvailable()
         }
     }

@@ -76,7 +76,7 @@ extension Consumer {
             if let heartbeat = request.heartbeat { next = min(next ?? request.lastActivity + heartbeat, request.lastActivity + heartbeat) }
         }
         guard let next else { return }
-        pullTimer = engine.eventLoop.scheduleTask(deadline: next) { [weak self] in
+        pullTimer = engine.eventLoop.assumeIsolated().scheduleTask(deadline: next) { [weak self] in
             self?.pullTimerFired()
         }
     }

@@ -84,7 +84,7 @@ final class Consumer {
     var isDeleted = false
     var ackTimer: Scheduled<Void>?
     var ackTimerDeadline: NIODeadline?
-    var heartbeatTask: RepeatedTask?
+    var heartbeatTask: Scheduled<Void>?
     /// The acknowledgement and flow-control subscriptions (see `subscribeReplies`).
     var replySubscriptions: [JetStreamSubscription] = []
     var pullTimer: Scheduled<Void>?
