@@ -207,6 +207,44 @@ struct MonitoringTests {
         }
     }
 
+    /// docs/grafana-dashboard.json: it parses as a dashboard, and every metric its panels query is
+    /// one that /metrics serves (a server with JetStream and a buffered leafnode remote, so the
+    /// uplink and buffer families are there).
+    @Test("the Grafana dashboard loads, and every metric it queries is served")
+    func grafanaDashboard() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: TestPaths.packageRoot + "/docs/grafana-dashboard.json"))
+        let dashboard = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(dashboard["title"] as? String == "Outpost edge")
+        let panels = try #require(dashboard["panels"] as? [[String: Any]])
+        let expressions = panels.flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
+        #expect(panels.count >= 10 && expressions.count >= panels.count, "\(panels.count) panels, \(expressions.count) queries")
+        let pattern = try NSRegularExpression(pattern: "(gnatsd|outpost)_[a-z_]+")
+        let queried = Set(
+            expressions.flatMap { expression in
+                pattern.matches(in: expression, range: NSRange(expression.startIndex..., in: expression)).map {
+                    String(expression[Range($0.range, in: expression)!])
+                }
+            })
+
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-grafana-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: store) }
+        let unreachable = try ServerProcess.freePort()
+        let server = try ServerProcess(
+            .outpost, arguments: ["-js", "-sd", store.path],
+            configuration: """
+                leafnodes { remotes [ { url: "nats-leaf://127.0.0.1:\(unreachable)", store_and_forward { subjects: ["t.>"] } } ] }
+                """, monitor: true)
+        defer { server.stop() }
+        let text = try MonitoringClient.getText(port: server.monitorPort!, path: "/metrics")
+        let served = Set(
+            text.split(separator: "\n").compactMap { line -> String? in
+                guard line.hasPrefix("# TYPE ") else { return nil }
+                return line.split(separator: " ").dropFirst(2).first.map(String.init)
+            })
+        #expect(queried.isSubset(of: served), "queried but not served: \(queried.subtracting(served).sorted())")
+        #expect(queried.contains("outpost_leafnode_remote_connected") && queried.contains("outpost_forward_buffered_messages"))
+    }
+
     @Test("/healthz", arguments: ServerKind.allCases)
     func healthz(server kind: ServerKind) throws {
         let server = try ServerProcess(kind, monitor: true)
