@@ -60,10 +60,7 @@ package final class MonitoringHTTPHandler: ChannelInboundHandler {
                 // 2.9 answers ok without JetStream too); a running JetStream here is healthy.
                 return (.ok, try Self.encode(endpoints.healthz(), pretty: false))
             case "/":
-                let links = ["varz", "connz", "subsz", "accountz", "leafz", "jsz", "healthz", "metrics"].map {
-                    "<a href=\"./\($0)\">\($0)</a>"
-                }.joined(separator: "<br/>\n")
-                return (.ok, Data("<html><body>\n\(links)\n</body></html>\n".utf8))
+                return (.ok, Data(StatusPage.html.utf8))
             default:
                 return (.notFound, Data("404 page not found\n".utf8))
             }
