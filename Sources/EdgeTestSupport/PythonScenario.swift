@@ -20,28 +20,11 @@ public enum PythonScenario {
 
     /// Runs `script` (a path relative to the package root) with `arguments`, bounded by `timeout`.
     public static func run(script: String, arguments: [String], timeout: TimeInterval = 60) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: interpreter)
-        process.arguments = [TestPaths.packageRoot + "/" + script] + arguments
-        // Output goes to a file: no pipe to drain while waiting, nothing lost at exit.
-        let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("scenario-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: outputFile)
-        defer {
-            try? handle.close()
-            try? FileManager.default.removeItem(at: outputFile)
-        }
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }  // SIGTERM may be blocked, see stop()
-        process.waitUntilExit()
-        let output = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
-        let timedOut = Date() >= deadline
+        // SIGKILL at the timeout: SIGTERM may be blocked, see `Running.stop()`.
+        let run = try BoundedProcess.run(
+            interpreter, [TestPaths.packageRoot + "/" + script] + arguments, timeout: timeout, killAfterTimeout: true)
         return Result(
-            status: timedOut ? -1 : process.terminationStatus, output: timedOut ? "timed out after \(timeout) s\n" + output : output)
+            status: run.timedOut ? -1 : run.status, output: run.timedOut ? "timed out after \(timeout) s\n" + run.output : run.output)
     }
 }
 

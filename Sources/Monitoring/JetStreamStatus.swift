@@ -107,3 +107,10 @@ extension GoFormat {
         JetStreamTime.rfc3339(nanosecondsSince1970: instant.nanosecondsSince1970)
     }
 }
+
+extension Jsz.Config {
+    /// JetStream's limits and store, as `/jsz` and `/varz` show them.
+    init(_ status: JetStreamStatus) {
+        self.init(maxMemory: status.maxMemory, maxStorage: status.maxStorage, storeDirectory: status.storeDirectory, domain: status.domain)
+    }
+}

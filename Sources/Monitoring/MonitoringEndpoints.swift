@@ -255,8 +255,7 @@ package final class MonitoringEndpoints: Sendable {
         }
         var jsz = Jsz(
             serverID: broker.configuration.serverID, now: now, disabled: nil,
-            config: .init(
-                maxMemory: status.maxMemory, maxStorage: status.maxStorage, storeDirectory: status.storeDirectory, domain: status.domain),
+            config: Jsz.Config(status),
             memory: status.memory, storage: status.storage, reservedMemory: 0, reservedStorage: 0, accounts: status.accounts.count,
             haAssets: 0,
             api: .init(total: status.apiTotal, errors: status.apiErrors),

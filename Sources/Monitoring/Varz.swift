@@ -88,24 +88,10 @@ package struct Varz: Encodable, Sendable {
 }
 
 /// `/varz` `jetstream`: `{}` without JetStream; its configuration and totals with it (nats-server
-/// 2.9's `JetStreamVarz`).
+/// 2.9's `JetStreamVarz`; its `config` and `api` are `/jsz`'s).
 package struct VarzJetStream: Encodable, Sendable {
-    package var config: Config?
+    package var config: Jsz.Config?
     package var stats: Stats?
-
-    package struct Config: Encodable, Sendable {
-        package var maxMemory: Int64
-        package var maxStorage: Int64
-        package var storeDirectory: String
-        package var domain: String?
-
-        enum CodingKeys: String, CodingKey {
-            case maxMemory = "max_memory"
-            case maxStorage = "max_storage"
-            case storeDirectory = "store_dir"
-            case domain
-        }
-    }
 
     package struct Stats: Encodable, Sendable {
         package var memory: UInt64
@@ -114,12 +100,7 @@ package struct VarzJetStream: Encodable, Sendable {
         package var reservedStorage: UInt64 = 0
         package var accounts: Int
         package var haAssets: Int = 0
-        package var api: API
-
-        package struct API: Encodable, Sendable {
-            package var total: UInt64
-            package var errors: UInt64
-        }
+        package var api: Jsz.API
 
         enum CodingKeys: String, CodingKey {
             case memory, storage
@@ -133,8 +114,7 @@ package struct VarzJetStream: Encodable, Sendable {
 
     package init(_ status: JetStreamStatus?) {
         guard let status else { return }
-        config = Config(
-            maxMemory: status.maxMemory, maxStorage: status.maxStorage, storeDirectory: status.storeDirectory, domain: status.domain)
+        config = Jsz.Config(status)
         stats = Stats(
             memory: status.memory, storage: status.storage, accounts: status.accounts.count,
             api: .init(total: status.apiTotal, errors: status.apiErrors))

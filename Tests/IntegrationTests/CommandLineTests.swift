@@ -7,24 +7,8 @@ import Testing
 struct CommandLineTests {
     /// Runs `outpost` with `arguments` to completion (for flags that exit at once).
     private func run(_ arguments: [String], timeout: TimeInterval = 10) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ServerKind.outpost.executable)
-        process.arguments = arguments
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: output)
-        defer {
-            try? handle.close()
-            try? FileManager.default.removeItem(at: output)
-        }
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+        let run = try BoundedProcess.run(ServerKind.outpost.executable, arguments, timeout: timeout)
+        return (run.status, run.output)
     }
 
     private func writeConfiguration(_ text: String) throws -> String {

@@ -11,33 +11,14 @@ struct StatusPageTests {
 
     /// Runs chromium headless on `url` with `arguments`; its standard output.
     private func chromium(_ arguments: [String], url: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.browser)
+        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-chromium-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: profile) }
         // --no-sandbox: the tests may run as root; the page is ours, on loopback.
-        process.arguments =
-            [
-                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
-                "--user-data-dir=\(FileManager.default.temporaryDirectory.path)/outpost-chromium-\(UUID().uuidString)",
-                "--virtual-time-budget=4000",
-            ] + arguments + [url]
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("chromium-\(UUID().uuidString).out")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: output)
-        defer {
-            try? handle.close()
-            try? FileManager.default.removeItem(at: output)
-            if let profile = process.arguments?.first(where: { $0.hasPrefix("--user-data-dir=") }) {
-                try? FileManager.default.removeItem(atPath: String(profile.dropFirst("--user-data-dir=".count)))
-            }
-        }
-        process.standardOutput = handle
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(60)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        return (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        let options = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
+            "--user-data-dir=\(profile.path)", "--virtual-time-budget=4000",
+        ]
+        return try BoundedProcess.run(Self.browser, options + arguments + [url], timeout: 60, standardError: false).output
     }
 
     @Test("a browser renders the uplink, its buffer, the streams and the clients from the live server")
@@ -63,10 +44,17 @@ struct StatusPageTests {
             "PUB sensors.a 2\r\nv1\r\nPUB sensors.a 2\r\nv2\r\nPUB sensors.b 2\r\nv3\r\n"
                 + "PUB telemetry.t 2\r\nt1\r\nPUB telemetry.t 2\r\nt2\r\nPING\r\n")
         client.read(untilContains: "PONG\r\n")
-        let varz = try MonitoringClient.get(port: server.monitorPort!, path: "/varz")
-        let remote = try #require(((varz["leaf"] as? [String: Any])?["remotes"] as? [[String: Any]])?.first)
+        // The buffer journals on a thread of its own: wait until both messages are in it.
+        var remote: [String: Any] = [:]
+        var buffered: Int?
+        let deadline = Date().addingTimeInterval(5)
+        repeat {
+            let varz = try MonitoringClient.get(port: server.monitorPort!, path: "/varz")
+            remote = try #require(((varz["leaf"] as? [String: Any])?["remotes"] as? [[String: Any]])?.first)
+            buffered = (remote["store_and_forward"] as? [String: Any])?["buffered_msgs"] as? Int
+            if buffered != 2 { Thread.sleep(forTimeInterval: 0.05) }
+        } while buffered != 2 && Date() < deadline
         let state = try #require(remote["state"] as? String)
-        let buffered = (remote["store_and_forward"] as? [String: Any])?["buffered_msgs"] as? Int
         #expect(buffered == 2, "\(remote)")
 
         let page = "http://127.0.0.1:\(server.monitorPort!)/"

@@ -13,7 +13,7 @@ apt_install() { # package...
         dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
     done
     if [ ${#missing[@]} -gt 0 ]; then
-        echo "$(basename "$0"): installing ${missing[*]} with apt-get" >&2
+        echo "Tools/$(basename "$0"): installing ${missing[*]} with apt-get" >&2
         as_root apt-get update -qq >/dev/null || true
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
@@ -32,7 +32,7 @@ ensure_nats_server() {
 ensure_python_client() {
     apt_install python3-venv
     if ! .venv/bin/python -c "import nats, nkeys, aiohttp, sys; from importlib.metadata import version; sys.exit(version('nats-py') != '$NATS_PY_VERSION')" 2>/dev/null; then
-        echo "$(basename "$0"): creating .venv with nats-py $NATS_PY_VERSION" >&2
+        echo "Tools/$(basename "$0"): creating .venv with nats-py $NATS_PY_VERSION" >&2
         python3 -m venv .venv
         .venv/bin/pip install -q --disable-pip-version-check "nats-py[nkeys]==$NATS_PY_VERSION" aiohttp
     fi

@@ -68,8 +68,9 @@ extension Consumer {
     }
 
     /// Records the delivery of `message` and builds its ack reply subject.
-    private func recordDelivery(_ message: StoredMessage, isRedelivery: Bool, now: Int64) -> String {
-        let reply = ackReply(forNext: message, isRedelivery: isRedelivery)
+    /// `reply`: the ack subject when the caller already made it (``ackReply(forNext:isRedelivery:)``).
+    private func recordDelivery(_ message: StoredMessage, isRedelivery: Bool, now: Int64, reply: String? = nil) -> String {
+        let reply = reply ?? ackReply(forNext: message, isRedelivery: isRedelivery)
         deliveredConsumerSequence += 1
         var deliveries = 1
         if isRedelivery {
@@ -221,13 +222,16 @@ extension Consumer {
         }
     }
 
+    /// `inactive_threshold`, or the default for an ephemeral consumer that has none.
+    var inactivityThreshold: TimeAmount {
+        .nanoseconds(configuration.inactiveThreshold > 0 ? configuration.inactiveThreshold : JetStreamEngine.defaultEphemeralInactivity)
+    }
+
     /// An ephemeral push consumer without a listener goes at its inactivity threshold.
     private func scheduleInactivityDeletion() {
         guard !isDurable else { return }
         inactivityTask?.cancel()
-        let threshold =
-            configuration.inactiveThreshold > 0 ? configuration.inactiveThreshold : JetStreamEngine.defaultEphemeralInactivity
-        inactivityTask = engine.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(threshold)) { [weak self] in
+        inactivityTask = engine.eventLoop.assumeIsolated().scheduleTask(in: inactivityThreshold) { [weak self] in
             guard let self, !self.isDeleted, self.noInterestSince != nil else { return }
             self.inactivityTask = nil
             if let deliverSubject = self.configuration.deliverSubject, self.engine.transport.hasInterest(subject: deliverSubject) {
@@ -238,21 +242,13 @@ extension Consumer {
         }
     }
 
-    /// Push consumers without interest look again shortly (and ephemeral ones expire).
+    /// Push consumers without interest look again shortly (an ephemeral one's expiry is its
+    /// inactivity task's).
     private func scheduleInterestPoll() {
         guard interestPoll == nil else { return }
         interestPoll = engine.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(100)) { [weak self] in
             guard let self, !self.isDeleted else { return }
             self.interestPoll = nil
-            if !self.isDurable, let since = self.noInterestSince {
-                let threshold =
-                    self.configuration.inactiveThreshold > 0
-                    ? self.configuration.inactiveThreshold : JetStreamEngine.defaultEphemeralInactivity
-                if engine.eventLoop.now - since >= .nanoseconds(threshold) {
-                    self.engine.deleteInactiveConsumer(self)
-                    return
-                }
-            }
             self.deliverAvailable()
         }
     }
@@ -301,20 +297,21 @@ extension Consumer {
                 replyWithInterest = request.reply
             }
             let content = deliveredContent(message)
+            var ackSubject: String?
             if request.maxBytes > 0 {
                 // nats-server counts what the delivery carries: subject, ack reply, headers,
                 // payload. A message that does not fit ends the request, delivered part or not.
-                let size =
-                    message.subject.utf8.count + ackReply(forNext: message, isRedelivery: isRedelivery).utf8.count
-                    + (content.headers?.count ?? 0) + content.payload.count
+                let next = ackReply(forNext: message, isRedelivery: isRedelivery)
+                let size = message.subject.utf8.count + next.utf8.count + (content.headers?.count ?? 0) + content.payload.count
                 if request.bytesDelivered + size > request.maxBytes {
                     endRequest(request, status: 409, description: "Message Size Exceeds MaxBytes")
                     waiting.removeFirst()
                     continue
                 }
                 request.bytesDelivered += size
+                ackSubject = next
             }
-            let reply = recordDelivery(message, isRedelivery: isRedelivery, now: now)
+            let reply = recordDelivery(message, isRedelivery: isRedelivery, now: now, reply: ackSubject)
             engine.transport.deliver(
                 to: request.reply, subject: message.subject, reply: reply, headers: content.headers, payload: content.payload)
             request.remaining -= 1

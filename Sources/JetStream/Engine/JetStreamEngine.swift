@@ -534,23 +534,18 @@ public final class JetStreamEngine: @unchecked Sendable {
             }
             // Ephemeral consumers nobody uses go after their inactivity threshold: pull ones
             // without requests, push ones without a subscriber on the deliver subject.
+            // A push consumer's expiry is its own inactivity task, started when its deliver
+            // subject is found without a subscriber: this sweep only looks for that, for a
+            // transport that cannot say when interest goes.
             for consumer in stream.consumers.values where !consumer.isDurable {
-                let threshold = TimeAmount.nanoseconds(
-                    consumer.configuration.inactiveThreshold > 0
-                        ? consumer.configuration.inactiveThreshold : Self.defaultEphemeralInactivity
-                )
                 if consumer.configuration.isPull {
-                    if consumer.waiting.isEmpty && eventLoop.now - consumer.lastPullActivity >= threshold {
+                    if consumer.waiting.isEmpty && eventLoop.now - consumer.lastPullActivity >= consumer.inactivityThreshold {
                         deleteInactiveConsumer(consumer)
                     }
-                } else if let deliverSubject = consumer.configuration.deliverSubject {
-                    if transport.hasInterest(subject: deliverSubject) {
-                        consumer.noInterestSince = nil
-                    } else if let since = consumer.noInterestSince {
-                        if eventLoop.now - since >= threshold { deleteInactiveConsumer(consumer) }
-                    } else {
-                        consumer.noInterestSince = eventLoop.now
-                    }
+                } else if consumer.noInterestSince == nil, let deliverSubject = consumer.configuration.deliverSubject,
+                    !transport.hasInterest(subject: deliverSubject)
+                {
+                    consumer.deliverAvailable()
                 }
             }
         }
